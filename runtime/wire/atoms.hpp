@@ -1,0 +1,22 @@
+// The verbs of lagom's actor protocols. A message is (verb atom, wire::frame)
+// unless an actor header says otherwise; the frame's schema is named there.
+// CAF 0.17 atoms hold at most 10 characters.
+#pragma once
+
+#include <caf/atom.hpp>
+
+namespace lagom::atoms {
+
+using join = caf::atom_constant<caf::atom("join")>;            // NodeRegistration
+using heartbeat = caf::atom_constant<caf::atom("heartbeat")>;  // Heartbeat
+using request = caf::atom_constant<caf::atom("request")>;      // ContainerRequest
+using release = caf::atom_constant<caf::atom("release")>;      // ContainerRelease
+using launch = caf::atom_constant<caf::atom("launch")>;        // FunctionLaunch
+using status = caf::atom_constant<caf::atom("status")>;        // StatusRequest
+using tick = caf::atom_constant<caf::atom("tick")>;            // timer, no frame
+using bind = caf::atom_constant<caf::atom("bind")>;            // gpu_allocator
+using unbind = caf::atom_constant<caf::atom("unbind")>;        // gpu_allocator
+using finished = caf::atom_constant<caf::atom("finished")>;    // container thread done
+using restart = caf::atom_constant<caf::atom("restart")>;      // supervisor backoff timer
+
+} // namespace lagom::atoms

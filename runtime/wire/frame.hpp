@@ -1,0 +1,58 @@
+// wire::frame: one Cap'n Proto message in flight between actors.
+//
+// A frame is (schema id, flat word array). The schema id is the Cap'n Proto
+// type id of the root struct, so a reader can reject a frame that carries the
+// wrong struct before decoding it. The words are shared and immutable: copying
+// a frame (as CAF does for a local send) copies a pointer, never the bytes.
+// Across processes CAF serializes the id and the bytes (see frame_caf.cpp); the
+// receiving side copies them into word-aligned storage, which Cap'n Proto needs.
+//
+// A frame is a value. It owns (shares) its words; kj::ArrayPtr views returned
+// by words() stay valid as long as any copy of the frame lives.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <caf/fwd.hpp>
+#include <capnp/common.h>
+#include <kj/array.h>
+
+namespace lagom::wire {
+
+class frame {
+public:
+  /// An empty frame: schema() == 0, no words.
+  frame() = default;
+
+  /// Takes ownership of `words`, a serialized message whose root is `schema`.
+  frame(uint64_t schema, kj::Array<capnp::word> words);
+
+  /// Copies `n` bytes from `data` (any alignment) into a new word-aligned
+  /// frame. `n` must be a multiple of 8; otherwise the frame is left empty and
+  /// false is returned.
+  static bool from_bytes(uint64_t schema, const void* data, size_t n, frame& out);
+
+  uint64_t schema() const noexcept { return schema_; }
+  bool empty() const noexcept { return !words_ || words_->size() == 0; }
+  size_t size_words() const noexcept { return words_ ? words_->size() : 0; }
+  size_t size_bytes() const noexcept { return size_words() * sizeof(capnp::word); }
+  kj::ArrayPtr<const capnp::word> words() const noexcept;
+  const unsigned char* bytes() const noexcept;
+
+private:
+  uint64_t schema_ = 0;
+  std::shared_ptr<const kj::Array<capnp::word>> words_;
+};
+
+/// "frame(<schema id hex>, <n> bytes)", for logs.
+std::string to_string(const frame& x);
+
+// CAF 0.17 serialization hooks (defined in frame_caf.cpp). The type is
+// registered as "lagom.frame" by wire::configure(); every process must do so.
+caf::error inspect(caf::serializer& f, frame& x);
+caf::error inspect(caf::deserializer& f, frame& x);
+
+} // namespace lagom::wire

@@ -1,0 +1,48 @@
+// CAF serialization of wire::frame: the schema id, then the byte count, then
+// the raw bytes. The byte count is checked against limits::max_frame_bytes and
+// word alignment before anything is allocated.
+#include "wire/frame.hpp"
+
+#include <vector>
+
+#include <caf/deserializer.hpp>
+#include <caf/sec.hpp>
+#include <caf/serializer.hpp>
+
+#include "wire/limits.hpp"
+
+namespace lagom::wire {
+
+caf::error inspect(caf::serializer& f, frame& x) {
+  uint64_t schema = x.schema();
+  size_t n = x.size_bytes();
+  if (auto err = f(schema))
+    return err;
+  if (auto err = f.begin_sequence(n))
+    return err;
+  if (n > 0)
+    if (auto err = f.apply_raw(n, const_cast<unsigned char*>(x.bytes())))
+      return err;
+  return f.end_sequence();
+}
+
+caf::error inspect(caf::deserializer& f, frame& x) {
+  uint64_t schema = 0;
+  size_t n = 0;
+  if (auto err = f(schema))
+    return err;
+  if (auto err = f.begin_sequence(n))
+    return err;
+  if (n > default_limits().max_frame_bytes || n % sizeof(capnp::word) != 0)
+    return caf::sec::invalid_argument;
+  std::vector<unsigned char> bytes(n);
+  if (n > 0)
+    if (auto err = f.apply_raw(n, bytes.data()))
+      return err;
+  if (auto err = f.end_sequence())
+    return err;
+  frame::from_bytes(schema, bytes.data(), n, x);
+  return caf::none;
+}
+
+} // namespace lagom::wire

@@ -1,0 +1,143 @@
+# Messages of the cluster spine: nodes joining the head, resource reports,
+# container requests and grants, function launches and their outcomes,
+# heartbeats and errors. Every struct here travels inside a wire::frame
+# (runtime/wire/frame.hpp) tagged with its Cap'n Proto type id.
+@0xb3053dc1d4a6edfd;
+
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("lagom::schema");
+
+# A GPU as the CUDA runtime reports it on one node.
+struct GpuInfo {
+  index @0 :UInt32;          # device ordinal on that node (cudaSetDevice)
+  name @1 :Text;
+  memoryMb @2 :UInt64;
+}
+
+# An amount of resources: a request, a capacity or what is free.
+struct Resources {
+  cpus @0 :UInt32;
+  memoryMb @1 :UInt64;
+  gpus @2 :UInt32;
+}
+
+# node -> head: a node asks to join. Refused unless `token` matches the head's.
+struct NodeRegistration {
+  name @0 :Text;             # unique within the cluster, e.g. "node-1"
+  token @1 :Text;
+  host @2 :Text;
+  pid @3 :UInt32;
+  capacity @4 :Resources;
+  gpus @5 :List(GpuInfo);
+}
+
+# head -> node: the node was accepted.
+struct NodeAccepted {
+  nodeId @0 :UInt32;
+  heartbeatMs @1 :UInt32;    # send a Heartbeat this often
+  timeoutMs @2 :UInt32;      # silence for this long and the node is removed
+}
+
+# node -> head, every heartbeatMs.
+struct Heartbeat {
+  nodeId @0 :UInt32;
+  seq @1 :UInt64;
+  free @2 :Resources;        # what the node itself believes is free
+}
+
+enum Placement {
+  pack @0;                   # fill the fullest node that fits first
+  spread @1;                 # one container per node, round robin
+}
+
+# client -> head: ask for `count` containers of `each` resources.
+struct ContainerRequest {
+  owner @0 :Text;            # who holds the grant, e.g. an experiment name
+  count @1 :UInt32;
+  each @2 :Resources;
+  gang @3 :Bool;             # all `count` or none
+  placement @4 :Placement;
+  queue @5 :Bool;            # wait when full instead of failing "unavailable"
+}
+
+# One granted container: a slot on a node with its CPUs, memory and GPUs.
+struct Container {
+  id @0 :UInt64;
+  nodeId @1 :UInt32;
+  nodeName @2 :Text;
+  cpus @3 :UInt32;
+  memoryMb @4 :UInt64;
+  gpuIds @5 :List(UInt32);   # device ordinals on that node
+}
+
+# head -> client: the containers granted for one request.
+struct ContainerGrant {
+  requestId @0 :UInt64;
+  containers @1 :List(Container);
+}
+
+# client -> head: give containers back.
+struct ContainerRelease {
+  containerIds @0 :List(UInt64);
+}
+
+# A named value: a hyperparameter or a function's result.
+struct KeyValue {
+  key @0 :Text;
+  union {
+    number @1 :Float64;
+    text @2 :Text;
+  }
+}
+
+# client -> head -> node: run registered function `function` in a container.
+struct FunctionLaunch {
+  container @0 :Container;
+  function @1 :Text;
+  rank @2 :UInt32;
+  worldSize @3 :UInt32;
+  params @4 :List(KeyValue);
+}
+
+# node -> head -> client: the function returned.
+struct FunctionResult {
+  containerId @0 :UInt64;
+  device @1 :Text;           # "cpu" or "cuda:N"
+  values @2 :List(KeyValue);
+  elapsedMs @3 :Float64;
+}
+
+# An error as it crosses the wire: a code from lagom::errc, what and where.
+struct Error {
+  code @0 :UInt8;
+  message @1 :Text;
+  where @2 :Text;
+}
+
+# node -> head -> client: the function did not return (threw, or its
+# container was lost with its node).
+struct FunctionExit {
+  containerId @0 :UInt64;
+  error @1 :Error;
+}
+
+# client -> head: a status query; head -> client: the answer.
+struct StatusRequest {
+  verbose @0 :Bool;
+}
+
+struct NodeStatus {
+  nodeId @0 :UInt32;
+  name @1 :Text;
+  host @2 :Text;
+  capacity @3 :Resources;
+  used @4 :Resources;
+  containers @5 :UInt32;
+  gpus @6 :List(GpuInfo);
+}
+
+struct ClusterStatus {
+  nodes @0 :List(NodeStatus);
+  queuedRequests @1 :UInt32;
+  lostNodes @2 :UInt32;
+}
