@@ -141,3 +141,11 @@ struct ClusterStatus {
   queuedRequests @1 :UInt32;
   lostNodes @2 :UInt32;
 }
+
+# head -> owner of a grant: these containers died with their node (or were
+# reclaimed); any function running in them is gone.
+struct ContainerLost {
+  containerIds @0 :List(UInt64);
+  nodeName @1 :Text;
+  reason @2 :Text;
+}

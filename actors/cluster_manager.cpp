@@ -1,0 +1,391 @@
+#include "actors/cluster_manager.hpp"
+
+#include <chrono>
+#include <map>
+
+#include <caf/all.hpp>
+
+#include "core/log.hpp"
+#include "scheduling/ledger.hpp"
+#include "wire/atoms.hpp"
+#include "wire/errors.hpp"
+#include "schemas/cluster.capnp.h"
+#include "wire/read.hpp"
+
+namespace lagom::actors {
+
+namespace {
+
+using steady = std::chrono::steady_clock;
+using promise = caf::typed_response_promise<wire::frame>;
+
+struct node_entry {
+  caf::actor handle;
+  std::string name;
+  std::string host;
+  steady::time_point last_seen;
+  std::vector<std::pair<std::string, uint64_t>> gpu_names; // name, memory MB
+};
+
+struct cluster_manager_state {
+  // Constant after construction.
+  cluster_options opts;
+  std::shared_ptr<spdlog::logger> log;
+  // Mutable.
+  scheduling::ledger ledger;
+  std::map<uint32_t, node_entry> nodes;
+  std::map<uint64_t, caf::actor> owners;        // request id -> owner
+  std::map<uint64_t, promise> queued;           // request id -> waiting reply
+  std::map<uint64_t, promise> launches;         // container id -> waiting reply
+  struct waiter {
+    uint32_t nodes, running;
+    caf::typed_response_promise<caf::unit_t> reply;
+  };
+  std::vector<waiter> waiters;                  // (atoms::await) not yet met
+  uint32_t next_node_id = 1;
+  uint64_t next_request_id = 1;
+  uint32_t lost_nodes = 0;
+};
+
+using self_ptr = caf::stateful_actor<cluster_manager_state>*;
+
+wire::frame grant_frame(const scheduling::grant& g) {
+  return wire::build<schema::ContainerGrant>([&](schema::ContainerGrant::Builder b) {
+    b.setRequestId(g.request_id);
+    auto list = b.initContainers(static_cast<unsigned>(g.containers.size()));
+    for (unsigned i = 0; i < g.containers.size(); ++i) {
+      auto& c = g.containers[i];
+      list[i].setId(c.id);
+      list[i].setNodeId(c.node_id);
+      list[i].setNodeName(c.node_name);
+      list[i].setCpus(c.cpus);
+      list[i].setMemoryMb(c.memory_mb);
+      auto gpus = list[i].initGpuIds(static_cast<unsigned>(c.gpu_ids.size()));
+      for (unsigned k = 0; k < c.gpu_ids.size(); ++k)
+        gpus.set(k, c.gpu_ids[k]);
+    }
+  });
+}
+
+// Answers every await whose condition now holds.
+void check_waiters(self_ptr self) {
+  auto& st = self->state;
+  for (auto i = st.waiters.begin(); i != st.waiters.end();) {
+    if (st.nodes.size() >= i->nodes && st.launches.size() >= i->running) {
+      i->reply.deliver(caf::unit);
+      i = st.waiters.erase(i);
+    } else {
+      ++i;
+    }
+  }
+}
+
+// Hands queued requests that now fit their grants, and fails the dropped ones.
+void retry_queue(self_ptr self) {
+  auto& st = self->state;
+  std::vector<std::pair<scheduling::request, status>> dropped;
+  for (auto& g : st.ledger.retry(&dropped)) {
+    auto i = st.queued.find(g.request_id);
+    if (i == st.queued.end())
+      continue;
+    st.log->info("queued request {} granted {} container(s)", g.request_id, g.containers.size());
+    i->second.deliver(grant_frame(g));
+    st.queued.erase(i);
+  }
+  for (auto& [req, why] : dropped) {
+    auto i = st.queued.find(req.id);
+    if (i == st.queued.end())
+      continue;
+    i->second.deliver(wire::to_error(why));
+    st.queued.erase(i);
+  }
+}
+
+// Removes a node: its containers are lost, their launches fail, owners hear.
+void drop_node(self_ptr self, uint32_t node_id, const std::string& why) {
+  auto& st = self->state;
+  auto n = st.nodes.find(node_id);
+  if (n == st.nodes.end())
+    return;
+  std::string name = n->second.name;
+  st.nodes.erase(n);
+  ++st.lost_nodes;
+  auto lost = st.ledger.remove_node(node_id);
+  st.log->warn("node {} ({}) removed: {}; {} container(s) lost", node_id, name, why,
+               lost.size());
+  std::map<uint64_t, std::vector<uint64_t>> by_request;
+  for (auto& c : lost) {
+    by_request[c.request_id].push_back(c.id);
+    auto l = st.launches.find(c.id);
+    if (l != st.launches.end()) {
+      l->second.deliver(wire::to_error(status::error(
+        errc::container_lost, "node '" + name + "' lost: " + why,
+        "container " + std::to_string(c.id))));
+      st.launches.erase(l);
+    }
+  }
+  for (auto& [req, ids] : by_request) {
+    auto o = st.owners.find(req);
+    if (o == st.owners.end())
+      continue;
+    auto note = wire::build<schema::ContainerLost>([&](schema::ContainerLost::Builder b) {
+      auto l = b.initContainerIds(static_cast<unsigned>(ids.size()));
+      for (unsigned i = 0; i < ids.size(); ++i)
+        l.set(i, ids[i]);
+      b.setNodeName(name);
+      b.setReason(why);
+    });
+    self->send(o->second, atoms::release::value, std::move(note));
+  }
+  retry_queue(self);
+}
+
+caf::result<wire::frame> on_join(self_ptr self, const wire::frame& f) {
+  auto& st = self->state;
+  scheduling::node_spec spec;
+  node_entry entry;
+  std::string token;
+  uint32_t pid = 0;
+  auto rd = wire::read<schema::NodeRegistration>(f, [&](schema::NodeRegistration::Reader r) {
+    spec.name = r.getName().cStr();
+    token = r.getToken().cStr();
+    entry.host = r.getHost().cStr();
+    pid = r.getPid();
+    auto cap = r.getCapacity();
+    spec.capacity = {cap.getCpus(), cap.getMemoryMb(), 0};
+    for (auto g : r.getGpus()) {
+      spec.gpu_ordinals.push_back(g.getIndex());
+      entry.gpu_names.emplace_back(g.getName().cStr(), g.getMemoryMb());
+    }
+    spec.capacity.gpus = static_cast<uint32_t>(spec.gpu_ordinals.size());
+    return status::ok();
+  });
+  if (!rd)
+    return wire::to_error(rd);
+  std::string who = "node '" + spec.name + "' (" + entry.host + ", pid " + std::to_string(pid) + ")";
+  if (token != st.opts.token) {
+    st.log->warn("refused {}: {} cluster token", who, token.empty() ? "missing" : "wrong");
+    return wire::to_error(status::error(
+      errc::unauthorized, token.empty() ? "missing cluster token" : "wrong cluster token", who));
+  }
+  spec.id = st.next_node_id++;
+  if (auto added = st.ledger.add_node(spec); !added)
+    return wire::to_error(added);
+  entry.handle = caf::actor_cast<caf::actor>(self->current_sender());
+  entry.name = spec.name;
+  entry.last_seen = steady::now();
+  self->monitor(entry.handle);
+  st.nodes.emplace(spec.id, std::move(entry));
+  st.log->info("{} joined as node {}: {} cpus, {} MB, {} GPU(s)", who, spec.id,
+               spec.capacity.cpus, spec.capacity.memory_mb, spec.capacity.gpus);
+  retry_queue(self);
+  check_waiters(self);
+  return wire::build<schema::NodeAccepted>([&](schema::NodeAccepted::Builder b) {
+    b.setNodeId(spec.id);
+    b.setHeartbeatMs(st.opts.heartbeat_ms);
+    b.setTimeoutMs(st.opts.timeout_ms);
+  });
+}
+
+caf::result<wire::frame> on_request(self_ptr self, const wire::frame& f) {
+  auto& st = self->state;
+  scheduling::request req;
+  auto rd = wire::read<schema::ContainerRequest>(f, [&](schema::ContainerRequest::Reader r) {
+    req.owner = r.getOwner().cStr();
+    req.count = r.getCount();
+    auto each = r.getEach();
+    req.each = {each.getCpus(), each.getMemoryMb(), each.getGpus()};
+    req.gang = r.getGang();
+    req.place = r.getPlacement() == schema::Placement::SPREAD ? scheduling::placement::spread
+                                                              : scheduling::placement::pack;
+    req.queue = r.getQueue();
+    return status::ok();
+  });
+  if (!rd)
+    return wire::to_error(rd);
+  req.id = st.next_request_id++;
+  auto owner = caf::actor_cast<caf::actor>(self->current_sender());
+  auto out = st.ledger.submit(req);
+  switch (out.what) {
+    case scheduling::outcome::granted:
+      st.owners[req.id] = owner;
+      if (owner)
+        self->monitor(owner);
+      st.log->info("request {} by '{}' granted {} container(s)", req.id, req.owner,
+                   out.granted_containers.containers.size());
+      return grant_frame(out.granted_containers);
+    case scheduling::outcome::queued: {
+      st.owners[req.id] = owner;
+      if (owner)
+        self->monitor(owner);
+      st.log->info("request {} by '{}' queued", req.id, req.owner);
+      auto rp = self->make_response_promise<wire::frame>();
+      st.queued[req.id] = rp;
+      return rp;
+    }
+    case scheduling::outcome::rejected:
+      break;
+  }
+  return wire::to_error(out.why);
+}
+
+caf::result<caf::unit_t> on_release(self_ptr self, const wire::frame& f) {
+  std::vector<uint64_t> ids;
+  auto rd = wire::read<schema::ContainerRelease>(f, [&](schema::ContainerRelease::Reader r) {
+    for (auto id : r.getContainerIds())
+      ids.push_back(id);
+    return status::ok();
+  });
+  if (!rd)
+    return wire::to_error(rd);
+  auto st = self->state.ledger.release(ids);
+  retry_queue(self);
+  if (!st)
+    return wire::to_error(st);
+  return caf::unit;
+}
+
+caf::result<wire::frame> on_launch(self_ptr self, const wire::frame& f) {
+  auto& st = self->state;
+  uint64_t id = 0;
+  auto rd = wire::read<schema::FunctionLaunch>(f, [&](schema::FunctionLaunch::Reader r) {
+    id = r.getContainer().getId();
+    return status::ok();
+  });
+  if (!rd)
+    return wire::to_error(rd);
+  auto c = st.ledger.containers().find(id);
+  if (c == st.ledger.containers().end())
+    return wire::to_error(status::error(errc::not_found, "no such container (released or lost)",
+                                        "container " + std::to_string(id)));
+  auto n = st.nodes.find(c->second.node_id);
+  if (n == st.nodes.end())
+    return wire::to_error(status::error(errc::container_lost, "its node is gone",
+                                        "container " + std::to_string(id)));
+  if (st.launches.count(id) > 0)
+    return wire::to_error(status::error(errc::invalid_argument, "already running a function",
+                                        "container " + std::to_string(id)));
+  auto rp = self->make_response_promise<wire::frame>();
+  st.launches[id] = rp;
+  auto finish = [=](auto&& outcome) {
+    auto i = self->state.launches.find(id);
+    if (i == self->state.launches.end())
+      return; // already failed as lost
+    i->second.deliver(std::forward<decltype(outcome)>(outcome));
+    self->state.launches.erase(i);
+  };
+  check_waiters(self);
+  self->request(n->second.handle, caf::infinite, atoms::launch::value, f)
+    .then([=](wire::frame& out) { finish(std::move(out)); },
+          [=](caf::error& err) { finish(std::move(err)); });
+  return rp;
+}
+
+wire::frame status_frame(self_ptr self) {
+  auto& st = self->state;
+  return wire::build<schema::ClusterStatus>([&](schema::ClusterStatus::Builder b) {
+    auto list = b.initNodes(static_cast<unsigned>(st.nodes.size()));
+    unsigned i = 0;
+    for (auto& [id, entry] : st.nodes) {
+      auto& use = st.ledger.nodes().at(id);
+      auto nb = list[i++];
+      nb.setNodeId(id);
+      nb.setName(entry.name);
+      nb.setHost(entry.host);
+      auto cap = nb.initCapacity();
+      cap.setCpus(use.spec.capacity.cpus);
+      cap.setMemoryMb(use.spec.capacity.memory_mb);
+      cap.setGpus(use.spec.capacity.gpus);
+      auto used = nb.initUsed();
+      used.setCpus(use.used.cpus);
+      used.setMemoryMb(use.used.memory_mb);
+      used.setGpus(use.used.gpus);
+      nb.setContainers(use.containers);
+      auto gl = nb.initGpus(static_cast<unsigned>(entry.gpu_names.size()));
+      for (unsigned k = 0; k < entry.gpu_names.size(); ++k) {
+        gl[k].setIndex(use.spec.gpu_ordinals[k]);
+        gl[k].setName(entry.gpu_names[k].first);
+        gl[k].setMemoryMb(entry.gpu_names[k].second);
+      }
+    }
+    b.setQueuedRequests(static_cast<uint32_t>(st.ledger.queued()));
+    b.setLostNodes(st.lost_nodes);
+  });
+}
+
+void on_down(self_ptr self, const caf::down_msg& dm) {
+  auto& st = self->state;
+  for (auto& [id, entry] : st.nodes)
+    if (entry.handle.address() == dm.source) {
+      drop_node(self, id, "connection lost (" + caf::to_string(dm.reason) + ")");
+      return;
+    }
+  // An owner died: free what it held and forget its queued requests.
+  std::vector<uint64_t> mine;
+  for (auto i = st.owners.begin(); i != st.owners.end();) {
+    if (i->second.address() != dm.source) {
+      ++i;
+      continue;
+    }
+    for (auto& [cid, c] : st.ledger.containers())
+      if (c.request_id == i->first)
+        mine.push_back(cid);
+    st.queued.erase(i->first);
+    i = st.owners.erase(i);
+  }
+  if (!mine.empty()) {
+    st.log->info("owner gone; reclaiming {} container(s)", mine.size());
+    st.ledger.release(mine);
+  }
+  retry_queue(self);
+}
+
+caf::behavior cluster_manager(self_ptr self, cluster_options opts) {
+  self->state.opts = std::move(opts);
+  self->state.log = log::make("head", "cluster_manager");
+  self->set_down_handler([=](caf::down_msg& dm) { on_down(self, dm); });
+  self->send(self, atoms::tick::value);
+  return {
+    [=](atoms::join, const wire::frame& f) { return on_join(self, f); },
+    [=](atoms::heartbeat, const wire::frame& f) {
+      uint32_t id = 0;
+      if (wire::read<schema::Heartbeat>(f, [&](schema::Heartbeat::Reader r) {
+            id = r.getNodeId();
+            return status::ok();
+          }))
+        if (auto n = self->state.nodes.find(id); n != self->state.nodes.end())
+          n->second.last_seen = steady::now();
+    },
+    [=](atoms::request, const wire::frame& f) { return on_request(self, f); },
+    [=](atoms::release, const wire::frame& f) { return on_release(self, f); },
+    [=](atoms::launch, const wire::frame& f) { return on_launch(self, f); },
+    [=](atoms::status, const wire::frame&) { return status_frame(self); },
+    [=](atoms::await, uint32_t nodes, uint32_t running) {
+      auto rp = self->make_response_promise<caf::unit_t>();
+      self->state.waiters.push_back({nodes, running, rp});
+      check_waiters(self);
+      return rp;
+    },
+    [=](atoms::tick) {
+      auto& st = self->state;
+      auto timeout = std::chrono::milliseconds(st.opts.timeout_ms);
+      auto now = steady::now();
+      std::vector<uint32_t> silent;
+      for (auto& [id, entry] : st.nodes)
+        if (now - entry.last_seen > timeout)
+          silent.push_back(id);
+      for (auto id : silent)
+        drop_node(self, id, "no heartbeat for " + std::to_string(st.opts.timeout_ms) + " ms");
+      self->delayed_send(self, std::chrono::milliseconds(st.opts.heartbeat_ms),
+                         atoms::tick::value);
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_cluster_manager(caf::actor_system& sys, cluster_options opts) {
+  return sys.spawn(cluster_manager, std::move(opts));
+}
+
+} // namespace lagom::actors

@@ -1,0 +1,47 @@
+// cluster_manager: one per cluster, on the head.
+//
+// Owns the node registry and the resource ledger (runtime/scheduling), grants
+// containers, forwards launches to the node holding the container, and
+// reclaims a node's containers when it dies.
+//
+// Messages (every frame is read with wire limits; a malformed or wrong-schema
+// frame gets an error reply naming the problem):
+//   (atoms::join, frame NodeRegistration)   -> frame NodeAccepted
+//       Refused with errc::unauthorized when the token differs (logged on
+//       both sides), invalid_argument when the name is taken. The sender is
+//       monitored: its death removes the node at once.
+//   (atoms::heartbeat, frame Heartbeat)      no reply; unknown node -> ignored
+//   (atoms::request, frame ContainerRequest) -> frame ContainerGrant
+//       Gang or not, pack or spread. Not enough free: queued when asked
+//       (the reply comes when granted) else errc::unavailable. Never
+//       satisfiable: errc::infeasible with the reason. The sender is the
+//       grant's owner; its death releases what it holds.
+//   (atoms::release, frame ContainerRelease) -> unit
+//   (atoms::launch, frame FunctionLaunch)    -> frame FunctionResult | FunctionExit
+//       Forwarded to the container's node. If the node dies first the reply
+//       is errc::container_lost naming the node and why.
+//   (atoms::status, frame StatusRequest)     -> frame ClusterStatus
+//   (atoms::await, uint32_t nodes, uint32_t running) -> unit
+//       Answers once at least `nodes` nodes are joined and `running`
+//       launches are in flight (for hosts and tests that must not poll).
+//   (atoms::tick) internal: drops nodes silent for longer than the timeout.
+// Owners also receive (atoms::release, frame ContainerLost) when their
+// containers die with a node.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <caf/fwd.hpp>
+
+namespace lagom::actors {
+
+struct cluster_options {
+  std::string token;            // nodes must present it to join
+  uint32_t heartbeat_ms = 200;  // told to nodes
+  uint32_t timeout_ms = 2000;   // a node silent this long is removed
+};
+
+caf::actor spawn_cluster_manager(caf::actor_system& sys, cluster_options opts);
+
+} // namespace lagom::actors

@@ -1,0 +1,46 @@
+// node_manager: one per machine (or per virtual node of an embedded cluster).
+//
+// Owns the node's CPUs, memory and GPUs (through its gpu_allocator), joins the
+// cluster_manager, sends heartbeats, and runs launched functions in containers.
+//
+//   spawn --join--> [joining] --NodeAccepted--> [running] --head down--> exit
+//                        \--error (wrong token)--> exit with that error
+//
+// Messages accepted while running:
+//   (atoms::launch, frame FunctionLaunch) -> frame FunctionResult | FunctionExit
+//       Runs the named function on a thread of its own (never on a scheduler
+//       thread), bound to the container's GPUs. The reply comes when it
+//       returns: FunctionResult, or FunctionExit with errc::function_failed
+//       when it threw. An unknown function or a container already running is
+//       an error reply naming it.
+//   (atoms::tick)  internal heartbeat timer.
+// It exits when the cluster_manager it joined goes down or refuses it; a
+// function still running then is abandoned with its thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/fwd.hpp>
+
+#include "gpu/gpu_discovery.hpp"
+#include "lagom/train.hpp"
+
+namespace lagom::actors {
+
+struct node_options {
+  std::string name;          // unique in the cluster, e.g. "node-1"
+  std::string token;         // the cluster token the head expects
+  std::string host = "127.0.0.1";
+  uint32_t cpus = 1;
+  uint64_t memory_mb = 1024;
+  std::vector<gpu::device_info> gpus;
+};
+
+caf::actor spawn_node_manager(caf::actor_system& sys, node_options opts,
+                              caf::actor cluster_manager,
+                              std::shared_ptr<const function_registry> functions);
+
+} // namespace lagom::actors

@@ -1,0 +1,53 @@
+// The `lagom` subcommands. main.cpp parses flags (CLI11) into these option
+// structs and calls one function, whose return value is the exit code:
+// 0 success, 1 a failure at run time, 2 bad input (flag, file, script line).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace lagom::cli {
+
+struct cluster_flags {
+  std::string connect;          // HOST:PORT of a head; empty = embedded
+  uint32_t nodes = 3;           // embedded: virtual nodes
+  uint32_t cpus_per_node = 2;   // embedded
+  uint64_t memory_mb = 4096;    // embedded, per node
+};
+
+struct head_flags {
+  std::string listen = "127.0.0.1:0";
+  std::string token;
+  uint32_t heartbeat_ms = 200;
+  uint32_t timeout_ms = 2000;
+};
+
+struct node_flags {
+  std::string join;
+  std::string token;
+  std::string name;             // default: <hostname>-<pid>
+  uint32_t cpus = 0;            // default: this machine's cores
+  uint64_t memory_mb = 0;       // default: this machine's memory
+};
+
+struct status_flags {
+  cluster_flags cluster;
+  uint32_t wait_nodes = 0;      // wait until this many nodes joined
+  uint32_t wait_running = 0;    // ... and this many functions run
+  uint32_t wait_ms = 10000;
+};
+
+int run_head(const head_flags& f);
+int run_node(const node_flags& f);
+int run_script(const std::string& path, const cluster_flags& f);
+int run_shell(const cluster_flags& f, const std::string& data_dir);
+int run_status(const status_flags& f);
+
+/// Splits "host:port"; false with a message in `err` when malformed.
+bool split_host_port(const std::string& s, std::string& host, uint16_t& port,
+                     std::string& err);
+
+/// A token from the flag or, when empty, from LAGOM_TOKEN.
+std::string token_or_env(const std::string& flag);
+
+} // namespace lagom::cli

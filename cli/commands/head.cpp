@@ -1,0 +1,68 @@
+// `lagom head`: the cluster's head process. Runs cluster_manager and publishes
+// it through CAF's middleman on --listen (loopback unless told otherwise);
+// nodes join with --token. Runs until SIGINT or SIGTERM.
+#include <csignal>
+#include <cstdio>
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+
+#include "actors/cluster_manager.hpp"
+#include "cli/commands/commands.hpp"
+#include "wire/configure.hpp"
+
+namespace lagom::cli {
+
+int run_head(const head_flags& f) {
+  std::string host, err;
+  uint16_t port = 0;
+  if (!split_host_port(f.listen, host, port, err)) {
+    std::fprintf(stderr, "lagom head: --listen %s: %s\n", f.listen.c_str(), err.c_str());
+    return 2;
+  }
+  std::string token = token_or_env(f.token);
+  if (token.empty()) {
+    std::fprintf(stderr, "lagom head: --token (or LAGOM_TOKEN) is required: nodes must "
+                         "present it to join\n");
+    return 2;
+  }
+  if (f.timeout_ms <= f.heartbeat_ms) {
+    std::fprintf(stderr, "lagom head: --timeout-ms (%u) must exceed --heartbeat-ms (%u)\n",
+                 f.timeout_ms, f.heartbeat_ms);
+    return 2;
+  }
+  // Block the stop signals in every thread; the main thread waits for them.
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+
+  caf::actor_system_config cfg;
+  wire::configure(cfg);
+  cfg.load<caf::io::middleman>();
+  caf::actor_system sys{cfg};
+  actors::cluster_options co;
+  co.token = token;
+  co.heartbeat_ms = f.heartbeat_ms;
+  co.timeout_ms = f.timeout_ms;
+  auto cm = actors::spawn_cluster_manager(sys, co);
+  auto bound = sys.middleman().publish(cm, port, host.c_str(), true);
+  if (!bound) {
+    std::fprintf(stderr, "lagom head: cannot listen on %s: %s\n", f.listen.c_str(),
+                 sys.render(bound.error()).c_str());
+    caf::anon_send_exit(cm, caf::exit_reason::user_shutdown);
+    return 1;
+  }
+  std::printf("lagom head listening on %s:%u\n", host.c_str(), static_cast<unsigned>(*bound));
+  std::fflush(stdout);
+  int sig = 0;
+  sigwait(&stop, &sig);
+  std::printf("lagom head: stopping (signal %d)\n", sig);
+  std::fflush(stdout);
+  caf::anon_send_exit(cm, caf::exit_reason::user_shutdown);
+  sys.middleman().unpublish(cm, *bound);
+  return 0;
+}
+
+} // namespace lagom::cli

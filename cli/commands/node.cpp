@@ -1,0 +1,103 @@
+// `lagom node --join HOST:PORT --token T`: a worker machine. Discovers its
+// CPUs, memory and GPUs, joins the head and runs containers until the head
+// goes away, the head refuses it, or SIGINT/SIGTERM.
+#include <csignal>
+#include <cstdio>
+#include <thread>
+
+#include <unistd.h>
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+
+#include "actors/node_manager.hpp"
+#include "cli/commands/commands.hpp"
+#include "wire/atoms.hpp"
+#include "wire/configure.hpp"
+#include "wire/errors.hpp"
+
+namespace lagom::cli {
+
+namespace {
+
+uint64_t machine_memory_mb() {
+  long pages = ::sysconf(_SC_PHYS_PAGES);
+  long size = ::sysconf(_SC_PAGESIZE);
+  return pages > 0 && size > 0 ? static_cast<uint64_t>(pages) * size / (1u << 20) : 1024;
+}
+
+std::string default_name() {
+  char host[256] = "node";
+  ::gethostname(host, sizeof(host) - 1);
+  return std::string(host) + "-" + std::to_string(::getpid());
+}
+
+} // namespace
+
+int run_node(const node_flags& f) {
+  std::string host, err;
+  uint16_t port = 0;
+  if (!split_host_port(f.join, host, port, err) || port == 0) {
+    std::fprintf(stderr, "lagom node: --join %s: %s\n", f.join.c_str(),
+                 err.empty() ? "port must be 1..65535" : err.c_str());
+    return 2;
+  }
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+
+  caf::actor_system_config cfg;
+  wire::configure(cfg);
+  cfg.load<caf::io::middleman>();
+  caf::actor_system sys{cfg};
+  auto head = sys.middleman().remote_actor(host, port);
+  if (!head) {
+    std::fprintf(stderr, "lagom node: cannot reach the head at %s: %s\n", f.join.c_str(),
+                 sys.render(head.error()).c_str());
+    return 1;
+  }
+  actors::node_options no;
+  no.name = f.name.empty() ? default_name() : f.name;
+  no.token = token_or_env(f.token);
+  no.cpus = f.cpus > 0 ? f.cpus : std::max(1u, std::thread::hardware_concurrency());
+  no.memory_mb = f.memory_mb > 0 ? f.memory_mb : machine_memory_mb();
+  std::string why_no_gpu;
+  no.gpus = gpu::discover(&why_no_gpu);
+  auto fns = std::make_shared<const function_registry>(function_registry::from_linked());
+  caf::scoped_actor self{sys};
+  auto node = actors::spawn_node_manager(sys, no, *head, fns);
+  self->monitor(node);
+  std::printf("lagom node %s: joining %s with %u cpus, %llu MB, %zu GPU(s)%s\n",
+              no.name.c_str(), f.join.c_str(), no.cpus,
+              static_cast<unsigned long long>(no.memory_mb), no.gpus.size(),
+              no.gpus.empty() ? (" (" + why_no_gpu + ")").c_str() : "");
+  std::fflush(stdout);
+  // A signal thread turns SIGINT/SIGTERM into an exit of the node_manager.
+  std::thread signals([&] {
+    int sig = 0;
+    sigwait(&stop, &sig);
+    caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
+  });
+  int code = 0;
+  self->receive([&](caf::down_msg& dm) {
+    if (dm.reason == caf::exit_reason::user_shutdown) {
+      std::printf("lagom node %s: stopped\n", no.name.c_str());
+      return;
+    }
+    auto st = wire::to_status(dm.reason);
+    std::fprintf(stderr, "lagom node %s: %s\n", no.name.c_str(),
+                 st.code() == errc::unauthorized
+                   ? ("refused by the head: " + st.to_string()).c_str()
+                   : st.to_string().c_str());
+    code = st.code() == errc::unauthorized ? 2 : 1;
+  });
+  // Wake the signal thread if it is still waiting, then join it.
+  pthread_kill(signals.native_handle(), SIGTERM);
+  signals.join();
+  std::fflush(stdout);
+  return code;
+}
+
+} // namespace lagom::cli

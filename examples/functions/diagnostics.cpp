@@ -1,0 +1,36 @@
+// Functions for trying out the runtime's failure handling from a script:
+//   sleep ms=N       holds its container N milliseconds (a long job)
+//   fail message=T   throws T: the launch reports function_failed
+//   echo k=v ...     returns its hyperparameters as they arrived
+#include <chrono>
+#include <stdexcept>
+#include <thread>
+
+#include "lagom/train.hpp"
+
+namespace {
+
+lagom::named_values sleep_fn(lagom::train_context& ctx) {
+  double ms = ctx.param("ms", 1000.0);
+  if (ms < 0 || ms > 24 * 3600 * 1000.0)
+    throw std::invalid_argument("ms must be within [0, 86400000], got "
+                                + lagom::format_value(ms));
+  std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(ms));
+  lagom::named_values out;
+  out.set("slept_ms", ms);
+  return out;
+}
+
+lagom::named_values fail_fn(lagom::train_context& ctx) {
+  throw std::runtime_error(ctx.param("message", "failed on purpose"));
+}
+
+lagom::named_values echo_fn(lagom::train_context& ctx) {
+  return ctx.hyperparameters();
+}
+
+} // namespace
+
+LAGOM_TRAIN_FN("sleep", sleep_fn);
+LAGOM_TRAIN_FN("fail", fail_fn);
+LAGOM_TRAIN_FN("echo", echo_fn);

@@ -1,0 +1,122 @@
+// lagom::cluster: a handle on a running cluster, embedded or remote.
+//
+//   std::unique_ptr<lagom::cluster> c;
+//   lagom::embedded_options opts;            // 3 virtual nodes of 2 cpus
+//   if (auto st = lagom::cluster::start_embedded(opts, c); !st) die(st);
+//   lagom::launch_options lo;
+//   lo.all = true;                           // one container per free slot
+//   std::vector<lagom::container_outcome> out;
+//   auto st = c->launch("hello_gpu", lo, out);
+//
+// Contract: every call blocks the calling thread until done or until its
+// timeout; none may be made from inside an actor or a train function. A
+// cluster object is used from one thread at a time. Errors come back as a
+// status naming what failed; an outcome per container carries that
+// container's own status (a function that threw, a node that died).
+// Destroying the object stops an embedded cluster (running functions are
+// abandoned) or disconnects from a remote head.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lagom/status.hpp"
+#include "lagom/train.hpp"
+#include "lagom/values.hpp"
+
+namespace lagom {
+
+struct embedded_options {
+  uint32_t nodes = 3;
+  uint32_t cpus_per_node = 2;
+  uint64_t memory_mb_per_node = 4096;
+  uint32_t heartbeat_ms = 200;
+  uint32_t heartbeat_timeout_ms = 2000;
+  /// The functions containers may run; by default every LAGOM_TRAIN_FN linked in.
+  function_registry functions = function_registry::from_linked();
+};
+
+struct launch_options {
+  uint32_t count = 1;          // containers wanted
+  bool all = false;            // as many as fit now (count ignored)
+  uint32_t cpus = 1;           // per container
+  uint32_t gpus = 0;           // per container
+  uint64_t memory_mb = 0;      // per container
+  bool gang = false;           // all `count` at once or none
+  bool spread = false;         // spread over nodes instead of packing
+  bool queue = false;          // wait for resources instead of failing
+  named_values params;         // handed to every container's function
+  std::string owner = "driver";
+  /// Bound on the whole launch; zero means no bound.
+  std::chrono::milliseconds timeout{0};
+};
+
+struct container_outcome {
+  uint64_t container_id = 0;
+  std::string node;
+  uint32_t cpus = 0;
+  std::vector<uint32_t> gpus;
+  uint32_t rank = 0;
+  std::string device;          // "cpu" / "cuda:N" as the function saw it
+  status result;               // ok, function_failed, container_lost, ...
+  named_values values;         // what the function returned
+  double elapsed_ms = 0;
+};
+
+struct node_view {
+  uint32_t id = 0;
+  std::string name, host;
+  uint32_t cpus = 0, cpus_used = 0;
+  uint64_t memory_mb = 0, memory_used_mb = 0;
+  uint32_t gpus = 0, gpus_used = 0;
+  uint32_t containers = 0;
+  std::vector<std::string> gpu_names;
+};
+
+struct cluster_view {
+  std::vector<node_view> nodes;
+  uint32_t queued_requests = 0;
+  uint32_t lost_nodes = 0;
+};
+
+class cluster {
+public:
+  /// Starts cluster_manager and `opts.nodes` node_managers in this process and
+  /// waits until every node has joined.
+  static status start_embedded(const embedded_options& opts, std::unique_ptr<cluster>& out);
+
+  /// Connects to a head started with `lagom head` ("host:port").
+  static status connect(const std::string& host_port, std::unique_ptr<cluster>& out,
+                        std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+  /// Requests containers, runs `function` in each (rank i of n), waits for
+  /// all, releases the containers. Fails as a whole only when no container
+  /// could be granted; per-container failures are in `out`.
+  status launch(const std::string& function, const launch_options& opts,
+                std::vector<container_outcome>& out);
+
+  /// Nodes with their capacity and use.
+  status describe(cluster_view& out);
+
+  /// Waits until at least `nodes` nodes are joined and at least `running`
+  /// functions are in flight.
+  status await(uint32_t nodes, uint32_t running, std::chrono::milliseconds timeout);
+
+  /// True for an embedded cluster.
+  bool embedded() const;
+
+  ~cluster();
+  cluster(const cluster&) = delete;
+  cluster& operator=(const cluster&) = delete;
+
+  struct impl;
+
+private:
+  explicit cluster(std::unique_ptr<impl> p);
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace lagom

@@ -1,0 +1,113 @@
+// Train functions: what a container runs.
+//
+//   lagom::named_values hello(lagom::train_context& ctx) {
+//     lagom::named_values out;
+//     out.set("message", "Hello from " + ctx.device());
+//     return out;
+//   }
+//   LAGOM_TRAIN_FN("hello", hello);
+//
+// LAGOM_TRAIN_FN only appends to a list of registrations in the binary; it
+// registers nothing global at run time. main() (or an embedding host) builds a
+// function_registry from that list, or from functions of its own, and hands it
+// to the cluster. Every node of a cluster runs the same binary, so a name
+// means the same function everywhere.
+//
+// A train function runs on a thread of its own, never on an actor scheduler
+// thread; it may block for minutes. It returns its result values, or throws
+// (std::exception): the launch then reports function_failed with the message.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "lagom/values.hpp"
+
+namespace lagom {
+
+/// What a function learns about where and how it runs. Built by node_manager
+/// for one container; valid for the duration of the call.
+class train_context {
+public:
+  struct placement {
+    uint64_t container_id = 0;
+    std::string node;           // node name, e.g. "node-1"
+    uint32_t cpus = 1;
+    std::vector<uint32_t> gpus; // device ordinals on that node; empty = CPU
+    uint32_t rank = 0;
+    uint32_t world_size = 1;
+  };
+
+  train_context(placement where, named_values params)
+    : where_(std::move(where)), params_(std::move(params)) {}
+
+  const named_values& hyperparameters() const { return params_; }
+  double param(const std::string& key, double fallback) const {
+    return params_.number(key, fallback);
+  }
+  std::string param(const std::string& key, const char* fallback) const {
+    return params_.text(key, fallback);
+  }
+
+  uint64_t container_id() const { return where_.container_id; }
+  const std::string& node() const { return where_.node; }
+  uint32_t cpus() const { return where_.cpus; }
+  uint32_t rank() const { return where_.rank; }
+  uint32_t world_size() const { return where_.world_size; }
+  const std::vector<uint32_t>& gpus() const { return where_.gpus; }
+  /// "cuda:N" for the first bound GPU, else "cpu".
+  std::string device() const {
+    return where_.gpus.empty() ? "cpu" : "cuda:" + std::to_string(where_.gpus.front());
+  }
+
+private:
+  placement where_;
+  named_values params_;
+};
+
+using train_fn = std::function<named_values(train_context&)>;
+
+struct train_fn_registration {
+  std::string name;
+  train_fn fn;
+};
+
+/// The registrations made with LAGOM_TRAIN_FN in this binary, in link order.
+std::vector<train_fn_registration>& linked_train_fns();
+
+/// Name -> function, built once by main() or the host and then read-only.
+class function_registry {
+public:
+  function_registry() = default;
+  /// A registry holding every LAGOM_TRAIN_FN of this binary.
+  static function_registry from_linked();
+
+  /// Adds `fn` under `name`; false when the name is taken.
+  bool add(const std::string& name, train_fn fn);
+  /// nullptr when unknown.
+  const train_fn* find(const std::string& name) const;
+  std::vector<std::string> names() const;
+
+private:
+  std::map<std::string, train_fn> fns_;
+};
+
+namespace detail {
+struct train_fn_registrar {
+  train_fn_registrar(const char* name, train_fn fn) {
+    linked_train_fns().push_back({name, std::move(fn)});
+  }
+};
+} // namespace detail
+
+} // namespace lagom
+
+#define LAGOM_CONCAT_IMPL(a, b) a##b
+#define LAGOM_CONCAT(a, b) LAGOM_CONCAT_IMPL(a, b)
+#define LAGOM_TRAIN_FN(name, fn)                                                     \
+  static ::lagom::detail::train_fn_registrar LAGOM_CONCAT(lagom_train_fn_, __LINE__) { \
+    name, fn                                                                         \
+  }

@@ -1,0 +1,17 @@
+// Conversions between Cap'n Proto readers/builders and lagom's plain values.
+#pragma once
+
+#include "lagom/status.hpp"
+#include "lagom/values.hpp"
+#include "schemas/cluster.capnp.h"
+
+namespace lagom::wire {
+
+/// Fills `out`, already initialised to in.size() entries.
+void to_wire(capnp::List<schema::KeyValue>::Builder out, const named_values& in);
+named_values from_wire(capnp::List<schema::KeyValue>::Reader in);
+
+void to_wire(schema::Error::Builder out, const status& in);
+status from_wire(schema::Error::Reader in);
+
+} // namespace lagom::wire
