@@ -15,7 +15,9 @@
 //  3. If nothing can be placed now: queued (request.queue) or UNAVAILABLE.
 //  4. The queue is strict FIFO: a queued request blocks those behind it, so a
 //     large gang is never starved by small requests. retry() grants from the
-//     head of the queue while the head fits.
+//     head of the queue while the head fits. While anything is queued, a new
+//     request is not placed ahead of it: it is queued behind (request.queue)
+//     or rejected as unavailable.
 //  Placement: PACK puts each container on the node that fits with the least
 //  free cpus left (best fit), ties broken by lower node id. SPREAD puts each
 //  container on the node holding the fewest containers of this request, then
@@ -81,20 +83,22 @@ struct grant {
 struct outcome {
   enum kind { granted, queued, rejected } what = rejected;
   grant granted_containers;           // when what == granted
-  status why;                         // when rejected: unavailable or infeasible
+  status why;                         // when rejected: invalid_argument, unavailable
+                                      // or infeasible; when queued: the unavailable
+                                      // reason it waits on; ok when granted
 };
 
 struct node_usage {
   node_spec spec;
   resources used;
-  std::vector<uint32_t> free_gpus;
+  std::vector<uint32_t> free_gpus;    // ascending
   uint32_t containers = 0;
 };
 
 class ledger {
 public:
-  /// Adds a node. Fails (invalid_argument) on a duplicate id or name, or when
-  /// capacity.gpus differs from gpu_ordinals.size().
+  /// Adds a node. Fails (invalid_argument) on a duplicate id or name, when
+  /// capacity.gpus differs from gpu_ordinals.size(), or on a repeated ordinal.
   status add_node(const node_spec& spec);
 
   /// Removes a node and every container on it. Returns those containers (now
@@ -102,7 +106,8 @@ public:
   std::vector<container> remove_node(uint32_t node_id);
 
   /// Places, queues or rejects `req` (see the header comment). A request with
-  /// count == 0 or zero cpus is rejected as invalid_argument.
+  /// count == 0, zero cpus, or the id of a queued or granted request is
+  /// rejected as invalid_argument. Container ids are taken only when granted.
   outcome submit(const request& req);
 
   /// Frees the given containers. Unknown ids are reported in the status
@@ -110,8 +115,9 @@ public:
   status release(const std::vector<uint64_t>& container_ids);
 
   /// Grants queued requests from the head of the queue while the head fits.
-  /// Call after release(), add_node() or remove_node(). A queued request that
-  /// became infeasible (a node left) is dropped and reported with its reason.
+  /// Call after release(), add_node() or remove_node(). Every queued request
+  /// that became infeasible (a node left), wherever it stands in the queue, is
+  /// first dropped and reported with its reason (infeasible).
   std::vector<grant> retry(std::vector<std::pair<request, status>>* dropped = nullptr);
 
   /// Removes queued requests of `owner`; returns how many.
@@ -123,6 +129,9 @@ public:
   resources free_on(uint32_t node_id) const;
 
 private:
+  /// Books one container of `req` on each of `node_ids` (already chosen to fit).
+  grant commit(const request& req, const std::vector<uint32_t>& node_ids);
+
   std::map<uint32_t, node_usage> nodes_;
   std::map<uint64_t, container> containers_;
   std::deque<request> queue_;
