@@ -35,3 +35,19 @@ std::string token_or_env(const std::string& flag) {
 }
 
 } // namespace lagom::cli
+
+#include "cli/commands/cluster_flags.hpp"
+
+namespace lagom::cli {
+
+status open_cluster(const cluster_flags& f, std::unique_ptr<cluster>& out) {
+  if (!f.connect.empty())
+    return cluster::connect(f.connect, out);
+  embedded_options eo;
+  eo.nodes = f.nodes;
+  eo.cpus_per_node = f.cpus_per_node;
+  eo.memory_mb_per_node = f.memory_mb;
+  return cluster::start_embedded(eo, out);
+}
+
+} // namespace lagom::cli

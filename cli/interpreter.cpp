@@ -1,0 +1,106 @@
+#include "cli/interpreter.hpp"
+
+#include <cstdio>
+
+#include "cli/table.hpp"
+
+namespace lagom::cli {
+
+namespace {
+
+std::string values_cell(const named_values& v) {
+  if (auto m = v.find("message"))
+    return format_value(*m);
+  std::string out;
+  for (auto& [k, x] : v.entries())
+    out += (out.empty() ? "" : " ") + k + "=" + format_value(x);
+  return out;
+}
+
+std::string gpus_cell(const std::vector<uint32_t>& gpus) {
+  std::string out;
+  for (auto g : gpus)
+    out += (out.empty() ? "" : ",") + std::to_string(g);
+  return out.empty() ? "-" : out;
+}
+
+} // namespace
+
+status interpreter::execute(const script::command& cmd, bool& quit) {
+  quit = false;
+  if (auto l = std::get_if<script::launch_cmd>(&cmd))
+    return launch(*l);
+  if (std::holds_alternative<script::status_cmd>(cmd))
+    return show_status();
+  if (auto h = std::get_if<script::help_cmd>(&cmd)) {
+    if (h->topic.empty()) {
+      out_ << script::help_overview();
+      return status::ok();
+    }
+    auto text = script::help_text(h->topic);
+    if (text.empty())
+      return status::error(errc::not_found, "no command '" + h->topic + "'", "help");
+    out_ << text;
+    return status::ok();
+  }
+  quit = true;
+  return status::ok();
+}
+
+status interpreter::launch(const script::launch_cmd& cmd) {
+  launch_options lo;
+  lo.count = cmd.count;
+  lo.all = cmd.all;
+  lo.gang = cmd.gang;
+  lo.spread = cmd.spread;
+  lo.cpus = cmd.cpus;
+  lo.gpus = cmd.gpus;
+  lo.memory_mb = cmd.memory_mb;
+  for (auto& [k, v] : cmd.params)
+    std::visit([&, k = k](auto& x) { lo.params.set(k, x); }, v);
+  out_ << "launching " << cmd.function << " on "
+       << (cmd.all ? std::string("every free slot") : std::to_string(cmd.count) + " container(s)")
+       << (cmd.gang ? " (gang)" : "") << " ..." << std::endl;
+  std::vector<container_outcome> outcomes;
+  if (auto st = cluster_.launch(cmd.function, lo, outcomes); !st)
+    return st;
+  table t({"CONTAINER", "NODE", "RANK", "CPUS", "GPUS", "DEVICE", "TIME", "RESULT"});
+  size_t failed = 0;
+  status first_failure;
+  for (auto& o : outcomes) {
+    std::string result = o.result ? values_cell(o.values) : "FAILED: " + o.result.to_string();
+    if (!o.result && failed++ == 0)
+      first_failure = o.result;
+    t.add_row({std::to_string(o.container_id), o.node, std::to_string(o.rank),
+               std::to_string(o.cpus), gpus_cell(o.gpus), o.device.empty() ? "-" : o.device,
+               o.result ? format_duration(o.elapsed_ms / 1000.0) : "-", result});
+  }
+  out_ << t << std::flush;
+  if (failed > 0)
+    return status::error(first_failure.code(),
+                         std::to_string(failed) + " of " + std::to_string(outcomes.size())
+                           + " container(s) failed; first: " + first_failure.to_string(),
+                         cmd.function);
+  return status::ok();
+}
+
+status interpreter::show_status() {
+  cluster_view view;
+  if (auto st = cluster_.describe(view); !st)
+    return st;
+  table t({"NODE", "HOST", "CPUS", "CPUS USED", "MEMORY MB", "MEMORY USED", "GPUS",
+           "GPUS USED", "CONTAINERS"});
+  t.set_title(std::string(cluster_.embedded() ? "embedded cluster" : "cluster") + ": "
+              + std::to_string(view.nodes.size()) + " node(s), "
+              + std::to_string(view.queued_requests) + " queued request(s), "
+              + std::to_string(view.lost_nodes) + " lost node(s)");
+  for (auto& n : view.nodes)
+    t.add_row({n.name, n.host, std::to_string(n.cpus), std::to_string(n.cpus_used),
+               std::to_string(n.memory_mb), std::to_string(n.memory_used_mb),
+               std::to_string(n.gpus), std::to_string(n.gpus_used),
+               std::to_string(n.containers)});
+  out_ << t << std::flush;
+  return status::ok();
+}
+
+} // namespace lagom::cli

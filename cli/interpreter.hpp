@@ -1,0 +1,30 @@
+// cli::interpreter: carries out validated script commands on a cluster and
+// prints what they produce as aligned tables. The same object serves
+// `lagom run FILE` and `lagom shell`; it uses only the public lagom API.
+#pragma once
+
+#include <ostream>
+
+#include "cli/script/commands.hpp"
+#include "lagom/cluster.hpp"
+
+namespace lagom::cli {
+
+class interpreter {
+public:
+  interpreter(cluster& c, std::ostream& out) : cluster_(c), out_(out) {}
+
+  /// Runs one command. A failure (a container that failed, an unknown
+  /// function, no resources) comes back as a status for the caller to report
+  /// with the command's location. Sets `quit` for quit/exit.
+  status execute(const script::command& cmd, bool& quit);
+
+private:
+  status launch(const script::launch_cmd& cmd);
+  status show_status();
+
+  cluster& cluster_;
+  std::ostream& out_;
+};
+
+} // namespace lagom::cli
