@@ -103,7 +103,7 @@ void finish_one(self_ptr self) {
   // Containers of a lost node are already gone from the ledger: the release
   // then reports them unknown, which is expected here.
   self->request(st.head, std::chrono::seconds(10), atoms::release::value, std::move(rel))
-    .then([=](caf::unit_t) { self->state.done.deliver(caf::unit); self->quit(); },
+    .then([=]() { self->state.done.deliver(caf::unit); self->quit(); },
           [=](caf::error&) { self->state.done.deliver(caf::unit); self->quit(); });
 }
 

@@ -136,7 +136,7 @@ caf::result<wire::frame> on_launch(self_ptr self, const wire::frame& f) {
   self->request(st.gpus, std::chrono::seconds(10), atoms::bind::value, where.container_id,
                 where.gpus)
     .then(
-      [=, fn = *fn](caf::unit_t) {
+      [=, fn = *fn]() {
         self->state.log->info("container {} runs {} (rank {}/{})", where.container_id,
                               fn_name, where.rank, where.world_size);
         std::thread(run_container, caf::actor_cast<caf::actor>(self), fn, fn_name, where,

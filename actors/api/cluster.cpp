@@ -113,7 +113,7 @@ status cluster::await(uint32_t nodes, uint32_t running, std::chrono::millisecond
   caf::scoped_actor self{*impl_->sys};
   status out;
   self->request(impl_->head, timeout, atoms::await::value, nodes, running)
-    .receive([](caf::unit_t) {}, [&](caf::error& err) { out = wire::to_status(err); });
+    .receive([]() {}, [&](caf::error& err) { out = wire::to_status(err); });
   if (!out && out.code() == errc::timeout)
     return status::error(errc::timeout,
                          "waited " + std::to_string(timeout.count()) + " ms for "
@@ -132,7 +132,7 @@ status cluster::launch(const std::string& function, const launch_options& opts,
   status st;
   caf::duration bound = opts.timeout.count() > 0 ? caf::duration{opts.timeout} : caf::infinite;
   self->request(coord, bound, atoms::launch::value)
-    .receive([](caf::unit_t) {}, [&](caf::error& err) { st = wire::to_status(err); });
+    .receive([]() {}, [&](caf::error& err) { st = wire::to_status(err); });
   if (!st) {
     // Its death makes cluster_manager reclaim the grant.
     self->send_exit(coord, caf::exit_reason::user_shutdown);
