@@ -1,0 +1,289 @@
+// script commands: the table, one parse function per command, help text and
+// did-you-mean suggestions.
+#include "cli/script/commands.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <limits>
+
+namespace lagom::script {
+
+namespace {
+
+bool is_word(const token& t, std::string_view text) {
+  return t.kind == token_kind::word && t.text == text;
+}
+
+// Parses a number token written as a plain non-negative integer (no sign,
+// point or exponent) that is at most `max`.
+bool parse_uint(const token& t, uint64_t max, uint64_t& value) {
+  if (t.kind != token_kind::number || t.text.empty())
+    return false;
+  if (!std::all_of(t.text.begin(), t.text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return false;
+  auto r = std::from_chars(t.text.data(), t.text.data() + t.text.size(), value);
+  return r.ec == std::errc{} && value <= max;
+}
+
+// `name=value` for a reserved key: a non-negative integer up to `max`.
+status reserved_uint(const statement& st, const token& value_tok, const std::string& key,
+                     uint64_t max, uint64_t& value) {
+  if (parse_uint(value_tok, max, value))
+    return status::ok();
+  std::string msg = key + " must be a non-negative integer";
+  bool digits = value_tok.kind == token_kind::number &&
+                value_tok.text.find_first_not_of("0123456789") == std::string::npos;
+  if (digits)
+    msg += " of at most " + std::to_string(max);
+  return st.error(value_tok, msg + ", got " + value_tok.describe());
+}
+
+status no_arguments(const statement& st) {
+  if (st.args.empty())
+    return status::ok();
+  return st.error(st.args.front(),
+                  st.verb + " takes no arguments, got " + st.args.front().describe());
+}
+
+const char* const launch_options[] = {"on", "gang", "pack", "spread"};
+
+bool is_launch_option(const std::string& w) {
+  return std::find(std::begin(launch_options), std::end(launch_options), w) !=
+         std::end(launch_options);
+}
+
+status parse_launch(const statement& st, command& out) {
+  launch_cmd cmd;
+  cmd.loc = st.loc;
+  const auto& a = st.args;
+  if (a.empty())
+    return st.error("launch needs a function name: " +
+                    std::string(find_command("launch")->synopsis));
+  if (a[0].kind != token_kind::word)
+    return st.error(a[0], "function name must be a word, got " + a[0].describe());
+  if (is_launch_option(a[0].text))
+    return st.error(a[0], "launch needs a function name before '" + a[0].text + "'");
+  cmd.function = a[0].text;
+
+  bool seen_on = false, seen_place = false;
+  std::vector<std::string> keys;
+  for (size_t i = 1; i < a.size();) {
+    const token& t = a[i];
+    if (t.kind == token_kind::word && i + 1 < a.size() && a[i + 1].kind == token_kind::equals) {
+      const std::string& key = t.text;
+      if (i + 2 >= a.size())
+        return st.error(a[i + 1], key + "= needs a value");
+      const token& v = a[i + 2];
+      if (is_launch_option(key))
+        return st.error(t, "'" + key + "' is a launch option, not a key");
+      if (std::find(keys.begin(), keys.end(), key) != keys.end())
+        return st.error(t, "'" + key + "' given twice");
+      keys.push_back(key);
+      uint64_t n = 0;
+      if (key == "cpus" || key == "gpus") {
+        if (status s = reserved_uint(st, v, key, std::numeric_limits<uint32_t>::max(), n); !s)
+          return s;
+        (key == "cpus" ? cmd.cpus : cmd.gpus) = static_cast<uint32_t>(n);
+      } else if (key == "memory") {
+        if (status s = reserved_uint(st, v, key, std::numeric_limits<uint64_t>::max(), n); !s)
+          return s;
+        cmd.memory_mb = n;
+      } else if (v.kind == token_kind::number) {
+        cmd.params.emplace_back(key, v.number);
+      } else if (v.kind == token_kind::word || v.kind == token_kind::string) {
+        cmd.params.emplace_back(key, v.text);
+      } else {
+        return st.error(v, "value of '" + key + "' must be a number, word or string, got " +
+                             v.describe());
+      }
+      i += 3;
+    } else if (is_word(t, "on")) {
+      if (seen_on)
+        return st.error(t, "'on' given twice");
+      seen_on = true;
+      const char* want = "'on' needs a positive integer or 'all'";
+      if (i + 1 >= a.size())
+        return st.error(t, want);
+      const token& n = a[i + 1];
+      uint64_t count = 0;
+      if (is_word(n, "all")) {
+        cmd.all = true;
+        cmd.count = 0;
+      } else if (parse_uint(n, std::numeric_limits<uint32_t>::max(), count) && count > 0) {
+        cmd.count = static_cast<uint32_t>(count);
+      } else {
+        return st.error(n, std::string(want) + ", got " + n.describe());
+      }
+      i += 2;
+    } else if (is_word(t, "gang")) {
+      if (cmd.gang)
+        return st.error(t, "'gang' given twice");
+      cmd.gang = true;
+      ++i;
+    } else if (is_word(t, "pack") || is_word(t, "spread")) {
+      if (seen_place)
+        return st.error(t, "'" + t.text + "' given after '" + (cmd.spread ? "spread" : "pack") +
+                             "': choose one placement");
+      seen_place = true;
+      cmd.spread = t.text == "spread";
+      ++i;
+    } else {
+      return st.error(t, "unexpected " + t.describe() +
+                           " in launch; expected on N, gang, pack, spread or key=value");
+    }
+  }
+  out = std::move(cmd);
+  return status::ok();
+}
+
+status parse_status(const statement& st, command& out) {
+  if (status s = no_arguments(st); !s)
+    return s;
+  out = status_cmd{st.loc};
+  return status::ok();
+}
+
+status parse_quit(const statement& st, command& out) {
+  if (status s = no_arguments(st); !s)
+    return s;
+  out = quit_cmd{st.loc};
+  return status::ok();
+}
+
+std::string unknown_command(const std::string& name) {
+  std::string msg = "unknown command '" + name + "'";
+  std::string close = suggest(name, command_names());
+  if (!close.empty())
+    return msg + "; did you mean '" + close + "'?";
+  return msg + "; type 'help' for a list";
+}
+
+status parse_help(const statement& st, command& out) {
+  help_cmd cmd;
+  cmd.loc = st.loc;
+  if (st.args.size() > 1)
+    return st.error(st.args[1], "help takes at most one command name");
+  if (!st.args.empty()) {
+    const token& t = st.args.front();
+    if (t.kind != token_kind::word)
+      return st.error(t, "help takes a command name, got " + t.describe());
+    if (!find_command(t.text))
+      return st.error(t, unknown_command(t.text));
+    cmd.topic = t.text;
+  }
+  out = std::move(cmd);
+  return status::ok();
+}
+
+} // namespace
+
+std::string to_string(const param_value& value) {
+  if (const auto* s = std::get_if<std::string>(&value))
+    return *s;
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof buf, std::get<double>(value),
+                         std::chars_format::general);
+  return std::string(buf, r.ptr);
+}
+
+const std::vector<command_spec>& command_table() {
+  static const std::vector<command_spec> table = {
+    {"launch",
+     "launch FN [on N|on all] [gang] [pack|spread] [cpus=K] [gpus=G] [memory=MB] [key=value ...]",
+     "Start function FN in N containers (default 1) with the given resources and parameters.",
+     parse_launch},
+    {"status", "status", "Show the cluster's nodes, resources and running functions.",
+     parse_status},
+    {"help", "help [COMMAND]", "List the commands, or describe one.", parse_help},
+    {"quit", "quit", "Leave the shell (in a script: stop reading it).", parse_quit},
+    {"exit", "exit", "Same as quit.", parse_quit},
+  };
+  return table;
+}
+
+const command_spec* find_command(std::string_view name) {
+  for (const auto& spec : command_table())
+    if (name == spec.name)
+      return &spec;
+  return nullptr;
+}
+
+std::vector<std::string> command_names() {
+  std::vector<std::string> names;
+  for (const auto& spec : command_table())
+    names.emplace_back(spec.name);
+  return names;
+}
+
+std::vector<std::string> complete_command(std::string_view prefix) {
+  std::vector<std::string> names;
+  for (const auto& spec : command_table())
+    if (std::string_view(spec.name).substr(0, prefix.size()) == prefix)
+      names.emplace_back(spec.name);
+  return names;
+}
+
+status to_command(const statement& st, command& out) {
+  const command_spec* spec = find_command(st.verb);
+  if (!spec)
+    return st.error(unknown_command(st.verb));
+  return spec->parse(st, out);
+}
+
+std::string help_text(std::string_view name) {
+  const command_spec* spec = find_command(name);
+  if (!spec)
+    return {};
+  return std::string(spec->synopsis) + "\n  " + spec->summary + "\n";
+}
+
+std::string help_overview() {
+  size_t width = 0;
+  for (const auto& spec : command_table())
+    width = std::max(width, std::string_view(spec.name).size());
+  std::string out;
+  for (const auto& spec : command_table()) {
+    std::string name = spec.name;
+    out += "  " + name + std::string(width - name.size() + 2, ' ') + spec.summary + "\n";
+  }
+  return out + "Type 'help COMMAND' for its synopsis.\n";
+}
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  // Optimal string alignment over three rows of the dynamic programme.
+  std::vector<size_t> two(b.size() + 1), one(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j)
+    one[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      cur[j] = std::min({one[j] + 1, cur[j - 1] + 1, one[j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        cur[j] = std::min(cur[j], two[j - 2] + 1);
+    }
+    std::swap(two, one);
+    std::swap(one, cur);
+  }
+  return one[b.size()];
+}
+
+std::string suggest(std::string_view word, const std::vector<std::string>& candidates) {
+  std::string lower(word);
+  for (char& c : lower)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  size_t limit = lower.size() <= 3 ? 1 : 2;
+  size_t best = limit + 1;
+  std::string found;
+  for (const auto& c : candidates) {
+    size_t d = edit_distance(lower, c);
+    if (d < best) {
+      best = d;
+      found = c;
+    }
+  }
+  return found;
+}
+
+} // namespace lagom::script

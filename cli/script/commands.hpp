@@ -1,0 +1,111 @@
+// script commands: the command table, and validation of a parsed statement
+// into a typed command struct.
+//
+// Commands of the spine:
+//   launch FN [on N|on all] [gang] [pack|spread] [cpus=K] [gpus=G]
+//          [memory=MB] [key=value ...]
+//   status
+//   help [COMMAND]
+//   quit | exit
+// launch's options may come in any order after FN, each at most once;
+// pack and spread exclude each other. cpus, gpus and memory are reserved keys
+// and take non-negative integers; any other key=value is a parameter passed
+// to FN, a number value becoming a double and a word or string a string.
+//
+// Errors are status values with errc::invalid_argument and where =
+// "source:line:col" of the offending token (the verb for a wrong verb), e.g.
+//   run.lagom:2:1: unknown command 'lanch'; did you mean 'launch'?
+//   run.lagom:4:15: cpus must be a non-negative integer, got 'x'
+//
+// Adding a command: define its struct (with a `location loc`), add it to
+// `command`, write a parse function and add one row to the table in
+// commands.cpp. help, the did-you-mean suggestion and completion follow.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "cli/script/parser.hpp"
+#include "lagom/status.hpp"
+
+namespace lagom::script {
+
+/// A launch parameter: a number (always a double) or a string.
+using param_value = std::variant<double, std::string>;
+
+/// A string as is; a number as the shortest text that reads back as it, in
+/// %g style: 0.0001, 40, 1e-05, 2.5e+10.
+std::string to_string(const param_value& value);
+
+struct launch_cmd {
+  std::string function;
+  uint32_t count = 1;      ///< containers to start; 0 with `all`
+  bool all = false;        ///< `on all` was given (then count is 0)
+  bool gang = false;       ///< all containers or none
+  bool spread = false;     ///< spread placement; false = pack (the default)
+  uint32_t cpus = 1;       ///< per container
+  uint32_t gpus = 0;       ///< per container
+  uint64_t memory_mb = 0;  ///< per container; 0 = no reservation
+  std::vector<std::pair<std::string, param_value>> params;  ///< in order
+  location loc;
+};
+
+struct status_cmd {
+  location loc;
+};
+
+struct help_cmd {
+  std::string topic;  ///< a command name, or empty for the overview
+  location loc;
+};
+
+struct quit_cmd {
+  location loc;
+};
+
+using command = std::variant<launch_cmd, status_cmd, help_cmd, quit_cmd>;
+
+/// One row of the command table.
+struct command_spec {
+  const char* name;
+  const char* synopsis;  ///< e.g. "help [COMMAND]"
+  const char* summary;   ///< one line
+  status (*parse)(const statement& st, command& out);
+};
+
+/// Every command, in the order help lists them.
+const std::vector<command_spec>& command_table();
+
+/// The row named `name`, or nullptr.
+const command_spec* find_command(std::string_view name);
+
+/// Every command name, in table order (for tab completion).
+std::vector<std::string> command_names();
+
+/// The command names that start with `prefix`, in table order.
+std::vector<std::string> complete_command(std::string_view prefix);
+
+/// Validates `st` against its verb's row and fills `out`. An unknown verb is
+/// an error naming it, with a suggestion when a command name is close.
+status to_command(const statement& st, command& out);
+
+/// "synopsis\n  summary\n" for command `name`; empty when there is none.
+std::string help_text(std::string_view name);
+
+/// One line per command: synopsis and summary, aligned.
+std::string help_overview();
+
+/// The candidate closest to `word` (ignoring case) by edit distance with
+/// transpositions, if it is at most 1 (words up to 3 letters) or 2 away;
+/// ties go to the earlier candidate. Empty when none is close.
+std::string suggest(std::string_view word, const std::vector<std::string>& candidates);
+
+/// Edit distance counting insertions, deletions, substitutions and swaps of
+/// adjacent characters as 1 each.
+size_t edit_distance(std::string_view a, std::string_view b);
+
+} // namespace lagom::script

@@ -1,0 +1,209 @@
+// script commands: every command form, bad values with their locations,
+// unknown verbs with suggestions, help text and completion.
+#include <catch2/catch.hpp>
+
+#include "cli/script/commands.hpp"
+
+using namespace lagom;
+using namespace lagom::script;
+
+namespace {
+
+// Parses one statement of `line` (source "run.lagom") into a command.
+status command_of(std::string_view line, command& out) {
+  std::vector<statement> st;
+  status s = parse(line, "run.lagom", st);
+  if (!s)
+    return s;
+  REQUIRE(st.size() == 1);
+  return to_command(st[0], out);
+}
+
+template <typename T>
+T command_ok(std::string_view line) {
+  command c;
+  status s = command_of(line, c);
+  INFO(line << ": " << s.to_string());
+  REQUIRE(s.is_ok());
+  REQUIRE(std::holds_alternative<T>(c));
+  return std::get<T>(c);
+}
+
+std::string error_of(std::string_view line) {
+  command c;
+  status s = command_of(line, c);
+  REQUIRE_FALSE(s.is_ok());
+  CHECK(s.code() == errc::invalid_argument);
+  return s.to_string();
+}
+
+} // namespace
+
+TEST_CASE("launch FN alone takes the defaults", "[script][commands]") {
+  auto l = command_ok<launch_cmd>("launch train");
+  CHECK(l.function == "train");
+  CHECK(l.count == 1);
+  CHECK_FALSE(l.all);
+  CHECK_FALSE(l.gang);
+  CHECK_FALSE(l.spread);
+  CHECK(l.cpus == 1);
+  CHECK(l.gpus == 0);
+  CHECK(l.memory_mb == 0);
+  CHECK(l.params.empty());
+  CHECK(l.loc.to_string() == "run.lagom:1:1");
+}
+
+TEST_CASE("launch with every option", "[script][commands]") {
+  auto l = command_ok<launch_cmd>(
+    "launch mnist.train on 8 gang spread cpus=4 gpus=1 memory=16384 lr=1e-4 opt=adam "
+    "tag=\"run 1\" epochs=10");
+  CHECK(l.function == "mnist.train");
+  CHECK(l.count == 8);
+  CHECK_FALSE(l.all);
+  CHECK(l.gang);
+  CHECK(l.spread);
+  CHECK(l.cpus == 4);
+  CHECK(l.gpus == 1);
+  CHECK(l.memory_mb == 16384);
+  REQUIRE(l.params.size() == 4);
+  CHECK(l.params[0].first == "lr");
+  CHECK(std::get<double>(l.params[0].second) == Approx(1e-4));
+  CHECK(l.params[1] == std::pair<std::string, param_value>{"opt", std::string("adam")});
+  CHECK(std::get<std::string>(l.params[2].second) == "run 1");
+  CHECK(std::get<double>(l.params[3].second) == 10);
+  CHECK(to_string(l.params[0].second) == "0.0001");
+  CHECK(to_string(l.params[3].second) == "10");
+  CHECK(to_string(l.params[1].second) == "adam");
+  CHECK(to_string(param_value(1e-5)) == "1e-05");
+  CHECK(to_string(param_value(0.1 + 0.2)) == "0.30000000000000004");
+}
+
+TEST_CASE("launch options come in any order", "[script][commands]") {
+  auto l = command_ok<launch_cmd>("launch f cpus=0 pack lr=-0.5 on all gang");
+  CHECK(l.all);
+  CHECK(l.count == 0);
+  CHECK(l.gang);
+  CHECK_FALSE(l.spread);
+  CHECK(l.cpus == 0);
+  CHECK(std::get<double>(l.params.at(0).second) == -0.5);
+  l = command_ok<launch_cmd>("launch f memory=18446744073709551615 on 4294967295");
+  CHECK(l.memory_mb == 18446744073709551615ull);
+  CHECK(l.count == 4294967295u);
+}
+
+TEST_CASE("launch: bad counts name 'on' and point at the value", "[script][commands]") {
+  CHECK(error_of("launch f on 0") ==
+        "run.lagom:1:13: 'on' needs a positive integer or 'all', got '0'");
+  CHECK(error_of("launch f on -1") ==
+        "run.lagom:1:13: 'on' needs a positive integer or 'all', got '-1'");
+  CHECK(error_of("launch f on 2.5") ==
+        "run.lagom:1:13: 'on' needs a positive integer or 'all', got '2.5'");
+  CHECK(error_of("launch f on some") ==
+        "run.lagom:1:13: 'on' needs a positive integer or 'all', got 'some'");
+  CHECK(error_of("launch f on 4294967296") ==
+        "run.lagom:1:13: 'on' needs a positive integer or 'all', got '4294967296'");
+  CHECK(error_of("launch f on") == "run.lagom:1:10: 'on' needs a positive integer or 'all'");
+  CHECK(error_of("launch f on 2 on 3") == "run.lagom:1:15: 'on' given twice");
+}
+
+TEST_CASE("launch: reserved keys need non-negative integers", "[script][commands]") {
+  CHECK(error_of("launch f cpus=x") ==
+        "run.lagom:1:15: cpus must be a non-negative integer, got 'x'");
+  CHECK(error_of("launch f gpus=-1") ==
+        "run.lagom:1:15: gpus must be a non-negative integer, got '-1'");
+  CHECK(error_of("launch f memory=1.5") ==
+        "run.lagom:1:17: memory must be a non-negative integer, got '1.5'");
+  CHECK(error_of("launch f memory=1e3") ==
+        "run.lagom:1:17: memory must be a non-negative integer, got '1e3'");
+  CHECK(error_of("launch f cpus=\"4\"") ==
+        "run.lagom:1:15: cpus must be a non-negative integer, got \"4\"");
+  CHECK(error_of("launch f cpus=4294967296") ==
+        "run.lagom:1:15: cpus must be a non-negative integer of at most 4294967295, "
+        "got '4294967296'");
+  CHECK(error_of("launch f memory=99999999999999999999") ==
+        "run.lagom:1:17: memory must be a non-negative integer of at most "
+        "18446744073709551615, got '99999999999999999999'");
+}
+
+TEST_CASE("launch: malformed forms", "[script][commands]") {
+  CHECK(error_of("launch") ==
+        "run.lagom:1:1: launch needs a function name: launch FN [on N|on all] [gang] "
+        "[pack|spread] [cpus=K] [gpus=G] [memory=MB] [key=value ...]");
+  CHECK(error_of("launch 3") == "run.lagom:1:8: function name must be a word, got '3'");
+  CHECK(error_of("launch \"f\"") == "run.lagom:1:8: function name must be a word, got \"f\"");
+  CHECK(error_of("launch on 3") == "run.lagom:1:8: launch needs a function name before 'on'");
+  CHECK(error_of("launch f cpus=2 cpus=3") == "run.lagom:1:17: 'cpus' given twice");
+  CHECK(error_of("launch f lr=1 lr=2") == "run.lagom:1:15: 'lr' given twice");
+  CHECK(error_of("launch f cpus=") == "run.lagom:1:14: cpus= needs a value");
+  CHECK(error_of("launch f x={ }") ==
+        "run.lagom:1:12: value of 'x' must be a number, word or string, got '{'");
+  CHECK(error_of("launch f gang=1") == "run.lagom:1:10: 'gang' is a launch option, not a key");
+  CHECK(error_of("launch f gang gang") == "run.lagom:1:15: 'gang' given twice");
+  CHECK(error_of("launch f pack spread") ==
+        "run.lagom:1:15: 'spread' given after 'pack': choose one placement");
+  CHECK(error_of("launch f fast") ==
+        "run.lagom:1:10: unexpected 'fast' in launch; expected on N, gang, pack, spread "
+        "or key=value");
+  CHECK(error_of("launch f =3") ==
+        "run.lagom:1:10: unexpected '=' in launch; expected on N, gang, pack, spread "
+        "or key=value");
+}
+
+TEST_CASE("status, help, quit and exit", "[script][commands]") {
+  auto s = command_ok<status_cmd>("  status");
+  CHECK(s.loc.to_string() == "run.lagom:1:3");
+  CHECK(command_ok<help_cmd>("help").topic.empty());
+  CHECK(command_ok<help_cmd>("help launch").topic == "launch");
+  command_ok<quit_cmd>("quit");
+  command_ok<quit_cmd>("exit");
+  CHECK(error_of("status now") == "run.lagom:1:8: status takes no arguments, got 'now'");
+  CHECK(error_of("quit 1") == "run.lagom:1:6: quit takes no arguments, got '1'");
+  CHECK(error_of("help a b") == "run.lagom:1:8: help takes at most one command name");
+  CHECK(error_of("help 3") == "run.lagom:1:6: help takes a command name, got '3'");
+  CHECK(error_of("help lanch") ==
+        "run.lagom:1:6: unknown command 'lanch'; did you mean 'launch'?");
+}
+
+TEST_CASE("an unknown verb is named, with a suggestion when close", "[script][commands]") {
+  CHECK(error_of("lanch f") == "run.lagom:1:1: unknown command 'lanch'; did you mean 'launch'?");
+  CHECK(error_of("  luanch f") ==
+        "run.lagom:1:3: unknown command 'luanch'; did you mean 'launch'?");
+  CHECK(error_of("Launch f") == "run.lagom:1:1: unknown command 'Launch'; did you mean 'launch'?");
+  CHECK(error_of("stats") == "run.lagom:1:1: unknown command 'stats'; did you mean 'status'?");
+  CHECK(error_of("qit") == "run.lagom:1:1: unknown command 'qit'; did you mean 'quit'?");
+  CHECK(error_of("deploy f") ==
+        "run.lagom:1:1: unknown command 'deploy'; type 'help' for a list");
+}
+
+TEST_CASE("edit distance and suggestions", "[script][commands]") {
+  CHECK(edit_distance("", "") == 0);
+  CHECK(edit_distance("launch", "launch") == 0);
+  CHECK(edit_distance("lanch", "launch") == 1);
+  CHECK(edit_distance("luanch", "launch") == 1);  // a swap counts once
+  CHECK(edit_distance("kitten", "sitting") == 3);
+  CHECK(edit_distance("", "abc") == 3);
+  std::vector<std::string> names{"launch", "status", "help", "quit", "exit"};
+  CHECK(suggest("lnch", names) == "launch");
+  CHECK(suggest("xit", names) == "exit");
+  CHECK(suggest("ab", names).empty());
+  CHECK(suggest("lxxxch", names).empty());
+}
+
+TEST_CASE("help text, names and completion come from the table", "[script][commands]") {
+  CHECK(command_names() == std::vector<std::string>{"launch", "status", "help", "quit", "exit"});
+  CHECK(complete_command("") == command_names());
+  CHECK(complete_command("e") == std::vector<std::string>{"exit"});
+  CHECK(complete_command("l") == std::vector<std::string>{"launch"});
+  CHECK(complete_command("z").empty());
+  CHECK(help_text("help") == "help [COMMAND]\n  List the commands, or describe one.\n");
+  CHECK(help_text("nope").empty());
+  CHECK(find_command("status") != nullptr);
+  CHECK(find_command("stat") == nullptr);
+  std::string overview = help_overview();
+  CHECK(overview.find("  launch  Start function FN") == 0);
+  CHECK(overview.find("\n  help    List the commands") != std::string::npos);
+  for (const auto& spec : command_table()) {
+    CHECK(spec.parse != nullptr);
+    CHECK(std::string(spec.synopsis).rfind(spec.name, 0) == 0);
+  }
+}
