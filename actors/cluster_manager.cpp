@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <map>
+#include <set>
 
 #include <caf/all.hpp>
 
@@ -25,6 +26,7 @@ struct node_entry {
   std::string host;
   steady::time_point last_seen;
   std::vector<std::pair<std::string, uint64_t>> gpu_names; // name, memory MB
+  std::set<std::string> functions;                         // it can run
 };
 
 struct cluster_manager_state {
@@ -158,6 +160,8 @@ caf::result<wire::frame> on_join(self_ptr self, const wire::frame& f) {
       entry.gpu_names.emplace_back(g.getName().cStr(), g.getMemoryMb());
     }
     spec.capacity.gpus = static_cast<uint32_t>(spec.gpu_ordinals.size());
+    for (auto fn : r.getFunctions())
+      entry.functions.insert(fn.cStr());
     return status::ok();
   });
   if (!rd)
@@ -187,9 +191,27 @@ caf::result<wire::frame> on_join(self_ptr self, const wire::frame& f) {
   });
 }
 
+// A request naming a function is refused unless every node can run it (all
+// nodes run the same binary; a node that cannot is a deployment error).
+status check_function(const cluster_manager_state& st, const std::string& fn) {
+  if (fn.empty())
+    return status::ok();
+  for (auto& [id, n] : st.nodes)
+    if (n.functions.count(fn) == 0) {
+      std::string known;
+      for (auto& k : n.functions)
+        known += (known.empty() ? "" : ", ") + k;
+      return status::error(errc::not_found,
+                           "unknown function '" + fn + "' (registered: " + known + ")",
+                           "node '" + n.name + "'");
+    }
+  return status::ok();
+}
+
 caf::result<wire::frame> on_request(self_ptr self, const wire::frame& f) {
   auto& st = self->state;
   scheduling::request req;
+  std::string function;
   auto rd = wire::read<schema::ContainerRequest>(f, [&](schema::ContainerRequest::Reader r) {
     req.owner = r.getOwner().cStr();
     req.count = r.getCount();
@@ -199,10 +221,13 @@ caf::result<wire::frame> on_request(self_ptr self, const wire::frame& f) {
     req.place = r.getPlacement() == schema::Placement::SPREAD ? scheduling::placement::spread
                                                               : scheduling::placement::pack;
     req.queue = r.getQueue();
+    function = r.getFunction().cStr();
     return status::ok();
   });
   if (!rd)
     return wire::to_error(rd);
+  if (auto known = check_function(st, function); !known)
+    return wire::to_error(known);
   req.id = st.next_request_id++;
   auto owner = caf::actor_cast<caf::actor>(self->current_sender());
   auto out = st.ledger.submit(req);

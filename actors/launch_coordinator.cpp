@@ -27,9 +27,10 @@ struct launch_coordinator_state {
 
 using self_ptr = caf::stateful_actor<launch_coordinator_state>*;
 
-wire::frame request_frame(const launch_options& o) {
+wire::frame request_frame(const std::string& function, const launch_options& o) {
   return wire::build<schema::ContainerRequest>([&](schema::ContainerRequest::Builder b) {
     b.setOwner(o.owner);
+    b.setFunction(function);
     b.setCount(o.all ? 1u << 16 : o.count);
     auto each = b.initEach();
     each.setCpus(o.cpus);
@@ -109,7 +110,7 @@ void finish_one(self_ptr self) {
 
 void start(self_ptr self) {
   auto& st = self->state;
-  self->request(st.head, caf::infinite, atoms::request::value, request_frame(st.opts))
+  self->request(st.head, caf::infinite, atoms::request::value, request_frame(st.function, st.opts))
     .then(
       [=](const wire::frame& grant) {
         auto& st = self->state;

@@ -44,8 +44,12 @@ struct node_manager_state {
 
 using self_ptr = caf::stateful_actor<node_manager_state>*;
 
-wire::frame registration(const node_options& o) {
+wire::frame registration(const node_options& o, const function_registry& fns) {
   return wire::build<schema::NodeRegistration>([&](schema::NodeRegistration::Builder b) {
+    auto names = fns.names();
+    auto fl = b.initFunctions(static_cast<unsigned>(names.size()));
+    for (unsigned i = 0; i < names.size(); ++i)
+      fl.set(i, names[i]);
     b.setName(o.name);
     b.setToken(o.token);
     b.setHost(o.host);
@@ -198,7 +202,8 @@ caf::behavior node_manager(self_ptr self, node_options opts, caf::actor head,
         status::error(errc::container_lost, "cluster head lost", "node " + self->state.opts.name)));
     }
   });
-  self->request(head, std::chrono::seconds(10), atoms::join::value, registration(st.opts))
+  self->request(head, std::chrono::seconds(10), atoms::join::value,
+                registration(st.opts, *st.functions))
     .then(
       [=](const wire::frame& f) {
         auto& st = self->state;

@@ -29,6 +29,7 @@ struct NodeRegistration {
   pid @3 :UInt32;
   capacity @4 :Resources;
   gpus @5 :List(GpuInfo);
+  functions @6 :List(Text);  # train functions this node's binary can run
 }
 
 # head -> node: the node was accepted.
@@ -58,6 +59,7 @@ struct ContainerRequest {
   gang @3 :Bool;             # all `count` or none
   placement @4 :Placement;
   queue @5 :Bool;            # wait when full instead of failing "unavailable"
+  function @6 :Text;         # if set: refused unless every node knows it
 }
 
 # One granted container: a slot on a node with its CPUs, memory and GPUs.

@@ -76,9 +76,18 @@ status cluster::start_embedded(const embedded_options& opts, std::unique_ptr<clu
     for (size_t g = i; g < gpus.size(); g += opts.nodes)
       no.gpus.push_back(gpus[g]);
     p->nodes.push_back(actors::spawn_node_manager(*p->sys, no, p->head, fns));
+    // One join at a time, so node-K gets node id K (placement ties go by id).
+    caf::scoped_actor self{*p->sys};
+    status joined;
+    self->request(p->head, std::chrono::seconds(10), atoms::await::value, i + 1, 0u)
+      .receive([]() {}, [&](caf::error& err) { joined = wire::to_status(err); });
+    if (!joined)
+      return status::error(joined.code(), "node-" + std::to_string(i + 1)
+                                            + " did not join: " + joined.message(),
+                           "embedded cluster");
   }
   out.reset(new cluster(std::move(p)));
-  return out->await(opts.nodes, 0, std::chrono::seconds(10));
+  return status::ok();
 }
 
 status cluster::connect(const std::string& host_port, std::unique_ptr<cluster>& out,

@@ -1,0 +1,136 @@
+// The `lagom` binary: every face of the runtime in one program.
+//   lagom run FILE        a .lagom script on an embedded cluster (or --connect)
+//   lagom shell           the same language, interactively
+//   lagom head / node     a multi-process, multi-machine cluster
+//   lagom status          nodes and resources
+//   lagom functions       the train functions this binary can run
+// Exit codes: 0 ok, 1 failed at run time, 2 bad input (flag, file, line).
+#include <algorithm>
+#include <cstdlib>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/commands/commands.hpp"
+#include "cli/script/commands.hpp"
+#include "core/log.hpp"
+#include "lagom/train.hpp"
+
+namespace {
+
+void add_cluster_flags(CLI::App* app, lagom::cli::cluster_flags& f) {
+  app->add_option("--connect", f.connect, "HOST:PORT of a lagom head (default: embedded)");
+  app->add_option("--nodes", f.nodes, "embedded cluster: virtual nodes")
+    ->check(CLI::Range(1u, 256u));
+  app->add_option("--cpus-per-node", f.cpus_per_node, "embedded cluster: cpus of each node")
+    ->check(CLI::Range(1u, 4096u));
+  app->add_option("--memory-mb", f.memory_mb, "embedded cluster: memory of each node (MB)")
+    ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
+}
+
+std::string default_data_dir() {
+  if (const char* env = std::getenv("LAGOM_HOME"))
+    return env;
+  const char* home = std::getenv("HOME");
+  return std::string(home ? home : ".") + "/.lagom";
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  using namespace lagom::cli;
+  CLI::App app{"lagom: an actor runtime for distributed deep learning"};
+  app.require_subcommand(1);
+  std::string log_level;
+  std::string data_dir = default_data_dir();
+  app.add_option("--log-level", log_level,
+                 "trace, debug, info, warn, error or off (default: warn; info for head/node)");
+  app.add_option("--data", data_dir, "data directory (default: $LAGOM_HOME or ~/.lagom)");
+
+  std::string script_path;
+  cluster_flags run_flags;
+  auto* run = app.add_subcommand("run", "run a .lagom script");
+  run->add_option("file", script_path, "the script")->required();
+  add_cluster_flags(run, run_flags);
+
+  cluster_flags shell_flags;
+  auto* shell = app.add_subcommand("shell", "an interactive shell on a cluster");
+  add_cluster_flags(shell, shell_flags);
+
+  head_flags hf;
+  auto* head = app.add_subcommand("head", "run the cluster head (cluster_manager)");
+  head->add_option("--listen", hf.listen, "HOST:PORT to listen on (port 0: any free port)");
+  head->add_option("--token", hf.token, "cluster token nodes must present (or LAGOM_TOKEN)");
+  head->add_option("--heartbeat-ms", hf.heartbeat_ms, "heartbeat interval told to nodes")
+    ->check(CLI::Range(10u, 60000u));
+  head->add_option("--timeout-ms", hf.timeout_ms, "drop a node silent this long")
+    ->check(CLI::Range(20u, 600000u));
+
+  node_flags nf;
+  auto* node = app.add_subcommand("node", "run a node that joins a head");
+  node->add_option("--join", nf.join, "HOST:PORT of the head")->required();
+  node->add_option("--token", nf.token, "the cluster token (or LAGOM_TOKEN)");
+  node->add_option("--name", nf.name, "node name (default: HOSTNAME-PID)");
+  node->add_option("--cpus", nf.cpus, "cpus to offer (default: all cores)")
+    ->check(CLI::Range(1u, 4096u));
+  node->add_option("--memory-mb", nf.memory_mb, "memory to offer in MB (default: all)");
+
+  status_flags sf;
+  auto* status = app.add_subcommand("status", "show nodes and free/used resources");
+  add_cluster_flags(status, sf.cluster);
+  status->add_option("--wait-nodes", sf.wait_nodes, "first wait until this many nodes joined");
+  status->add_option("--wait-running", sf.wait_running,
+                     "first wait until this many functions run");
+  status->add_option("--wait-ms", sf.wait_ms, "bound on the wait (ms)");
+
+  auto* functions = app.add_subcommand("functions", "list the train functions of this binary");
+
+  // The first word that is not a flag must name a subcommand.
+  for (int i = 1; i < argc; ++i) {
+    std::string word = argv[i];
+    if (word.empty() || word[0] == '-') {
+      if (word == "--log-level" || word == "--data")
+        ++i; // skip the flag's value
+      continue;
+    }
+    std::vector<std::string> names;
+    for (auto* sub : app.get_subcommands([](CLI::App*) { return true; }))
+      names.push_back(sub->get_name());
+    if (std::find(names.begin(), names.end(), word) == names.end()) {
+      auto close = lagom::script::suggest(word, names);
+      std::cerr << "lagom: unknown command '" << word << "'"
+                << (close.empty() ? "" : "; did you mean '" + close + "'?")
+                << " (commands: run, shell, head, node, status, functions; see --help)\n";
+      return 2;
+    }
+    break;
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  bool daemon = head->parsed() || node->parsed();
+  if (!lagom::log::set_level(log_level.empty() ? (daemon ? "info" : "warn") : log_level)) {
+    std::cerr << "lagom: --log-level " << log_level
+              << ": expected trace, debug, info, warn, error or off\n";
+    return 2;
+  }
+  if (run->parsed())
+    return run_script(script_path, run_flags);
+  if (shell->parsed())
+    return run_shell(shell_flags, data_dir);
+  if (head->parsed())
+    return run_head(hf);
+  if (node->parsed())
+    return run_node(nf);
+  if (status->parsed())
+    return run_status(sf);
+  if (functions->parsed()) {
+    for (auto& name : lagom::function_registry::from_linked().names())
+      std::cout << name << "\n";
+    return 0;
+  }
+  return 2;
+}
