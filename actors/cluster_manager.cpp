@@ -263,7 +263,16 @@ caf::result<caf::unit_t> on_release(self_ptr self, const wire::frame& f) {
   });
   if (!rd)
     return wire::to_error(rd);
-  auto st = self->state.ledger.release(ids);
+  // A function still running in a released container is asked to stop.
+  auto& state = self->state;
+  for (auto id : ids) {
+    auto c = state.ledger.containers().find(id);
+    if (c == state.ledger.containers().end() || state.launches.count(id) == 0)
+      continue;
+    if (auto n = state.nodes.find(c->second.node_id); n != state.nodes.end())
+      self->send(n->second.handle, atoms::stop::value, id);
+  }
+  auto st = state.ledger.release(ids);
   retry_queue(self);
   if (!st)
     return wire::to_error(st);

@@ -17,6 +17,7 @@
 //       satisfiable: errc::infeasible with the reason. The sender is the
 //       grant's owner; its death releases what it holds.
 //   (atoms::release, frame ContainerRelease) -> unit
+//       A function still running in a released container is asked to stop.
 //   (atoms::launch, frame FunctionLaunch)    -> frame FunctionResult | FunctionExit
 //       Forwarded to the container's node. If the node dies first the reply
 //       is errc::container_lost naming the node and why.

@@ -23,6 +23,7 @@ struct launch_coordinator_state {
   caf::typed_response_promise<caf::unit_t> done;
   std::vector<wire::frame> launches;      // by rank
   size_t pending = 0;
+  bool gang_stopped = false;              // a gang member failed: rest released
 };
 
 using self_ptr = caf::stateful_actor<launch_coordinator_state>*;
@@ -92,15 +93,31 @@ void record(self_ptr self, size_t rank, const wire::frame& f) {
   out.result = rd;
 }
 
-void finish_one(self_ptr self) {
+wire::frame release_all(const launch_report& report) {
+  return wire::build<schema::ContainerRelease>([&](schema::ContainerRelease::Builder b) {
+    auto ids = b.initContainerIds(static_cast<unsigned>(report.outcomes.size()));
+    for (unsigned i = 0; i < report.outcomes.size(); ++i)
+      ids.set(i, report.outcomes[i].container_id);
+  });
+}
+
+void finish_one(self_ptr self, size_t rank) {
   auto& st = self->state;
+  // A gang is one job: when a member fails or is lost, the others are
+  // released at once, which asks their functions to stop.
+  if (st.opts.gang && !st.gang_stopped && !st.report->outcomes[rank].result) {
+    st.gang_stopped = true;
+    st.log->warn("gang member rank {} failed ({}); stopping the other {}", rank,
+                 st.report->outcomes[rank].result.to_string(), st.pending - 1);
+    // Containers of a lost node are unknown to the head by now: its error
+    // reply for them is expected and ignored.
+    self->request(st.head, std::chrono::seconds(10), atoms::release::value,
+                  release_all(*st.report))
+      .then([]() {}, [](caf::error&) {});
+  }
   if (--st.pending > 0)
     return;
-  auto rel = wire::build<schema::ContainerRelease>([&](schema::ContainerRelease::Builder b) {
-    auto ids = b.initContainerIds(static_cast<unsigned>(st.report->outcomes.size()));
-    for (unsigned i = 0; i < st.report->outcomes.size(); ++i)
-      ids.set(i, st.report->outcomes[i].container_id);
-  });
+  auto rel = release_all(*st.report);
   // Containers of a lost node are already gone from the ledger: the release
   // then reports them unknown, which is expected here.
   self->request(st.head, std::chrono::seconds(10), atoms::release::value, std::move(rel))
@@ -127,11 +144,11 @@ void start(self_ptr self) {
             .then(
               [=](const wire::frame& out) {
                 record(self, rank, out);
-                finish_one(self);
+                finish_one(self, rank);
               },
               [=](caf::error& err) {
                 self->state.report->outcomes[rank].result = wire::to_status(err);
-                finish_one(self);
+                finish_one(self, rank);
               });
       },
       [=](caf::error& err) {

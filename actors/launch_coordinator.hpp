@@ -1,7 +1,9 @@
 // launch_coordinator: one per lagom::cluster::launch call, in the caller's
 // process. It asks cluster_manager for containers, launches the function in
 // each at once (rank i of n), gathers every outcome, then releases the
-// containers. It owns the grant: if it dies, cluster_manager reclaims.
+// containers. It owns the grant: if it dies, cluster_manager reclaims. A gang
+// is one job: when one member fails or is lost, the rest are released at once
+// (their functions are asked to stop) and the launch ends.
 //
 // Messages:
 //   (atoms::launch) -> unit      starts; answers when every container ended.

@@ -25,6 +25,7 @@ using promise = caf::typed_response_promise<wire::frame>;
 struct running_container {
   uint32_t cpus = 0;
   promise reply;
+  std::shared_ptr<std::atomic<bool>> stop;
 };
 
 struct node_manager_state {
@@ -76,7 +77,8 @@ wire::frame exit_frame(uint64_t container, const status& why) {
 
 // Runs on the container's own thread; the outcome goes back as a message.
 void run_container(caf::actor node, train_fn fn, std::string fn_name,
-                   train_context::placement where, named_values params) {
+                   train_context::placement where, named_values params,
+                   std::shared_ptr<const std::atomic<bool>> stop) {
   auto t0 = std::chrono::steady_clock::now();
   uint64_t id = where.container_id;
   wire::frame out;
@@ -84,7 +86,7 @@ void run_container(caf::actor node, train_fn fn, std::string fn_name,
     if (!where.gpus.empty())
       if (auto st = gpu::bind_thread(where.gpus.front()); !st)
         throw std::runtime_error(st.to_string());
-    train_context ctx{where, std::move(params)};
+    train_context ctx{where, std::move(params), std::move(stop)};
     named_values values = fn(ctx);
     double ms = std::chrono::duration<double, std::milli>(
                   std::chrono::steady_clock::now() - t0).count();
@@ -135,7 +137,8 @@ caf::result<wire::frame> on_launch(self_ptr self, const wire::frame& f) {
     return wire::to_error(status::error(errc::invalid_argument, "already running a function",
                                         "container " + std::to_string(where.container_id)));
   auto rp = self->make_response_promise<wire::frame>();
-  st.running[where.container_id] = running_container{where.cpus, rp};
+  auto stop = std::make_shared<std::atomic<bool>>(false);
+  st.running[where.container_id] = running_container{where.cpus, rp, stop};
   // Book the GPUs first; the thread starts once they are ours.
   self->request(st.gpus, std::chrono::seconds(10), atoms::bind::value, where.container_id,
                 where.gpus)
@@ -144,7 +147,7 @@ caf::result<wire::frame> on_launch(self_ptr self, const wire::frame& f) {
         self->state.log->info("container {} runs {} (rank {}/{})", where.container_id,
                               fn_name, where.rank, where.world_size);
         std::thread(run_container, caf::actor_cast<caf::actor>(self), fn, fn_name, where,
-                    params)
+                    params, stop)
           .detach();
       },
       [=](caf::error& err) mutable {
@@ -168,6 +171,13 @@ caf::behavior running(self_ptr self) {
       auto rp = i->second.reply;
       st.running.erase(i);
       rp.deliver(std::move(out));
+    },
+    [=](atoms::stop, uint64_t container) {
+      auto i = self->state.running.find(container);
+      if (i == self->state.running.end())
+        return;
+      self->state.log->info("container {} asked to stop", container);
+      i->second.stop->store(true);
     },
     [=](atoms::tick) {
       auto& st = self->state;

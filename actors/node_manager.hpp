@@ -13,6 +13,8 @@
 //       returns: FunctionResult, or FunctionExit with errc::function_failed
 //       when it threw. An unknown function or a container already running is
 //       an error reply naming it.
+//   (atoms::stop, uint64_t container)  asks the function in that container to
+//       return (train_context::stop_requested); no reply.
 //   (atoms::tick)  internal heartbeat timer.
 // It exits when the cluster_manager it joined goes down or refuses it; a
 // function still running then is abandoned with its thread.

@@ -1,7 +1,9 @@
 // Functions for trying out the runtime's failure handling from a script:
-//   sleep ms=N       holds its container N milliseconds (a long job)
+//   sleep ms=N       holds its container N milliseconds (a long job), or
+//                    until the runtime asks it to stop
 //   fail message=T   throws T: the launch reports function_failed
 //   echo k=v ...     returns its hyperparameters as they arrived
+#include <algorithm>
 #include <chrono>
 #include <stdexcept>
 #include <thread>
@@ -15,9 +17,19 @@ lagom::named_values sleep_fn(lagom::train_context& ctx) {
   if (ms < 0 || ms > 24 * 3600 * 1000.0)
     throw std::invalid_argument("ms must be within [0, 86400000], got "
                                 + lagom::format_value(ms));
-  std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(ms));
+  // Sleeps in slices so that a stop request (container released, gang
+  // member lost) ends it early.
+  using clock = std::chrono::steady_clock;
+  auto start = clock::now();
+  auto until = start + std::chrono::duration_cast<clock::duration>(
+                         std::chrono::duration<double, std::milli>(ms));
+  while (clock::now() < until && !ctx.stop_requested())
+    std::this_thread::sleep_for(std::min<clock::duration>(std::chrono::milliseconds(10),
+                                                          until - clock::now()));
   lagom::named_values out;
-  out.set("slept_ms", ms);
+  out.set("slept_ms", std::chrono::duration<double, std::milli>(
+                        std::chrono::steady_clock::now() - start).count());
+  out.set("stopped", ctx.stop_requested() ? 1.0 : 0.0);
   return out;
 }
 

@@ -18,6 +18,7 @@ using bind = caf::atom_constant<caf::atom("bind")>;            // gpu_allocator
 using unbind = caf::atom_constant<caf::atom("unbind")>;        // gpu_allocator
 using finished = caf::atom_constant<caf::atom("finished")>;    // container thread done
 using restart = caf::atom_constant<caf::atom("restart")>;      // supervisor backoff timer
+using stop = caf::atom_constant<caf::atom("stop")>;            // (uint64 container) node_manager
 using await = caf::atom_constant<caf::atom("await")>;          // (nodes, running) -> unit
 
 } // namespace lagom::atoms

@@ -18,9 +18,11 @@
 // (std::exception): the launch then reports function_failed with the message.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -41,8 +43,15 @@ public:
     uint32_t world_size = 1;
   };
 
-  train_context(placement where, named_values params)
-    : where_(std::move(where)), params_(std::move(params)) {}
+  /// `stop` is raised by the node when the container is released or its
+  /// gang failed; the function should notice and return soon.
+  train_context(placement where, named_values params,
+                std::shared_ptr<const std::atomic<bool>> stop = nullptr)
+    : where_(std::move(where)), params_(std::move(params)), stop_(std::move(stop)) {}
+
+  /// True once the runtime asks this function to stop (cooperative: lagom
+  /// never kills a thread). Long loops should check it, e.g. once a batch.
+  bool stop_requested() const { return stop_ && stop_->load(std::memory_order_relaxed); }
 
   const named_values& hyperparameters() const { return params_; }
   double param(const std::string& key, double fallback) const {
@@ -66,6 +75,7 @@ public:
 private:
   placement where_;
   named_values params_;
+  std::shared_ptr<const std::atomic<bool>> stop_;
 };
 
 using train_fn = std::function<named_values(train_context&)>;
