@@ -137,6 +137,7 @@ double median(std::vector<double> v) {
 
 bool run_case(caf::actor_system& sys, const caf::actor& srv, const char* name,
               unsigned extra, unsigned n, unsigned reps) {
+  make_request(extra); // sizes this thread's build segment, as a warm thread's is
   const wire::frame req = make_request(extra);
   const std::string bytes(reinterpret_cast<const char*>(req.bytes()), req.size_bytes());
   std::vector<double> rtt[2], rate[2], ratio;
