@@ -3,8 +3,6 @@
 // word alignment before anything is allocated.
 #include "wire/frame.hpp"
 
-#include <vector>
-
 #include <caf/deserializer.hpp>
 #include <caf/sec.hpp>
 #include <caf/serializer.hpp>
@@ -35,13 +33,14 @@ caf::error inspect(caf::deserializer& f, frame& x) {
     return err;
   if (n > default_limits().max_frame_bytes || n % sizeof(capnp::word) != 0)
     return caf::sec::invalid_argument;
-  std::vector<unsigned char> bytes(n);
+  // Straight into word-aligned storage: one copy, not two.
+  auto words = kj::heapArray<capnp::word>(n / sizeof(capnp::word));
   if (n > 0)
-    if (auto err = f.apply_raw(n, bytes.data()))
+    if (auto err = f.apply_raw(n, words.begin()))
       return err;
   if (auto err = f.end_sequence())
     return err;
-  frame::from_bytes(schema, bytes.data(), n, x);
+  x = frame{schema, std::move(words)};
   return caf::none;
 }
 

@@ -1,6 +1,7 @@
 #include "wire/read.hpp"
 
 #include <cstdio>
+#include <cstring>
 
 namespace lagom::wire {
 
@@ -12,5 +13,54 @@ std::string describe_mismatch(uint64_t expected, const std::string& expected_nam
                 static_cast<unsigned long long>(got));
   return buf;
 }
+
+namespace detail {
+
+namespace {
+
+constexpr size_t first_scratch_words = 1024;    // 8 KiB, Cap'n Proto's own default
+constexpr size_t max_scratch_words = 128 * 1024; // 1 MiB
+
+struct scratch {
+  kj::Array<capnp::word> words;
+  bool leased = false;
+
+  void reset(size_t n) {
+    words = kj::heapArray<capnp::word>(n);
+    std::memset(words.begin(), 0, n * sizeof(capnp::word));
+  }
+};
+
+thread_local scratch this_thread;
+
+} // namespace
+
+scratch_lease::scratch_lease() {
+  auto& s = this_thread;
+  if (s.leased)
+    return;
+  if (s.words.size() == 0)
+    s.reset(first_scratch_words);
+  s.leased = true;
+  segment_ = s.words.asPtr();
+}
+
+scratch_lease::~scratch_lease() {
+  if (segment_.size() > 0)
+    this_thread.leased = false;
+}
+
+void scratch_lease::fit(size_t words) {
+  auto& s = this_thread;
+  if (segment_.size() == 0 || words <= s.words.size() || words > max_scratch_words)
+    return;
+  size_t n = s.words.size();
+  while (n < words)
+    n *= 2;
+  s.reset(n);
+  segment_ = s.words.asPtr();
+}
+
+} // namespace detail
 
 } // namespace lagom::wire

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstring>
+#include <stdexcept>
 #include <vector>
 
 #include "schemas/cluster.capnp.h"
@@ -50,6 +51,62 @@ TEST_CASE("copying a frame shares its words", "[wire]") {
   auto g = f;
   CHECK(g.bytes() == f.bytes());
   CHECK(g.size_bytes() == f.size_bytes());
+}
+
+TEST_CASE("build reuses a zeroed segment: no field leaks into the next frame", "[wire]") {
+  auto big = wire::build<schema::ContainerRelease>([](schema::ContainerRelease::Builder b) {
+    auto ids = b.initContainerIds(20000); // spills past the first segment, then grows it
+    for (unsigned i = 0; i < ids.size(); ++i)
+      ids.set(i, i + 1);
+  });
+  auto again = wire::build<schema::ContainerRelease>([](schema::ContainerRelease::Builder b) {
+    auto ids = b.initContainerIds(20000);
+    for (unsigned i = 0; i < ids.size(); ++i)
+      ids.set(i, i + 1);
+  });
+  CHECK(again.size_bytes() < big.size_bytes()); // one segment: no far pointers
+  auto s = wire::read<schema::ContainerRelease>(again, [](schema::ContainerRelease::Reader r) {
+    CHECK(r.getContainerIds().size() == 20000);
+    CHECK(r.getContainerIds()[19999] == 20000);
+    return status::ok();
+  });
+  REQUIRE(s.is_ok());
+  auto hb = wire::build<schema::Heartbeat>([](schema::Heartbeat::Builder b) { b.setNodeId(3); });
+  s = wire::read<schema::Heartbeat>(hb, [](schema::Heartbeat::Reader r) {
+    CHECK(r.getNodeId() == 3);
+    CHECK(r.getSeq() == 0);
+    CHECK_FALSE(r.hasFree());
+    return status::ok();
+  });
+  REQUIRE(s.is_ok());
+}
+
+TEST_CASE("a build inside a build gets its own segment", "[wire]") {
+  wire::frame inner;
+  auto outer = wire::build<schema::Heartbeat>([&](schema::Heartbeat::Builder b) {
+    b.setNodeId(1);
+    inner = heartbeat(2, 20);
+    b.setSeq(10);
+  });
+  uint32_t node = 0;
+  uint64_t seq = 0;
+  REQUIRE(read_heartbeat(outer, node, seq).is_ok());
+  CHECK((node == 1 && seq == 10));
+  REQUIRE(read_heartbeat(inner, node, seq).is_ok());
+  CHECK((node == 2 && seq == 20));
+}
+
+TEST_CASE("a throw inside build leaves the next build clean", "[wire]") {
+  CHECK_THROWS(wire::build<schema::Heartbeat>([](schema::Heartbeat::Builder b) {
+    b.setNodeId(99);
+    b.setSeq(99);
+    throw std::runtime_error("fill failed");
+  }));
+  auto f = wire::build<schema::Heartbeat>([](schema::Heartbeat::Builder b) { b.setNodeId(5); });
+  uint32_t node = 0;
+  uint64_t seq = 1;
+  REQUIRE(read_heartbeat(f, node, seq).is_ok());
+  CHECK((node == 5 && seq == 0));
 }
 
 TEST_CASE("an empty frame is rejected as malformed", "[wire]") {
