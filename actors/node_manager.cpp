@@ -1,17 +1,19 @@
 #include "actors/node_manager.hpp"
 
 #include <chrono>
+#include <csignal>
 #include <map>
-#include <thread>
 
 #include <unistd.h>
 
 #include <caf/all.hpp>
+#include <caf/io/all.hpp>
 
+#include "actors/container_exec.hpp"
 #include "actors/gpu_allocator.hpp"
 #include "core/log.hpp"
+#include "schemas/cluster.capnp.h"
 #include "wire/atoms.hpp"
-#include "wire/convert.hpp"
 #include "wire/errors.hpp"
 #include "wire/read.hpp"
 
@@ -19,13 +21,16 @@ namespace lagom::actors {
 
 namespace {
 
-using schema_launch = schema::FunctionLaunch;
 using promise = caf::typed_response_promise<wire::frame>;
 
 struct running_container {
   uint32_t cpus = 0;
   promise reply;
   std::shared_ptr<std::atomic<bool>> stop;
+  // Process mode only.
+  wire::frame launch;   // handed to the worker when it attaches
+  caf::actor worker;    // the worker's agent, once attached
+  pid_t pid = 0;
 };
 
 struct node_manager_state {
@@ -35,6 +40,7 @@ struct node_manager_state {
   caf::actor gpus;
   std::shared_ptr<const function_registry> functions;
   std::shared_ptr<spdlog::logger> log;
+  uint16_t worker_port = 0;  // process mode: where workers attach
   // Set when accepted.
   uint32_t node_id = 0;
   std::chrono::milliseconds heartbeat{200};
@@ -68,90 +74,64 @@ wire::frame registration(const node_options& o, const function_registry& fns) {
   });
 }
 
-wire::frame exit_frame(uint64_t container, const status& why) {
-  return wire::build<schema::FunctionExit>([&](schema::FunctionExit::Builder b) {
-    b.setContainerId(container);
-    wire::to_wire(b.initError(), why);
-  });
+// `lagom worker` for one container, bound to its GPUs by CUDA_VISIBLE_DEVICES.
+proc::spawn_spec worker_spawn(const node_manager_state& st, const launch_spec& spec) {
+  proc::spawn_spec s;
+  s.argv = {st.opts.worker_binary, "worker", "--node",
+            "127.0.0.1:" + std::to_string(st.worker_port), "--container",
+            std::to_string(spec.where.container_id), "--node-name", st.opts.name};
+  std::string visible;
+  for (auto g : spec.where.gpus)
+    visible += (visible.empty() ? "" : ",") + std::to_string(g);
+  s.env_set["CUDA_VISIBLE_DEVICES"] = visible;
+  return s;
 }
 
-// Runs on the container's own thread; the outcome goes back as a message.
-void run_container(caf::actor node, train_fn fn, std::string fn_name,
-                   train_context::placement where, named_values params,
-                   std::shared_ptr<const std::atomic<bool>> stop) {
-  auto t0 = std::chrono::steady_clock::now();
-  uint64_t id = where.container_id;
-  wire::frame out;
-  try {
-    if (!where.gpus.empty())
-      if (auto st = gpu::bind_thread(where.gpus.front()); !st)
-        throw std::runtime_error(st.to_string());
-    train_context ctx{where, std::move(params), std::move(stop)};
-    named_values values = fn(ctx);
-    double ms = std::chrono::duration<double, std::milli>(
-                  std::chrono::steady_clock::now() - t0).count();
-    out = wire::build<schema::FunctionResult>([&](schema::FunctionResult::Builder b) {
-      b.setContainerId(id);
-      b.setDevice(ctx.device());
-      wire::to_wire(b.initValues(static_cast<unsigned>(values.size())), values);
-      b.setElapsedMs(ms);
-    });
-  } catch (const std::exception& e) {
-    out = exit_frame(id, status::error(errc::function_failed, e.what(), fn_name));
-  } catch (...) {
-    out = exit_frame(id, status::error(errc::function_failed, "unknown exception", fn_name));
-  }
-  caf::anon_send(node, atoms::finished::value, id, std::move(out));
+// Delivers the outcome of a container and forgets it.
+void complete(self_ptr self, uint64_t container, wire::frame out) {
+  auto& st = self->state;
+  self->send(st.gpus, atoms::unbind::value, container);
+  auto i = st.running.find(container);
+  if (i == st.running.end())
+    return;
+  auto rp = i->second.reply;
+  st.running.erase(i);
+  rp.deliver(std::move(out));
 }
 
 caf::result<wire::frame> on_launch(self_ptr self, const wire::frame& f) {
   auto& st = self->state;
-  train_context::placement where;
-  std::string fn_name;
-  named_values params;
-  auto rd = wire::read<schema_launch>(f, [&](schema_launch::Reader r) {
-    auto c = r.getContainer();
-    where.container_id = c.getId();
-    where.node = st.opts.name;
-    where.cpus = c.getCpus();
-    for (auto g : c.getGpuIds())
-      where.gpus.push_back(g);
-    where.rank = r.getRank();
-    where.world_size = r.getWorldSize();
-    fn_name = r.getFunction().cStr();
-    params = wire::from_wire(r.getParams());
-    return status::ok();
-  });
-  if (!rd)
+  launch_spec spec;
+  if (auto rd = decode_launch(f, st.opts.name, spec); !rd)
     return wire::to_error(rd);
-  const train_fn* fn = st.functions->find(fn_name);
-  if (fn == nullptr) {
-    std::string known;
-    for (auto& n : st.functions->names())
-      known += (known.empty() ? "" : ", ") + n;
+  const uint64_t id = spec.where.container_id;
+  const train_fn* fn = st.functions->find(spec.function);
+  if (fn == nullptr)
     return wire::to_error(status::error(
-      errc::not_found, "unknown function '" + fn_name + "' (registered: " + known + ")",
-      "launch"));
-  }
-  if (st.running.count(where.container_id) > 0)
+      errc::not_found, "unknown function '" + spec.function + "'", "node " + st.opts.name));
+  if (st.running.count(id) > 0)
     return wire::to_error(status::error(errc::invalid_argument, "already running a function",
-                                        "container " + std::to_string(where.container_id)));
+                                        "container " + std::to_string(id)));
   auto rp = self->make_response_promise<wire::frame>();
   auto stop = std::make_shared<std::atomic<bool>>(false);
-  st.running[where.container_id] = running_container{where.cpus, rp, stop};
-  // Book the GPUs first; the thread starts once they are ours.
-  self->request(st.gpus, std::chrono::seconds(10), atoms::bind::value, where.container_id,
-                where.gpus)
+  auto& entry = st.running[id];
+  entry = running_container{spec.where.cpus, rp, stop, f, {}, 0};
+  // Book the GPUs first; the container starts once they are ours.
+  self->request(st.gpus, std::chrono::seconds(10), atoms::bind::value, id, spec.where.gpus)
     .then(
       [=, fn = *fn]() {
-        self->state.log->info("container {} runs {} (rank {}/{})", where.container_id,
-                              fn_name, where.rank, where.world_size);
-        std::thread(run_container, caf::actor_cast<caf::actor>(self), fn, fn_name, where,
-                    params, stop)
-          .detach();
+        auto& st = self->state;
+        st.log->info("container {} runs {} (rank {}/{}) in a {}", id, spec.function,
+                     spec.where.rank, spec.where.world_size,
+                     st.opts.process_containers ? "process" : "thread");
+        auto me = caf::actor_cast<caf::actor>(self);
+        if (st.opts.process_containers)
+          start_process(me, id, worker_spawn(st, spec));
+        else
+          start_thread(me, fn, spec, stop);
       },
       [=](caf::error& err) mutable {
-        self->state.running.erase(where.container_id);
+        self->state.running.erase(id);
         auto p = rp;
         p.deliver(std::move(err));
       });
@@ -161,16 +141,39 @@ caf::result<wire::frame> on_launch(self_ptr self, const wire::frame& f) {
 caf::behavior running(self_ptr self) {
   return {
     [=](atoms::launch, const wire::frame& f) { return on_launch(self, f); },
+    // A container's outcome: from its thread, or from its worker process.
     [=](atoms::finished, uint64_t container, wire::frame& out) {
+      self->state.log->info("container {} finished", container);
+      complete(self, container, std::move(out));
+    },
+    // Process mode: the watcher thread saw the worker start.
+    [=](atoms::attach, uint64_t container, int32_t pid) {
+      if (auto i = self->state.running.find(container); i != self->state.running.end())
+        i->second.pid = pid;
+    },
+    // Process mode: the worker asks for its launch.
+    [=](atoms::attach, uint64_t container) -> caf::result<wire::frame> {
+      auto i = self->state.running.find(container);
+      if (i == self->state.running.end())
+        return wire::to_error(status::error(errc::not_found, "no such container here",
+                                            "container " + std::to_string(container)));
+      i->second.worker = caf::actor_cast<caf::actor>(self->current_sender());
+      if (i->second.stop->load())
+        self->send(i->second.worker, atoms::stop::value, container);
+      return i->second.launch;
+    },
+    // Process mode: the worker process ended; if it did not report, say how.
+    [=](atoms::exited, uint64_t container, int32_t wait_status, const std::string& what) {
       auto& st = self->state;
-      self->send(st.gpus, atoms::unbind::value, container);
-      auto i = st.running.find(container);
-      if (i == st.running.end())
-        return;
-      st.log->info("container {} finished", container);
-      auto rp = i->second.reply;
-      st.running.erase(i);
-      rp.deliver(std::move(out));
+      if (st.running.count(container) == 0)
+        return; // it reported its result before exiting
+      st.log->warn("container {}: worker process {} before returning a result", container,
+                   what);
+      complete(self, container,
+               exit_frame(container, status::error(
+                                       errc::function_failed,
+                                       "worker process " + what + " before returning a result",
+                                       "container " + std::to_string(container))));
     },
     [=](atoms::stop, uint64_t container) {
       auto i = self->state.running.find(container);
@@ -178,6 +181,8 @@ caf::behavior running(self_ptr self) {
         return;
       self->state.log->info("container {} asked to stop", container);
       i->second.stop->store(true);
+      if (i->second.worker)
+        self->send(i->second.worker, atoms::stop::value, container);
     },
     [=](atoms::tick) {
       auto& st = self->state;
@@ -195,24 +200,9 @@ caf::behavior running(self_ptr self) {
   };
 }
 
-caf::behavior node_manager(self_ptr self, node_options opts, caf::actor head,
-                           std::shared_ptr<const function_registry> functions) {
+void join(self_ptr self) {
   auto& st = self->state;
-  st.log = log::make(opts.name, "node_manager");
-  st.gpus = spawn_gpu_allocator(self->system(), opts.name, opts.gpus);
-  self->link_to(st.gpus);
-  st.head = head;
-  st.functions = std::move(functions);
-  st.opts = std::move(opts);
-  self->monitor(head);
-  self->set_down_handler([=](caf::down_msg& dm) {
-    if (dm.source == self->state.head) {
-      self->state.log->error("cluster head lost ({}); leaving", caf::to_string(dm.reason));
-      self->quit(wire::to_error(
-        status::error(errc::container_lost, "cluster head lost", "node " + self->state.opts.name)));
-    }
-  });
-  self->request(head, std::chrono::seconds(10), atoms::join::value,
+  self->request(st.head, std::chrono::seconds(10), atoms::join::value,
                 registration(st.opts, *st.functions))
     .then(
       [=](const wire::frame& f) {
@@ -236,6 +226,43 @@ caf::behavior node_manager(self_ptr self, node_options opts, caf::actor head,
         self->state.log->error("join refused: {}", wire::to_status(err).to_string());
         self->quit(std::move(err));
       });
+}
+
+caf::behavior node_manager(self_ptr self, node_options opts, caf::actor head,
+                           std::shared_ptr<const function_registry> functions) {
+  auto& st = self->state;
+  st.log = log::make(opts.name, "node_manager");
+  st.gpus = spawn_gpu_allocator(self->system(), opts.name, opts.gpus);
+  self->link_to(st.gpus);
+  st.head = head;
+  st.functions = std::move(functions);
+  st.opts = std::move(opts);
+  if (st.opts.process_containers) {
+    // Workers attach over loopback; the port is the OS's choice.
+    auto port = self->system().middleman().publish(caf::actor_cast<caf::actor>(self), 0,
+                                                   "127.0.0.1", true);
+    if (!port) {
+      st.log->error("cannot listen for workers: {}", self->system().render(port.error()));
+      self->quit(port.error());
+      return {};
+    }
+    st.worker_port = *port;
+  }
+  self->monitor(head);
+  self->set_down_handler([=](caf::down_msg& dm) {
+    if (dm.source == self->state.head) {
+      self->state.log->error("cluster head lost ({}); leaving", caf::to_string(dm.reason));
+      self->quit(wire::to_error(
+        status::error(errc::container_lost, "cluster head lost", "node " + self->state.opts.name)));
+    }
+  });
+  // A stopped node_manager asks its worker processes to stop with it.
+  self->attach_functor([=] {
+    for (auto& [id, c] : self->state.running)
+      if (c.pid > 0)
+        ::kill(c.pid, SIGTERM);
+  });
+  join(self);
   return {
     [=](atoms::launch, const wire::frame&) -> caf::result<wire::frame> {
       return wire::to_error(status::error(errc::unavailable, "node has not joined yet",

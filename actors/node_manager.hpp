@@ -9,10 +9,15 @@
 // Messages accepted while running:
 //   (atoms::launch, frame FunctionLaunch) -> frame FunctionResult | FunctionExit
 //       Runs the named function on a thread of its own (never on a scheduler
-//       thread), bound to the container's GPUs. The reply comes when it
-//       returns: FunctionResult, or FunctionExit with errc::function_failed
-//       when it threw. An unknown function or a container already running is
-//       an error reply naming it.
+//       thread) or, with process_containers, in a `lagom worker` process,
+//       bound to the container's GPUs. The reply comes when it returns:
+//       FunctionResult, or FunctionExit with errc::function_failed when it
+//       threw or its worker process died ("killed by signal 9 ..."). An
+//       unknown function or a container already running is an error reply.
+//   (atoms::attach, uint64_t container) -> frame FunctionLaunch
+//       From a worker process: its launch.
+//   (atoms::finished, uint64_t container, frame) -> unit
+//       From a container thread or worker process: its outcome.
 //   (atoms::stop, uint64_t container)  asks the function in that container to
 //       return (train_context::stop_requested); no reply.
 //   (atoms::tick)  internal heartbeat timer.
@@ -39,6 +44,11 @@ struct node_options {
   uint32_t cpus = 1;
   uint64_t memory_mb = 1024;
   std::vector<gpu::device_info> gpus;
+  /// Run each container as a `lagom worker` process (a crash costs that
+  /// container only) instead of a thread of this process. Needs CAF's
+  /// middleman loaded: the node publishes itself on 127.0.0.1 for workers.
+  bool process_containers = false;
+  std::string worker_binary;  // the `lagom` binary, for process_containers
 };
 
 caf::actor spawn_node_manager(caf::actor_system& sys, node_options opts,

@@ -129,6 +129,14 @@ void try_restart(self_ptr self, uint64_t timer) {
   }
 }
 
+// Bad input does not get better by retrying: a child that failed with an
+// invalid argument or a refused token is not restarted.
+bool permanent(const caf::error& reason) {
+  auto st = wire::to_status(reason);
+  return reason.category() == caf::atom("lagom")
+         && (st.code() == errc::invalid_argument || st.code() == errc::unauthorized);
+}
+
 void on_down(self_ptr self, caf::down_msg& dm) {
   auto& st = self->state;
   for (auto& [timer, p] : st.pending) {
@@ -148,6 +156,12 @@ void on_down(self_ptr self, caf::down_msg& dm) {
     return;
   }
   it->handle = nullptr;
+  if (permanent(dm.reason)) {
+    spdlog::error("supervisor {}: {} failed for good: {}", st.id, it->spec.name,
+                  self->system().render(dm.reason));
+    self->quit(dm.reason); // escalate the child's own reason
+    return;
+  }
   fail(self, it->spec.name, self->system().render(dm.reason));
 }
 

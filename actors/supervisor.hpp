@@ -33,6 +33,9 @@
 //  - A restart happens after the policy's backoff AND after every sibling
 //    stopped for it is down; a sibling still alive when the backoff ends gets
 //    exit_reason::kill. The supervisor never sleeps: the timer is a message.
+//  - A child that exits with a lagom error of code invalid_argument or
+//    unauthorized is not restarted (retrying cannot fix bad input or a wrong
+//    token): the supervisor stops the others and quits with that same reason.
 //  - When the policy gives up, the supervisor logs it, stops its children and
 //    quits with a function_failed error naming the child and the count; its
 //    monitor or link parent sees that (escalation).

@@ -26,6 +26,8 @@ void add_cluster_flags(CLI::App* app, lagom::cli::cluster_flags& f) {
     ->check(CLI::Range(1u, 4096u));
   app->add_option("--memory-mb", f.memory_mb, "embedded cluster: memory of each node (MB)")
     ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
+  app->add_flag("--process-containers", f.process_containers,
+                "embedded cluster: run each container as a worker process");
 }
 
 std::string default_data_dir() {
@@ -74,6 +76,15 @@ int main(int argc, char** argv) {
   node->add_option("--cpus", nf.cpus, "cpus to offer (default: all cores)")
     ->check(CLI::Range(1u, 4096u));
   node->add_option("--memory-mb", nf.memory_mb, "memory to offer in MB (default: all)");
+  node->add_flag("--thread-containers", nf.thread_containers,
+                 "run containers as threads of the node (default: worker processes)");
+
+  worker_flags wf;
+  auto* worker = app.add_subcommand("worker", "one container's process (started by a node)");
+  worker->add_option("--node", wf.node, "127.0.0.1:PORT of the node_manager")->required();
+  worker->add_option("--container", wf.container, "container id")->required();
+  worker->add_option("--node-name", wf.node_name, "the node's name");
+  worker->group(""); // not for users: hidden from --help
 
   status_flags sf;
   auto* status = app.add_subcommand("status", "show nodes and free/used resources");
@@ -127,6 +138,8 @@ int main(int argc, char** argv) {
     return run_node(nf);
   if (status->parsed())
     return run_status(sf);
+  if (worker->parsed())
+    return run_worker(wf);
   if (functions->parsed()) {
     for (auto& name : lagom::function_registry::from_linked().names())
       std::cout << name << "\n";

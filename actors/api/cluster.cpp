@@ -54,8 +54,13 @@ status cluster::start_embedded(const embedded_options& opts, std::unique_ptr<clu
   if (opts.nodes == 0 || opts.cpus_per_node == 0)
     return status::error(errc::invalid_argument, "an embedded cluster needs at least one node "
                                                  "with at least one cpu", "embedded_options");
+  if (opts.process_containers && opts.worker_binary.empty())
+    return status::error(errc::invalid_argument,
+                         "process_containers needs worker_binary", "embedded_options");
   auto p = std::make_unique<impl>();
   wire::configure(p->cfg);
+  if (opts.process_containers)
+    p->cfg.load<caf::io::middleman>(); // workers attach to their node over loopback
   p->sys = std::make_unique<caf::actor_system>(p->cfg);
   p->embedded = true;
   const std::string token = "embedded";
@@ -73,6 +78,8 @@ status cluster::start_embedded(const embedded_options& opts, std::unique_ptr<clu
     no.token = token;
     no.cpus = opts.cpus_per_node;
     no.memory_mb = opts.memory_mb_per_node;
+    no.process_containers = opts.process_containers;
+    no.worker_binary = opts.worker_binary;
     for (size_t g = i; g < gpus.size(); g += opts.nodes)
       no.gpus.push_back(gpus[g]);
     p->nodes.push_back(actors::spawn_node_manager(*p->sys, no, p->head, fns));

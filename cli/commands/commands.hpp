@@ -13,6 +13,7 @@ struct cluster_flags {
   uint32_t nodes = 3;           // embedded: virtual nodes
   uint32_t cpus_per_node = 2;   // embedded
   uint64_t memory_mb = 4096;    // embedded, per node
+  bool process_containers = false; // embedded: containers as worker processes
 };
 
 struct head_flags {
@@ -28,6 +29,13 @@ struct node_flags {
   std::string name;             // default: <hostname>-<pid>
   uint32_t cpus = 0;            // default: this machine's cores
   uint64_t memory_mb = 0;       // default: this machine's memory
+  bool thread_containers = false; // run containers as threads, not processes
+};
+
+struct worker_flags {
+  std::string node;             // 127.0.0.1:PORT of the node_manager
+  uint64_t container = 0;
+  std::string node_name;        // for the train_context
 };
 
 struct status_flags {
@@ -42,6 +50,7 @@ int run_node(const node_flags& f);
 int run_script(const std::string& path, const cluster_flags& f);
 int run_shell(const cluster_flags& f, const std::string& data_dir);
 int run_status(const status_flags& f);
+int run_worker(const worker_flags& f);
 
 /// Splits "host:port"; false with a message in `err` when malformed.
 bool split_host_port(const std::string& s, std::string& host, uint16_t& port,

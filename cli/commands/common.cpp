@@ -37,6 +37,7 @@ std::string token_or_env(const std::string& flag) {
 } // namespace lagom::cli
 
 #include "cli/commands/cluster_flags.hpp"
+#include "core/child_process.hpp"
 
 namespace lagom::cli {
 
@@ -47,6 +48,8 @@ status open_cluster(const cluster_flags& f, std::unique_ptr<cluster>& out) {
   eo.nodes = f.nodes;
   eo.cpus_per_node = f.cpus_per_node;
   eo.memory_mb_per_node = f.memory_mb;
+  eo.process_containers = f.process_containers;
+  eo.worker_binary = proc::self_executable();
   return cluster::start_embedded(eo, out);
 }
 

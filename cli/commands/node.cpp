@@ -1,6 +1,9 @@
 // `lagom node --join HOST:PORT --token T`: a worker machine. Discovers its
-// CPUs, memory and GPUs, joins the head and runs containers until the head
-// goes away, the head refuses it, or SIGINT/SIGTERM.
+// CPUs, memory and GPUs, joins the head and runs containers (worker processes
+// by default) until SIGINT/SIGTERM. node_manager runs under a supervisor: if
+// the head goes away it is restarted with backoff and joins again (a head
+// restarted on the same address gets its node back); after 5 failures within
+// a minute the node gives up and exits 1. A refused token is final: exit 2.
 #include <csignal>
 #include <cstdio>
 #include <thread>
@@ -11,6 +14,8 @@
 #include <caf/io/all.hpp>
 
 #include "actors/node_manager.hpp"
+#include "actors/supervisor.hpp"
+#include "core/child_process.hpp"
 #include "cli/commands/commands.hpp"
 #include "wire/atoms.hpp"
 #include "wire/configure.hpp"
@@ -63,11 +68,32 @@ int run_node(const node_flags& f) {
   no.token = token_or_env(f.token);
   no.cpus = f.cpus > 0 ? f.cpus : std::max(1u, std::thread::hardware_concurrency());
   no.memory_mb = f.memory_mb > 0 ? f.memory_mb : machine_memory_mb();
+  no.process_containers = !f.thread_containers;
+  no.worker_binary = proc::self_executable();
   std::string why_no_gpu;
   no.gpus = gpu::discover(&why_no_gpu);
   auto fns = std::make_shared<const function_registry>(function_registry::from_linked());
   caf::scoped_actor self{sys};
-  auto node = actors::spawn_node_manager(sys, no, *head, fns);
+  supervision::restart_options ro;
+  ro.max_restarts = 5;
+  ro.window = std::chrono::seconds(60);
+  ro.backoff_initial = std::chrono::milliseconds(200);
+  ro.backoff_max = std::chrono::seconds(5);
+  auto first_head = std::make_shared<caf::actor>(*head);
+  actors::child_spec child{"node_manager", [=](caf::actor_system& s) -> caf::actor {
+    caf::actor h = std::move(*first_head); // the first start reuses the checked handle
+    if (!h) {
+      auto again = s.middleman().remote_actor(host, port);
+      if (!again) {
+        std::fprintf(stderr, "lagom node %s: head at %s unreachable: %s\n", no.name.c_str(),
+                     f.join.c_str(), s.render(again.error()).c_str());
+        return caf::actor{};
+      }
+      h = *again;
+    }
+    return actors::spawn_node_manager(s, no, h, fns);
+  }};
+  auto node = actors::spawn_supervisor(sys, "node " + no.name, ro, {child});
   self->monitor(node);
   std::printf("lagom node %s: joining %s with %u cpus, %llu MB, %zu GPU(s)%s\n",
               no.name.c_str(), f.join.c_str(), no.cpus,

@@ -3,7 +3,9 @@
 //                    until the runtime asks it to stop
 //   fail message=T   throws T: the launch reports function_failed
 //   echo k=v ...     returns its hyperparameters as they arrived
+//   crash rank=R     rank R aborts its process (see --process-containers)
 #include <algorithm>
+#include <cstdlib>
 #include <chrono>
 #include <stdexcept>
 #include <thread>
@@ -46,3 +48,20 @@ lagom::named_values echo_fn(lagom::train_context& ctx) {
 LAGOM_TRAIN_FN("sleep", sleep_fn);
 LAGOM_TRAIN_FN("fail", fail_fn);
 LAGOM_TRAIN_FN("echo", echo_fn);
+
+namespace {
+
+// Aborts its process: with --process-containers this costs the container
+// only; in a thread it would take the node down (which is why nodes run
+// containers as processes).
+lagom::named_values crash_fn(lagom::train_context& ctx) {
+  if (ctx.rank() == static_cast<uint32_t>(ctx.param("rank", 0.0)))
+    std::abort();
+  lagom::named_values out;
+  out.set("survived", 1.0);
+  return out;
+}
+
+} // namespace
+
+LAGOM_TRAIN_FN("crash", crash_fn);

@@ -19,6 +19,8 @@ using unbind = caf::atom_constant<caf::atom("unbind")>;        // gpu_allocator
 using finished = caf::atom_constant<caf::atom("finished")>;    // container thread done
 using restart = caf::atom_constant<caf::atom("restart")>;      // supervisor backoff timer
 using stop = caf::atom_constant<caf::atom("stop")>;            // (uint64 container) node_manager
+using attach = caf::atom_constant<caf::atom("attach")>;        // worker process <-> node_manager
+using exited = caf::atom_constant<caf::atom("exited")>;        // worker process ended
 using await = caf::atom_constant<caf::atom("await")>;          // (nodes, running) -> unit
 
 } // namespace lagom::atoms

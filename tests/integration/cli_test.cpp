@@ -149,3 +149,22 @@ TEST_CASE("the embedding example builds and runs", "[cli][embed]") {
   CHECK(r.output.find("on node-1") != std::string::npos);
   CHECK(r.output.find("on node-2") != std::string::npos);
 }
+
+TEST_CASE("with process containers a crashing function costs its container only", "[cli]") {
+  temp_dir d;
+  auto script = d.write("c.lagom", "launch crash on 3 rank=1\nlaunch hello_gpu on 2\n");
+  auto r = lagom_cli({"run", script, "--process-containers", "--nodes", "1",
+                      "--cpus-per-node", "3"});
+  INFO(r.output);
+  CHECK(r.code == 1);
+  CHECK(r.output.find("worker process killed by signal 6 (Aborted)") != std::string::npos);
+  CHECK(count(r.output, "survived=1") == 2);
+  CHECK(r.output.find(script + ":1:1") != std::string::npos);
+}
+
+TEST_CASE("process containers run the main job too", "[cli]") {
+  auto r = lagom_cli({"run", source_dir + "/examples/hello.lagom", "--process-containers"});
+  INFO(r.output);
+  CHECK(r.code == 0);
+  CHECK(count(r.output, "Hello from cpu on node-") == 6);
+}

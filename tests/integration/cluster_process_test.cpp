@@ -5,7 +5,10 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
+#include <filesystem>
+#include <fstream>
 #include <regex>
+#include <sstream>
 
 #include "child_process.hpp"
 
@@ -158,4 +161,82 @@ TEST_CASE("a node that cannot reach its head says so and exits 1", "[cluster]") 
   INFO(r.output);
   CHECK(r.code == 1);
   CHECK(r.output.find("cannot reach the head at 127.0.0.1:" + port) != std::string::npos);
+}
+
+namespace {
+
+// The pids of the processes whose parent is `parent` (its worker processes).
+std::vector<pid_t> children_of(pid_t parent) {
+  std::vector<pid_t> out;
+  for (auto& e : std::filesystem::directory_iterator("/proc")) {
+    auto name = e.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos)
+      continue;
+    std::ifstream stat(e.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    auto close = line.rfind(')');
+    if (close == std::string::npos)
+      continue;
+    std::istringstream rest(line.substr(close + 2));
+    char state;
+    pid_t ppid = 0;
+    rest >> state >> ppid;
+    if (ppid == parent)
+      out.push_back(static_cast<pid_t>(std::stol(name)));
+  }
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("a worker process killed with -9 costs its container, not its node",
+          "[cluster][fault]") {
+  cluster_fixture c;
+  auto& n1 = c.start_node("n1");
+  c.wait_nodes(1);
+  auto script = c.dir.write("two.lagom", "launch sleep on 2 gang ms=120000\n");
+  auto job = child_process::start({lagom_bin, "run", script, "--connect", c.address});
+  auto busy = c.lagom({"status", "--connect", c.address, "--wait-running", "2"});
+  REQUIRE(busy.code == 0);
+  // Both workers have been spawned once the launches are in flight; wait
+  // (bounded) until the node's log shows them running, then pick one.
+  REQUIRE(n1.wait_for("(rank 1/2) in a process", 10s));
+  auto workers = children_of(n1.pid());
+  REQUIRE(workers.size() == 2);
+  ::kill(workers[0], SIGKILL);
+  auto code = job->wait_exit(20s);
+  INFO(job->output());
+  REQUIRE(code.has_value());
+  CHECK(*code == 1);
+  CHECK(job->output().find("worker process killed by signal 9") != std::string::npos);
+  CHECK(job->output().find("stopped=1") != std::string::npos); // its gang mate was stopped
+  auto s = c.lagom({"status", "--connect", c.address});
+  INFO(s.output);
+  CHECK(s.output.find("1 node(s), 0 queued request(s), 0 lost node(s)") != std::string::npos);
+  CHECK(std::regex_search(s.output, std::regex("n1 +127\\.0\\.0\\.1 +2 +0 ")));
+}
+
+TEST_CASE("a node rejoins a head restarted on the same address", "[cluster][fault]") {
+  auto address = "127.0.0.1:" + std::to_string(free_port());
+  auto start_head = [&] {
+    return child_process::start({lagom_bin, "head", "--listen", address, "--token", token,
+                                 "--heartbeat-ms", "100", "--timeout-ms", "1000"});
+  };
+  auto head = start_head();
+  REQUIRE(head->wait_for("listening on", 10s));
+  auto node = child_process::start({lagom_bin, "node", "--join", address, "--token", token,
+                                    "--name", "steady", "--cpus", "1"});
+  REQUIRE(run({lagom_bin, "status", "--connect", address, "--wait-nodes", "1"}).code == 0);
+  head->signal(SIGKILL);
+  REQUIRE(head->wait_exit(5s).has_value());
+  REQUIRE(node->wait_for("cluster head lost", 10s));
+  head = start_head();
+  REQUIRE(head->wait_for("listening on", 10s));
+  // node_manager's supervisor restarts it with backoff; it joins again.
+  CHECK(head->wait_for("node 'steady'", 15s));
+  auto s = run({lagom_bin, "status", "--connect", address, "--wait-nodes", "1"});
+  INFO(s.output + node->output());
+  CHECK(s.code == 0);
+  CHECK(s.output.find("steady") != std::string::npos);
 }

@@ -34,12 +34,16 @@ using up_atom = caf::atom_constant<caf::atom("up")>;
 
 constexpr auto wait_limit = seconds(5);
 
-/// Answers ping with its incarnation; fail: quits with an error; stop: quits normally.
+/// Answers ping with its incarnation; fail: quits with an error (code given,
+/// function_failed by default); stop: quits normally.
 caf::behavior test_child(caf::event_based_actor* self, int incarnation) {
   return {
     [=](ping_atom) { return incarnation; },
     [=](fail_atom) {
       self->quit(wire::to_error(status::error(errc::function_failed, "told to fail")));
+    },
+    [=](fail_atom, uint8_t code) {
+      self->quit(wire::to_error(status::error(static_cast<errc>(code), "told to fail")));
     },
     [=](stop_atom) { self->quit(); },
   };
@@ -290,4 +294,22 @@ TEST_CASE_METHOD(fixture, "a child whose start gives no actor fails the supervis
   auto s = wire::to_status(wait_down(sup));
   CHECK(s.code() == errc::function_failed);
   CHECK(s.where() == "t/broken");
+}
+
+TEST_CASE_METHOD(fixture, "a child refused for bad input or a wrong token is not restarted",
+                 "[supervisor]") {
+  auto code = GENERATE(errc::unauthorized, errc::invalid_argument);
+  auto sup = spawn(strategy::one_for_one, 3, {kid("a"), kid("b")});
+  (*self)->monitor(sup);
+  expect_up("a", 1);
+  expect_up("b", 1);
+  (*self)->send(get(sup, "a"), fail_atom::value, static_cast<uint8_t>(code));
+  // The supervisor escalates the child's own reason at once, no restart.
+  auto s = wire::to_status(wait_down(sup));
+  CHECK(s.code() == code);
+  CHECK(s.message() == "told to fail");
+  bool restarted = false;
+  (*self)->receive([&](up_atom, const std::string&, int) { restarted = true; },
+                   caf::after(std::chrono::milliseconds(0)) >> [] {});
+  CHECK_FALSE(restarted);
 }

@@ -37,6 +37,11 @@ struct embedded_options {
   uint32_t heartbeat_timeout_ms = 2000;
   /// The functions containers may run; by default every LAGOM_TRAIN_FN linked in.
   function_registry functions = function_registry::from_linked();
+  /// Run each container as a worker process of `worker_binary` (a binary
+  /// with lagom's `worker` subcommand, e.g. `lagom` itself) instead of a
+  /// thread: a crash then costs that container only.
+  bool process_containers = false;
+  std::string worker_binary;
 };
 
 struct launch_options {

@@ -1,0 +1,88 @@
+#include "actors/container_exec.hpp"
+
+#include <chrono>
+#include <thread>
+
+#include <caf/all.hpp>
+
+#include "gpu/gpu_discovery.hpp"
+#include "schemas/cluster.capnp.h"
+#include "wire/atoms.hpp"
+#include "wire/convert.hpp"
+#include "wire/read.hpp"
+
+namespace lagom::actors {
+
+status decode_launch(const wire::frame& f, const std::string& node, launch_spec& out) {
+  return wire::read<schema::FunctionLaunch>(f, [&](schema::FunctionLaunch::Reader r) {
+    auto c = r.getContainer();
+    out.where.container_id = c.getId();
+    out.where.node = node;
+    out.where.cpus = c.getCpus();
+    out.where.gpus.clear();
+    for (auto g : c.getGpuIds())
+      out.where.gpus.push_back(g);
+    out.where.rank = r.getRank();
+    out.where.world_size = r.getWorldSize();
+    out.function = r.getFunction().cStr();
+    out.params = wire::from_wire(r.getParams());
+    return status::ok();
+  });
+}
+
+wire::frame exit_frame(uint64_t id, const status& why) {
+  return wire::build<schema::FunctionExit>([&](schema::FunctionExit::Builder b) {
+    b.setContainerId(id);
+    wire::to_wire(b.initError(), why);
+  });
+}
+
+wire::frame run_function(const train_fn& fn, const launch_spec& spec,
+                         std::shared_ptr<const std::atomic<bool>> stop) {
+  auto t0 = std::chrono::steady_clock::now();
+  const uint64_t id = spec.where.container_id;
+  try {
+    if (!spec.where.gpus.empty())
+      if (auto st = gpu::bind_thread(spec.where.gpus.front()); !st)
+        throw std::runtime_error(st.to_string());
+    train_context ctx{spec.where, spec.params, std::move(stop)};
+    named_values values = fn(ctx);
+    double ms = std::chrono::duration<double, std::milli>(
+                  std::chrono::steady_clock::now() - t0).count();
+    return wire::build<schema::FunctionResult>([&](schema::FunctionResult::Builder b) {
+      b.setContainerId(id);
+      b.setDevice(ctx.device());
+      wire::to_wire(b.initValues(static_cast<unsigned>(values.size())), values);
+      b.setElapsedMs(ms);
+    });
+  } catch (const std::exception& e) {
+    return exit_frame(id, status::error(errc::function_failed, e.what(), spec.function));
+  } catch (...) {
+    return exit_frame(id, status::error(errc::function_failed, "unknown exception",
+                                        spec.function));
+  }
+}
+
+void start_thread(caf::actor node, train_fn fn, launch_spec spec,
+                  std::shared_ptr<const std::atomic<bool>> stop) {
+  std::thread([node, fn = std::move(fn), spec = std::move(spec), stop]() mutable {
+    auto out = run_function(fn, spec, std::move(stop));
+    caf::anon_send(node, atoms::finished::value, spec.where.container_id, std::move(out));
+  }).detach();
+}
+
+void start_process(caf::actor node, uint64_t container, proc::spawn_spec spawn) {
+  std::thread([node, container, spawn = std::move(spawn)] {
+    int ws = 0;
+    auto st = proc::spawn_and_wait(
+      spawn,
+      [&](pid_t pid) {
+        caf::anon_send(node, atoms::attach::value, container, static_cast<int32_t>(pid));
+      },
+      ws);
+    std::string what = st ? proc::describe_wait_status(ws) : st.to_string();
+    caf::anon_send(node, atoms::exited::value, container, static_cast<int32_t>(ws), what);
+  }).detach();
+}
+
+} // namespace lagom::actors

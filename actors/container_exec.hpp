@@ -1,0 +1,50 @@
+// How a container runs its function, for node_manager and `lagom worker`.
+// Not an actor: the code that runs on a container's own thread.
+//
+//  - run_function: calls the train function with its context and turns what
+//    happens into the reply frame: FunctionResult, or FunctionExit with
+//    function_failed when it throws. Used by both modes below and by the
+//    worker process.
+//  - thread mode: start_thread runs run_function on a new detached thread and
+//    sends (atoms::finished, id, frame) to the node_manager.
+//  - process mode: start_process runs `lagom worker` on a new detached thread
+//    that waits for it and then sends (atoms::exited, id, int32 wait_status,
+//    std::string description) to the node_manager; the worker itself delivers
+//    (atoms::finished, id, frame) over CAF before it exits.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include <caf/fwd.hpp>
+
+#include "core/child_process.hpp"
+#include "lagom/train.hpp"
+#include "wire/frame.hpp"
+
+namespace lagom::actors {
+
+/// A launch as the container sees it (decoded from FunctionLaunch).
+struct launch_spec {
+  std::string function;
+  train_context::placement where;
+  named_values params;
+};
+
+/// Decodes a FunctionLaunch frame; `node` names the node for the context.
+status decode_launch(const wire::frame& f, const std::string& node, launch_spec& out);
+
+/// FunctionExit for container `id` with `why`.
+wire::frame exit_frame(uint64_t id, const status& why);
+
+/// Runs `fn` for `spec` on the calling thread; never throws.
+wire::frame run_function(const train_fn& fn, const launch_spec& spec,
+                         std::shared_ptr<const std::atomic<bool>> stop);
+
+void start_thread(caf::actor node, train_fn fn, launch_spec spec,
+                  std::shared_ptr<const std::atomic<bool>> stop);
+
+void start_process(caf::actor node, uint64_t container, proc::spawn_spec spawn);
+
+} // namespace lagom::actors
