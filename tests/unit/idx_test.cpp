@@ -1,15 +1,18 @@
-// data::read_idx: IDX files written here byte by byte (plain and gzip), and
-// every bad file naming itself.
+// data::read_idx and load_fashion_mnist: IDX files written here byte by byte
+// (plain and gzip), every bad file naming itself, and the real Fashion-MNIST
+// when it is installed.
 #include <catch2/catch.hpp>
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
 
+#include "data/dataset.hpp"
 #include "data/idx.hpp"
 
 using namespace lagom;
@@ -194,3 +197,102 @@ TEST_CASE("read_idx names the file and says what is wrong with it", "[idx]") {
   }
 }
 
+namespace {
+
+// A Fashion-MNIST-shaped split in `dir`: n images of rows x cols whose pixel
+// (i, y, x) is (i + y + x) % 256, and the given labels.
+void write_split(const temp_dir& dir, uint32_t n, uint32_t rows, uint32_t cols,
+                 const bytes& labels, bool gz = true) {
+  bytes px(size_t{n} * rows * cols);
+  for (uint32_t i = 0; i < n; ++i)
+    for (uint32_t y = 0; y < rows; ++y)
+      for (uint32_t x = 0; x < cols; ++x)
+        px[(size_t{i} * rows + y) * cols + x] = static_cast<uint8_t>((i + y + x) % 256);
+  auto write = gz ? write_gz : write_plain;
+  const std::string ext = gz ? ".gz" : "";
+  write(dir / ("t10k-images-idx3-ubyte" + ext), idx_file(0x08, {n, rows, cols}, px));
+  write(dir / ("t10k-labels-idx1-ubyte" + ext),
+        idx_file(0x08, {static_cast<uint32_t>(labels.size())}, labels));
+}
+
+void expect_load_error(const temp_dir& dir, const std::string& file, const std::string& text) {
+  dataset ds;
+  status s = load_fashion_mnist(dir.path.string(), split::test, ds);
+  INFO(s.to_string());
+  CHECK(s.code() != errc::ok);
+  CHECK(s.where() == dir / file);
+  CHECK(s.message().find(text) != std::string::npos);
+  CHECK(ds.n == 0);
+}
+
+} // namespace
+
+TEST_CASE("load_fashion_mnist gives NCHW floats in [0,1] and int labels", "[idx]") {
+  temp_dir dir;
+  const bool gz = GENERATE(true, false);
+  write_split(dir, 3, 28, 28, {9, 0, 4}, gz);
+  dataset ds;
+  REQUIRE(load_fashion_mnist(dir.path.string(), split::test, ds).is_ok());
+  CHECK(ds.n == 3);
+  CHECK((ds.channels == 1 && ds.height == 28 && ds.width == 28 && ds.classes == 10));
+  CHECK(ds.images.size() == 3 * 784);
+  CHECK(ds.labels == std::vector<int32_t>{9, 0, 4});
+  CHECK(ds.image(2)[5 * 28 + 7] == Approx((2 + 5 + 7) / 255.0f));
+  std::vector<float> images;
+  std::vector<int32_t> labels;
+  gather(ds, {2, 0}, images, labels);
+  CHECK(labels == std::vector<int32_t>{4, 9});
+  CHECK(images[1] == ds.image(2)[1]);
+  CHECK(images[784 + 1] == ds.image(0)[1]);
+}
+
+TEST_CASE("load_fashion_mnist rejects files that do not belong together", "[idx]") {
+  temp_dir dir;
+  const std::string images = "t10k-images-idx3-ubyte.gz", labels = "t10k-labels-idx1-ubyte.gz";
+  SECTION("missing") { expect_load_error(dir, images, "no such file"); }
+  SECTION("labels where images belong") {
+    write_split(dir, 2, 28, 28, {1, 2});
+    write_gz(dir / images, idx_file(0x08, {2}, {1, 2}));
+    expect_load_error(dir, images, "bad magic 0x00000801 (expected 0x00000803 for images)");
+  }
+  SECTION("wrong image size") {
+    write_split(dir, 2, 27, 28, {1, 2});
+    expect_load_error(dir, images, "images are 27x28 (expected 28x28)");
+  }
+  SECTION("images where labels belong") {
+    write_split(dir, 2, 28, 28, {1, 2});
+    write_gz(dir / labels, idx_file(0x08, {2, 1, 1}, {1, 2}));
+    expect_load_error(dir, labels, "bad magic 0x00000803 (expected 0x00000801 for labels)");
+  }
+  SECTION("count mismatch") {
+    write_split(dir, 3, 28, 28, {1, 2});
+    expect_load_error(dir, labels, "2 labels but 3 images");
+  }
+  SECTION("label out of range") {
+    write_split(dir, 3, 28, 28, {1, 10, 2});
+    expect_load_error(dir, labels, "label 10 at index 1 (byte 9) is not in 0..9");
+  }
+}
+
+TEST_CASE("the installed Fashion-MNIST loads: 10000 test images, first an ankle boot",
+          "[idx][fashion_mnist]") {
+  const std::string dir = "/usr/share/datasets/fashion-mnist";
+  if (!fs::exists(dir + "/t10k-images-idx3-ubyte.gz")) {
+    WARN("skipped: " << dir << " is absent (apt install dataset-fashion-mnist)");
+    return;
+  }
+  dataset ds;
+  status s = load_fashion_mnist(dir, split::test, ds);
+  INFO(s.to_string());
+  REQUIRE(s.is_ok());
+  CHECK(ds.n == 10000);
+  CHECK(ds.images.size() == size_t{10000} * 784);
+  CHECK(ds.labels[0] == 9);  // "Ankle boot"
+  std::vector<int> per_class(10);
+  for (int32_t l : ds.labels)
+    per_class.at(static_cast<size_t>(l))++;
+  CHECK(per_class == std::vector<int>(10, 1000));
+  auto [lo, hi] = std::minmax_element(ds.images.begin(), ds.images.end());
+  CHECK(*lo == 0.0f);
+  CHECK(*hi == 1.0f);
+}
