@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "storage/lmdb.hpp"
+
 namespace lagom::storage {
 
 namespace {
@@ -182,6 +184,25 @@ status check_values(std::string_view field, const named_values& values) {
                            std::string(field) + "." + name);
   }
   return status::ok();
+}
+
+status check_layout_version(write_txn& t, const db_handle& meta, uint32_t version,
+                            const std::string& table) {
+  constexpr std::string_view key = "layout_version";
+  std::string_view bytes;
+  status found = t.get(meta, key, &bytes);
+  if (found.code() == errc::not_found)
+    return t.put(meta, key, be32(version));
+  if (!found)
+    return found;
+  byte_reader r(bytes);
+  uint32_t stored = r.u32();
+  if (r.done() && stored == version)
+    return status::ok();
+  return status::error(errc::io_error,
+                       "layout version " + (r.done() ? std::to_string(stored) : "unreadable") +
+                         "; this build reads version " + std::to_string(version),
+                       table);
 }
 
 std::string printable(std::string_view bytes) {

@@ -15,6 +15,9 @@
 //   named_values     u32 count, then per entry: str name, u8 tag,
 //                    then tag 0: f64 number | tag 1: str text
 //
+// Versions. Every LMDB table keeps its layout version, a u32, under the key
+// "layout_version" of its "meta" database (check_layout_version).
+//
 // Limits. byte_reader never reads past its buffer; a length or count larger
 // than the bytes left marks the reader failed instead of allocating, so a
 // corrupt record cannot make a reader allocate gigabytes or crash.
@@ -30,6 +33,9 @@
 #include "lagom/values.hpp"
 
 namespace lagom::storage {
+
+struct db_handle;
+class write_txn;
 
 /// The longest name (experiment, metric key, hyperparameter) in bytes. Keeps
 /// every key well under LMDB's 511-byte limit and a path component under
@@ -110,6 +116,12 @@ status check_name(std::string_view field, std::string_view name, bool path_safe)
 /// path_safe), texts at most max_text_bytes. where = `field` or
 /// "<field>.<name>".
 status check_values(std::string_view field, const named_values& values);
+
+/// Stores `version` as the layout version of a new table (its meta database
+/// `meta` has no "layout_version" yet); for an existing table, checks it. A
+/// table of another version is io_error naming `table` and both versions.
+status check_layout_version(write_txn& t, const db_handle& meta, uint32_t version,
+                            const std::string& table);
 
 /// Bytes as a user reads them: printable ASCII kept, others as \xNN.
 std::string printable(std::string_view bytes);

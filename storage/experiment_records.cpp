@@ -83,6 +83,27 @@ bool has_ended(run_status s) noexcept {
   return is_final(s) || s == run_status::failed || s == run_status::lost;
 }
 
+status check(experiment_kind kind, const experiment_config& config) {
+  if (auto st = check_name("config.function", config.function, false); !st)
+    return st;
+  if (kind == experiment_kind::search && config.metric.empty())
+    return status::error(errc::invalid_argument, "a search needs an optimization metric",
+                         "config.metric");
+  if (!config.metric.empty())
+    if (auto st = check_name("config.metric", config.metric, false); !st)
+      return st;
+  return check_values("config.hyperparameters", config.hyperparameters);
+}
+
+status check(const run_record& run) {
+  if (auto st = check_values("hyperparameters", run.hyperparameters); !st)
+    return st;
+  if (!run.node.empty())
+    if (auto st = check_name("node", run.node, false); !st)
+      return st;
+  return check_values("final_metrics", run.final_metrics);
+}
+
 std::string encode(const experiment& e) {
   byte_writer w;
   w.u8(record_version);

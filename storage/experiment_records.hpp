@@ -102,6 +102,15 @@ struct metric_point {
   int64_t wall_ms = 0;
 };
 
+/// Checks what a user gives when creating an experiment: function and metric
+/// are names (check_name), a search needs a metric, hyperparameters pass
+/// check_values. where = "config.function", "config.metric",
+/// "config.hyperparameters[.<name>]".
+status check(experiment_kind kind, const experiment_config& config);
+/// Checks a run's named values and node name. where = "hyperparameters",
+/// "final_metrics" (or "<field>.<name>"), "node".
+status check(const run_record& run);
+
 /// The current format version of every record above.
 constexpr uint8_t record_version = 1;
 

@@ -5,6 +5,8 @@
 #include <string>
 
 #include "storage/encoding.hpp"
+#include "storage/lmdb.hpp"
+#include "temp_dir.hpp"
 
 using namespace lagom;
 using namespace lagom::storage;
@@ -119,4 +121,23 @@ TEST_CASE("encoding: values are checked by name and text size") {
 
 TEST_CASE("encoding: printable escapes what a terminal would not show") {
   CHECK(printable(std::string("a\0b\\\xff", 5)) == "a\\x00b\\x5c\\xff");
+}
+
+TEST_CASE("encoding: a table's layout version is written once, then checked") {
+  test::temp_dir dir{"lagom-encoding"};
+  lmdb_env env;
+  db_handle meta;
+  REQUIRE(lmdb_env::open(dir / "env", {}, &env).is_ok());
+  REQUIRE(env.open_db("meta", &meta).is_ok());
+  auto check = [&](uint32_t version) {
+    return env.update([&](write_txn& t) { return check_layout_version(t, meta, version, "t"); });
+  };
+  CHECK(check(3).is_ok());  // new: stored
+  CHECK(check(3).is_ok());  // same: fine
+  status st = check(4);
+  CHECK(st.code() == errc::io_error);
+  CHECK(st.where() == "t");
+  CHECK(st.message() == "layout version 3; this build reads version 4");
+  REQUIRE(env.update([&](write_txn& t) { return t.put(meta, "layout_version", "x"); }).is_ok());
+  CHECK(check(4).message() == "layout version unreadable; this build reads version 4");
 }
