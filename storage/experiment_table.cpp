@@ -48,7 +48,8 @@ status load(const txn& t, const db_handle& experiments, const db_handle& runs, u
   if (st)
     st = decode(bytes, where, e);
   if (!st || r == nullptr)
-    return st.code() == errc::not_found ? status::error(errc::not_found, "no such experiment", where)
+    return st.code() == errc::not_found ? status::error(errc::not_found, "no such experiment",
+                                                        where)
                                         : st;
   where = run_where(*e, run);
   st = t.get(runs, run_key(id, run), &bytes);

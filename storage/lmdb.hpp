@@ -122,7 +122,8 @@ public:
   /// Calls fn(key, value) for each key starting with `prefix`, in key order,
   /// until fn returns false. An empty prefix walks the whole database.
   status for_each(const db_handle& db, std::string_view prefix,
-                  const std::function<bool(std::string_view key, std::string_view value)>& fn) const;
+                  const std::function<bool(std::string_view key, std::string_view value)>& fn)
+    const;
 
   /// Opens a cursor over `db` (see class cursor for its lifetime).
   status open_cursor(const db_handle& db, cursor* out) const;

@@ -52,7 +52,8 @@ TEST_CASE("encoding: big-endian keys sort as numbers, names end with 0x00") {
 }
 
 TEST_CASE("encoding: a short or lying record fails the reader, never overreads") {
-  byte_reader short_read(std::string("\x00\x00", 2));
+  const std::string two_bytes("\x01\x02", 2);  // readers borrow: it outlives them
+  byte_reader short_read(two_bytes);
   CHECK(short_read.u32() == 0);
   CHECK_FALSE(short_read.ok());
 
@@ -77,7 +78,7 @@ TEST_CASE("encoding: a short or lying record fails the reader, never overreads")
   bad_tag.values();
   CHECK_FALSE(bad_tag.ok());
 
-  byte_reader extra(std::string("\x01\x02", 2));
+  byte_reader extra(two_bytes);
   extra.u8();
   CHECK(extra.ok());
   CHECK_FALSE(extra.done());
