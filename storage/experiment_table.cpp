@@ -64,7 +64,7 @@ status load_runs(const txn& t, const db_handle& runs, const experiment& e,
   status bad;
   status st = t.for_each(runs, be64(e.id), [&](std::string_view key, std::string_view value) {
     run_record r;
-    bad = decode(value, e.name + "/" + printable(key.substr(8)), &r);
+    bad = decode(value, run_where(e, byte_reader(key.substr(8)).u32()), &r);
     out->push_back(std::move(r));
     return bad.is_ok();
   });

@@ -15,7 +15,7 @@
 //
 // Ownership and lifetimes (one sentence each):
 //  - The lmdb_env must outlive every transaction, cursor and db_handle made
-//    from it.
+//    from it (moving the lmdb_env is fine: they point at its heap state).
 //  - A cursor borrows its transaction: destroy it before the transaction ends.
 //
 // Threading: LMDB's rules. One write transaction at a time (begin_write waits
