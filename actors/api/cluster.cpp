@@ -1,7 +1,7 @@
 // The implementation of lagom::cluster (runtime/include/lagom/cluster.hpp).
 // Not an actor: it owns the caf::actor_system of an embedding process and
 // talks to cluster_manager through blocking requests of a scoped_actor.
-#include "lagom/cluster.hpp"
+#include "actors/api/cluster_impl.hpp"
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
@@ -17,33 +17,6 @@
 #include "wire/read.hpp"
 
 namespace lagom {
-
-struct cluster::impl {
-  caf::actor_system_config cfg;
-  std::unique_ptr<caf::actor_system> sys;
-  caf::actor head;
-  std::vector<caf::actor> nodes; // embedded only
-  bool embedded = false;
-
-  ~impl() {
-    if (!sys)
-      return;
-    for (auto& n : nodes)
-      caf::anon_send_exit(n, caf::exit_reason::user_shutdown);
-    if (embedded && head)
-      caf::anon_send_exit(head, caf::exit_reason::user_shutdown);
-  }
-
-  template <class... Ts>
-  status ask(std::chrono::milliseconds timeout, wire::frame& reply, Ts&&... xs) {
-    caf::scoped_actor self{*sys};
-    status out;
-    self->request(head, timeout, std::forward<Ts>(xs)...)
-      .receive([&](wire::frame& f) { reply = std::move(f); },
-               [&](caf::error& err) { out = wire::to_status(err); });
-    return out;
-  }
-};
 
 cluster::cluster(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 cluster::~cluster() = default;

@@ -23,4 +23,17 @@ using attach = caf::atom_constant<caf::atom("attach")>;        // worker process
 using exited = caf::atom_constant<caf::atom("exited")>;        // worker process ended
 using await = caf::atom_constant<caf::atom("await")>;          // (nodes, running) -> unit
 
+// Experiments (schemas/experiment.capnp).
+using create = caf::atom_constant<caf::atom("create")>;        // ExperimentCreate
+using run_update = caf::atom_constant<caf::atom("runupdate")>; // RunUpdate
+using exp_end = caf::atom_constant<caf::atom("expend")>;       // ExperimentEnd
+using metrics = caf::atom_constant<caf::atom("metrics")>;      // MetricReport / MetricQuery
+using query = caf::atom_constant<caf::atom("query")>;          // ExperimentQuery
+using list = caf::atom_constant<caf::atom("list")>;            // ExperimentList
+using save = caf::atom_constant<caf::atom("save")>;            // CheckpointSave
+using load = caf::atom_constant<caf::atom("load")>;            // CheckpointLoad
+using log = caf::atom_constant<caf::atom("log")>;              // LogRecord / LogQuery
+using report = caf::atom_constant<caf::atom("report")>;        // TrainReport
+using services = caf::atom_constant<caf::atom("services")>;    // -> the head's service actors
+
 } // namespace lagom::atoms

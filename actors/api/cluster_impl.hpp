@@ -1,0 +1,44 @@
+// cluster::impl: what a lagom::cluster holds (its actor system and the head's
+// handle), shared by the files of actors/api/ that implement the API.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "lagom/cluster.hpp"
+#include "wire/errors.hpp"
+#include "wire/frame.hpp"
+
+namespace lagom {
+
+struct cluster::impl {
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  caf::actor head;
+  std::vector<caf::actor> nodes; // embedded only
+  bool embedded = false;
+
+  ~impl() {
+    if (!sys)
+      return;
+    for (auto& n : nodes)
+      caf::anon_send_exit(n, caf::exit_reason::user_shutdown);
+    if (embedded && head)
+      caf::anon_send_exit(head, caf::exit_reason::user_shutdown);
+  }
+
+  template <class... Ts>
+  status ask(std::chrono::milliseconds timeout, wire::frame& reply, Ts&&... xs) {
+    caf::scoped_actor self{*sys};
+    status out;
+    self->request(head, timeout, std::forward<Ts>(xs)...)
+      .receive([&](wire::frame& f) { reply = std::move(f); },
+               [&](caf::error& err) { out = wire::to_status(err); });
+    return out;
+  }
+};
+
+} // namespace lagom
