@@ -2,13 +2,13 @@
 
 #include <chrono>
 #include <map>
-#include <set>
 
 #include <caf/all.hpp>
 
 #include "core/log.hpp"
 #include "scheduling/ledger.hpp"
 #include "wire/atoms.hpp"
+#include "wire/convert.hpp"
 #include "wire/errors.hpp"
 #include "schemas/cluster.capnp.h"
 #include "wire/read.hpp"
@@ -26,7 +26,7 @@ struct node_entry {
   std::string host;
   steady::time_point last_seen;
   std::vector<std::pair<std::string, uint64_t>> gpu_names; // name, memory MB
-  std::set<std::string> functions;                         // it can run
+  function_registry functions;                             // specs of what it can run
 };
 
 struct cluster_manager_state {
@@ -161,7 +161,7 @@ caf::result<wire::frame> on_join(self_ptr self, const wire::frame& f) {
     }
     spec.capacity.gpus = static_cast<uint32_t>(spec.gpu_ordinals.size());
     for (auto fn : r.getFunctions())
-      entry.functions.insert(fn.cStr());
+      entry.functions.add(wire::from_wire(fn));
     return status::ok();
   });
   if (!rd)
@@ -192,26 +192,31 @@ caf::result<wire::frame> on_join(self_ptr self, const wire::frame& f) {
 }
 
 // A request naming a function is refused unless every node can run it (all
-// nodes run the same binary; a node that cannot is a deployment error).
-status check_function(const cluster_manager_state& st, const std::string& fn) {
+// nodes run the same binary; a node that cannot is a deployment error) and
+// its hyperparameters fit the function's spec.
+status check_function(const cluster_manager_state& st, const std::string& fn,
+                      named_values params) {
   if (fn.empty())
     return status::ok();
   for (auto& [id, n] : st.nodes)
-    if (n.functions.count(fn) == 0) {
+    if (n.functions.lookup(fn) == nullptr) {
       std::string known;
-      for (auto& k : n.functions)
+      for (auto& k : n.functions.names())
         known += (known.empty() ? "" : ", ") + k;
       return status::error(errc::not_found,
                            "unknown function '" + fn + "' (registered: " + known + ")",
                            "node '" + n.name + "'");
     }
-  return status::ok();
+  if (st.nodes.empty())
+    return status::ok();
+  return st.nodes.begin()->second.functions.check(fn, params);
 }
 
 caf::result<wire::frame> on_request(self_ptr self, const wire::frame& f) {
   auto& st = self->state;
   scheduling::request req;
   std::string function;
+  named_values params;
   auto rd = wire::read<schema::ContainerRequest>(f, [&](schema::ContainerRequest::Reader r) {
     req.owner = r.getOwner().cStr();
     req.count = r.getCount();
@@ -222,11 +227,12 @@ caf::result<wire::frame> on_request(self_ptr self, const wire::frame& f) {
                                                               : scheduling::placement::pack;
     req.queue = r.getQueue();
     function = r.getFunction().cStr();
+    params = wire::from_wire(r.getParams());
     return status::ok();
   });
   if (!rd)
     return wire::to_error(rd);
-  if (auto known = check_function(st, function); !known)
+  if (auto known = check_function(st, function, params); !known)
     return wire::to_error(known);
   req.id = st.next_request_id++;
   auto owner = caf::actor_cast<caf::actor>(self->current_sender());

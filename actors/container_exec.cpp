@@ -37,16 +37,19 @@ wire::frame exit_frame(uint64_t id, const status& why) {
   });
 }
 
-wire::frame run_function(const train_fn& fn, const launch_spec& spec,
+wire::frame run_function(const train_fn_registration& fn, launch_spec spec,
                          std::shared_ptr<const std::atomic<bool>> stop) {
   auto t0 = std::chrono::steady_clock::now();
   const uint64_t id = spec.where.container_id;
+  if (!fn.open)
+    if (auto st = check_params(spec.function, fn.params, spec.params); !st)
+      return exit_frame(id, st);
   try {
     if (!spec.where.gpus.empty())
       if (auto st = gpu::bind_thread(spec.where.gpus.front()); !st)
         throw std::runtime_error(st.to_string());
     train_context ctx{spec.where, spec.params, std::move(stop)};
-    named_values values = fn(ctx);
+    named_values values = fn.fn(ctx);
     double ms = std::chrono::duration<double, std::milli>(
                   std::chrono::steady_clock::now() - t0).count();
     return wire::build<schema::FunctionResult>([&](schema::FunctionResult::Builder b) {
@@ -63,7 +66,7 @@ wire::frame run_function(const train_fn& fn, const launch_spec& spec,
   }
 }
 
-void start_thread(caf::actor node, train_fn fn, launch_spec spec,
+void start_thread(caf::actor node, train_fn_registration fn, launch_spec spec,
                   std::shared_ptr<const std::atomic<bool>> stop) {
   std::thread([node, fn = std::move(fn), spec = std::move(spec), stop]() mutable {
     auto out = run_function(fn, spec, std::move(stop));

@@ -38,11 +38,12 @@ status decode_launch(const wire::frame& f, const std::string& node, launch_spec&
 /// FunctionExit for container `id` with `why`.
 wire::frame exit_frame(uint64_t id, const status& why);
 
-/// Runs `fn` for `spec` on the calling thread; never throws.
-wire::frame run_function(const train_fn& fn, const launch_spec& spec,
+/// Runs function `fn` for `spec` on the calling thread, its hyperparameters
+/// checked and completed with defaults first; never throws.
+wire::frame run_function(const train_fn_registration& fn, launch_spec spec,
                          std::shared_ptr<const std::atomic<bool>> stop);
 
-void start_thread(caf::actor node, train_fn fn, launch_spec spec,
+void start_thread(caf::actor node, train_fn_registration fn, launch_spec spec,
                   std::shared_ptr<const std::atomic<bool>> stop);
 
 void start_process(caf::actor node, uint64_t container, proc::spawn_spec spawn);

@@ -32,6 +32,7 @@ wire::frame request_frame(const std::string& function, const launch_options& o) 
   return wire::build<schema::ContainerRequest>([&](schema::ContainerRequest::Builder b) {
     b.setOwner(o.owner);
     b.setFunction(function);
+    wire::to_wire(b.initParams(static_cast<unsigned>(o.params.size())), o.params);
     b.setCount(o.all ? 1u << 16 : o.count);
     auto each = b.initEach();
     each.setCpus(o.cpus);

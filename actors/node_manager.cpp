@@ -14,6 +14,7 @@
 #include "core/log.hpp"
 #include "schemas/cluster.capnp.h"
 #include "wire/atoms.hpp"
+#include "wire/convert.hpp"
 #include "wire/errors.hpp"
 #include "wire/read.hpp"
 
@@ -56,7 +57,7 @@ wire::frame registration(const node_options& o, const function_registry& fns) {
     auto names = fns.names();
     auto fl = b.initFunctions(static_cast<unsigned>(names.size()));
     for (unsigned i = 0; i < names.size(); ++i)
-      fl.set(i, names[i]);
+      wire::to_wire(fl[i], *fns.lookup(names[i]));
     b.setName(o.name);
     b.setToken(o.token);
     b.setHost(o.host);
@@ -105,7 +106,7 @@ caf::result<wire::frame> on_launch(self_ptr self, const wire::frame& f) {
   if (auto rd = decode_launch(f, st.opts.name, spec); !rd)
     return wire::to_error(rd);
   const uint64_t id = spec.where.container_id;
-  const train_fn* fn = st.functions->find(spec.function);
+  const train_fn_registration* fn = st.functions->lookup(spec.function);
   if (fn == nullptr)
     return wire::to_error(status::error(
       errc::not_found, "unknown function '" + spec.function + "'", "node " + st.opts.name));

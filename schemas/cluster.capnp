@@ -29,7 +29,24 @@ struct NodeRegistration {
   pid @3 :UInt32;
   capacity @4 :Resources;
   gpus @5 :List(GpuInfo);
-  functions @6 :List(Text);  # train functions this node's binary can run
+  functions @6 :List(FunctionSpec);  # train functions this node's binary can run
+}
+
+# A hyperparameter a function takes (lagom::param_spec).
+struct ParamSpec {
+  name @0 :Text;
+  kind @1 :UInt8;            # 0 real, 1 integer, 2 text, 3 choice
+  default @2 :KeyValue;
+  min @3 :Float64;
+  max @4 :Float64;
+  choices @5 :List(Text);
+  help @6 :Text;
+}
+
+struct FunctionSpec {
+  name @0 :Text;
+  open @1 :Bool;             # takes any hyperparameters unchecked
+  params @2 :List(ParamSpec);
 }
 
 # head -> node: the node was accepted.
@@ -60,6 +77,7 @@ struct ContainerRequest {
   placement @4 :Placement;
   queue @5 :Bool;            # wait when full instead of failing "unavailable"
   function @6 :Text;         # if set: refused unless every node knows it
+  params @7 :List(KeyValue); # with function: checked against its spec
 }
 
 # One granted container: a slot on a node with its CPUs, memory and GPUs.

@@ -73,7 +73,7 @@ int run_worker(const worker_flags& f) {
   wire::frame out;
   if (auto rd = actors::decode_launch(*frame, f.node_name, spec); !rd) {
     out = actors::exit_frame(f.container, rd);
-  } else if (auto fn = fns.find(spec.function); fn == nullptr) {
+  } else if (auto fn = fns.lookup(spec.function); fn == nullptr) {
     out = actors::exit_frame(f.container,
                              status::error(errc::not_found,
                                            "unknown function '" + spec.function + "'",

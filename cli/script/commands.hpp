@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "cli/script/parser.hpp"
+#include "core/suggest.hpp"
 #include "lagom/status.hpp"
 
 namespace lagom::script {
@@ -99,13 +100,8 @@ std::string help_text(std::string_view name);
 /// One line per command: synopsis and summary, aligned.
 std::string help_overview();
 
-/// The candidate closest to `word` (ignoring case) by edit distance with
-/// transpositions, if it is at most 1 (words up to 3 letters) or 2 away;
-/// ties go to the earlier candidate. Empty when none is close.
-std::string suggest(std::string_view word, const std::vector<std::string>& candidates);
-
-/// Edit distance counting insertions, deletions, substitutions and swaps of
-/// adjacent characters as 1 each.
-size_t edit_distance(std::string_view a, std::string_view b);
+// Did-you-mean lives in runtime/core (hyperparameter checks use it too).
+using lagom::edit_distance;
+using lagom::suggest;
 
 } // namespace lagom::script

@@ -15,10 +15,7 @@
 namespace {
 
 lagom::named_values sleep_fn(lagom::train_context& ctx) {
-  double ms = ctx.param("ms", 1000.0);
-  if (ms < 0 || ms > 24 * 3600 * 1000.0)
-    throw std::invalid_argument("ms must be within [0, 86400000], got "
-                                + lagom::format_value(ms));
+  double ms = ctx.param("ms", 1000.0); // checked against its spec at launch
   // Sleeps in slices so that a stop request (container released, gang
   // member lost) ends it early.
   using clock = std::chrono::steady_clock;
@@ -45,9 +42,13 @@ lagom::named_values echo_fn(lagom::train_context& ctx) {
 
 } // namespace
 
-LAGOM_TRAIN_FN("sleep", sleep_fn);
-LAGOM_TRAIN_FN("fail", fail_fn);
-LAGOM_TRAIN_FN("echo", echo_fn);
+LAGOM_TRAIN_FN_WITH_PARAMS("sleep", sleep_fn, {
+  lagom::param_spec::real("ms", 1000, 0, 86400000, "milliseconds to hold the container"),
+});
+LAGOM_TRAIN_FN_WITH_PARAMS("fail", fail_fn, {
+  lagom::param_spec::text("message", "failed on purpose", "what it throws"),
+});
+LAGOM_TRAIN_FN("echo", echo_fn); // open: takes any hyperparameters
 
 namespace {
 
@@ -64,4 +65,6 @@ lagom::named_values crash_fn(lagom::train_context& ctx) {
 
 } // namespace
 
-LAGOM_TRAIN_FN("crash", crash_fn);
+LAGOM_TRAIN_FN_WITH_PARAMS("crash", crash_fn, {
+  lagom::param_spec::integer("rank", 0, 0, 1 << 20, "the rank that aborts"),
+});

@@ -27,4 +27,4 @@ lagom::named_values hello_gpu(lagom::train_context& ctx) {
 
 } // namespace
 
-LAGOM_TRAIN_FN("hello_gpu", hello_gpu);
+LAGOM_TRAIN_FN_WITH_PARAMS("hello_gpu", hello_gpu, {}); // takes no hyperparameters

@@ -40,4 +40,52 @@ status from_wire(schema::Error::Reader in) {
   return status::error(code, in.getMessage().cStr(), in.getWhere().cStr());
 }
 
+void to_wire(schema::FunctionSpec::Builder out, const train_fn_registration& in) {
+  out.setName(in.name);
+  out.setOpen(in.open);
+  auto list = out.initParams(static_cast<unsigned>(in.params.size()));
+  for (unsigned i = 0; i < in.params.size(); ++i) {
+    auto& p = in.params[i];
+    auto b = list[i];
+    b.setName(p.name);
+    b.setKind(static_cast<uint8_t>(p.type));
+    auto d = b.initDefault();
+    if (auto x = std::get_if<double>(&p.default_value))
+      d.setNumber(*x);
+    else
+      d.setText(std::get<std::string>(p.default_value));
+    d.setKey(p.name);
+    b.setMin(p.min);
+    b.setMax(p.max);
+    auto cs = b.initChoices(static_cast<unsigned>(p.choices.size()));
+    for (unsigned k = 0; k < p.choices.size(); ++k)
+      cs.set(k, p.choices[k]);
+    b.setHelp(p.help);
+  }
+}
+
+train_fn_registration from_wire(schema::FunctionSpec::Reader in) {
+  train_fn_registration r;
+  r.name = in.getName().cStr();
+  r.open = in.getOpen();
+  for (auto p : in.getParams()) {
+    param_spec s;
+    s.name = p.getName().cStr();
+    s.type = p.getKind() <= 3 ? static_cast<param_spec::kind>(p.getKind())
+                              : param_spec::kind::text;
+    auto d = p.getDefault();
+    if (d.isNumber())
+      s.default_value = d.getNumber();
+    else
+      s.default_value = std::string(d.getText().cStr());
+    s.min = p.getMin();
+    s.max = p.getMax();
+    for (auto c : p.getChoices())
+      s.choices.push_back(c.cStr());
+    s.help = p.getHelp().cStr();
+    r.params.push_back(std::move(s));
+  }
+  return r;
+}
+
 } // namespace lagom::wire

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "lagom/status.hpp"
+#include "lagom/train.hpp"
 #include "lagom/values.hpp"
 #include "schemas/cluster.capnp.h"
 
@@ -12,6 +13,10 @@ void to_wire(capnp::List<schema::KeyValue>::Builder out, const named_values& in)
 named_values from_wire(capnp::List<schema::KeyValue>::Reader in);
 
 void to_wire(schema::Error::Builder out, const status& in);
+
+/// A function's name and hyperparameter spec (not the function itself).
+void to_wire(schema::FunctionSpec::Builder out, const train_fn_registration& in);
+train_fn_registration from_wire(schema::FunctionSpec::Reader in);
 status from_wire(schema::Error::Reader in);
 
 } // namespace lagom::wire

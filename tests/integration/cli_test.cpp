@@ -168,3 +168,22 @@ TEST_CASE("process containers run the main job too", "[cli]") {
   CHECK(r.code == 0);
   CHECK(count(r.output, "Hello from cpu on node-") == 6);
 }
+
+TEST_CASE("hyperparameters are checked against the function's spec before launch", "[cli]") {
+  temp_dir d;
+  struct bad_case {
+    const char* line;
+    const char* message;
+  };
+  auto c = GENERATE(bad_case{"launch sleep mss=5", "sleep: mss: unknown hyperparameter; did you mean 'ms'?"},
+                    bad_case{"launch sleep ms=abc", "sleep: ms: must be a number, got 'abc'"},
+                    bad_case{"launch sleep ms=-5", "sleep: ms: must be within [0, 86400000], got -5"},
+                    bad_case{"launch crash rank=1.5", "crash: rank: must be an integer, got 1.5"},
+                    bad_case{"launch hello_gpu lr=1", "hello_gpu: lr: unknown hyperparameter"});
+  auto script = d.write("h.lagom", std::string(c.line) + "\n");
+  auto r = lagom_cli({"run", script});
+  INFO(r.output);
+  CHECK(r.code == 1);
+  CHECK(r.output.find(script + ":1:1: " + c.message) != std::string::npos);
+  CHECK(r.output.find("CONTAINER") == std::string::npos); // nothing was granted
+}

@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "lagom/params.hpp"
 #include "lagom/values.hpp"
 
 namespace lagom {
@@ -83,6 +84,8 @@ using train_fn = std::function<named_values(train_context&)>;
 struct train_fn_registration {
   std::string name;
   train_fn fn;
+  std::vector<param_spec> params;  // the hyperparameters it takes
+  bool open = true;                // true: no spec, any hyperparameters
 };
 
 /// The registrations made with LAGOM_TRAIN_FN in this binary, in link order.
@@ -95,20 +98,29 @@ public:
   /// A registry holding every LAGOM_TRAIN_FN of this binary.
   static function_registry from_linked();
 
-  /// Adds `fn` under `name`; false when the name is taken.
+  /// Adds `fn` under `name`, taking any hyperparameters; false when taken.
   bool add(const std::string& name, train_fn fn);
+  /// Adds `fn` with the hyperparameters it takes; false when taken.
+  bool add(const std::string& name, train_fn fn, std::vector<param_spec> params);
+  bool add(const train_fn_registration& r);
   /// nullptr when unknown.
   const train_fn* find(const std::string& name) const;
+  const train_fn_registration* lookup(const std::string& name) const;
+  /// not_found for an unknown function; else check_params (closed functions).
+  status check(const std::string& name, named_values& params) const;
   std::vector<std::string> names() const;
 
 private:
-  std::map<std::string, train_fn> fns_;
+  std::map<std::string, train_fn_registration> fns_;
 };
 
 namespace detail {
 struct train_fn_registrar {
   train_fn_registrar(const char* name, train_fn fn) {
-    linked_train_fns().push_back({name, std::move(fn)});
+    linked_train_fns().push_back({name, std::move(fn), {}, true});
+  }
+  train_fn_registrar(const char* name, train_fn fn, std::vector<param_spec> params) {
+    linked_train_fns().push_back({name, std::move(fn), std::move(params), false});
   }
 };
 } // namespace detail
@@ -120,4 +132,10 @@ struct train_fn_registrar {
 #define LAGOM_TRAIN_FN(name, fn)                                                     \
   static ::lagom::detail::train_fn_registrar LAGOM_CONCAT(lagom_train_fn_, __LINE__) { \
     name, fn                                                                         \
+  }
+/// Registers `fn` with the hyperparameters it takes: a braced list of
+/// lagom::param_spec (see lagom/params.hpp).
+#define LAGOM_TRAIN_FN_WITH_PARAMS(name, fn, ...)                                    \
+  static ::lagom::detail::train_fn_registrar LAGOM_CONCAT(lagom_train_fn_, __LINE__) { \
+    name, fn, std::vector<::lagom::param_spec> __VA_ARGS__                           \
   }
