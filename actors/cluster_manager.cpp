@@ -285,7 +285,8 @@ caf::result<caf::unit_t> on_release(self_ptr self, const wire::frame& f) {
   return caf::unit;
 }
 
-caf::result<wire::frame> on_launch(self_ptr self, const wire::frame& f) {
+caf::result<wire::frame> on_launch(self_ptr self, const wire::frame& f,
+                                   const caf::actor& owner) {
   auto& st = self->state;
   uint64_t id = 0;
   auto rd = wire::read<schema::FunctionLaunch>(f, [&](schema::FunctionLaunch::Reader r) {
@@ -315,7 +316,7 @@ caf::result<wire::frame> on_launch(self_ptr self, const wire::frame& f) {
     self->state.launches.erase(i);
   };
   check_waiters(self);
-  self->request(n->second.handle, caf::infinite, atoms::launch::value, f)
+  self->request(n->second.handle, caf::infinite, atoms::launch::value, f, owner)
     .then([=](wire::frame& out) { finish(std::move(out)); },
           [=](caf::error& err) { finish(std::move(err)); });
   return rp;
@@ -398,7 +399,9 @@ caf::behavior cluster_manager(self_ptr self, cluster_options opts) {
     },
     [=](atoms::request, const wire::frame& f) { return on_request(self, f); },
     [=](atoms::release, const wire::frame& f) { return on_release(self, f); },
-    [=](atoms::launch, const wire::frame& f) { return on_launch(self, f); },
+    [=](atoms::launch, const wire::frame& f, const caf::actor& owner) {
+      return on_launch(self, f, owner);
+    },
     [=](atoms::status, const wire::frame&) { return status_frame(self); },
     [=](atoms::await, uint32_t nodes, uint32_t running) {
       auto rp = self->make_response_promise<caf::unit_t>();

@@ -18,8 +18,10 @@
 //       grant's owner; its death releases what it holds.
 //   (atoms::release, frame ContainerRelease) -> unit
 //       A function still running in a released container is asked to stop.
-//   (atoms::launch, frame FunctionLaunch)    -> frame FunctionResult | FunctionExit
-//       Forwarded to the container's node. If the node dies first the reply
+//   (atoms::launch, frame FunctionLaunch, caf::actor owner)
+//       -> frame FunctionResult | FunctionExit
+//       Forwarded to the container's node; `owner` (the experiment's driver)
+//       gets the run's reports. If the node dies first the reply
 //       is errc::container_lost naming the node and why.
 //   (atoms::status, frame StatusRequest)     -> frame ClusterStatus
 //   (atoms::await, uint32_t nodes, uint32_t running) -> unit

@@ -26,6 +26,10 @@ status decode_launch(const wire::frame& f, const std::string& node, launch_spec&
     out.where.world_size = r.getWorldSize();
     out.function = r.getFunction().cStr();
     out.params = wire::from_wire(r.getParams());
+    out.id.experiment = r.getExperiment().cStr();
+    out.id.experiment_id = r.getExperimentId();
+    out.id.run = r.getRun();
+    out.id.attempt = r.getAttempt();
     return status::ok();
   });
 }
@@ -37,8 +41,19 @@ wire::frame exit_frame(uint64_t id, const status& why) {
   });
 }
 
-wire::frame run_function(const train_fn_registration& fn, launch_spec spec,
-                         std::shared_ptr<const std::atomic<bool>> stop) {
+namespace {
+
+// Stops the run's trainer_worker however the function ends.
+struct trainer_guard {
+  caf::actor trainer;
+  ~trainer_guard() { caf::anon_send_exit(trainer, caf::exit_reason::user_shutdown); }
+};
+
+} // namespace
+
+wire::frame run_function(caf::actor_system& sys, const train_fn_registration& fn,
+                         launch_spec spec, std::shared_ptr<std::atomic<bool>> stop,
+                         const trainer_links& links, const std::string& data_dir) {
   auto t0 = std::chrono::steady_clock::now();
   const uint64_t id = spec.where.container_id;
   if (!fn.open)
@@ -48,7 +63,13 @@ wire::frame run_function(const train_fn_registration& fn, launch_spec spec,
     if (!spec.where.gpus.empty())
       if (auto st = gpu::bind_thread(spec.where.gpus.front()); !st)
         throw std::runtime_error(st.to_string());
-    train_context ctx{spec.where, spec.params, std::move(stop)};
+    trainer_guard trainer{spawn_trainer_worker(sys, spec.id, spec.where.node, links, stop)};
+    std::string tb_dir;
+    if (!spec.id.experiment.empty() && !data_dir.empty())
+      tb_dir = data_dir + "/tensorboard/" + spec.id.experiment + "/run-"
+               + std::to_string(spec.id.run);
+    auto services = make_train_services(sys, trainer.trainer, spec.id, spec.where.node, tb_dir);
+    train_context ctx{spec.where, spec.params, stop, spec.id, services.get()};
     named_values values = fn.fn(ctx);
     double ms = std::chrono::duration<double, std::milli>(
                   std::chrono::steady_clock::now() - t0).count();
@@ -67,9 +88,11 @@ wire::frame run_function(const train_fn_registration& fn, launch_spec spec,
 }
 
 void start_thread(caf::actor node, train_fn_registration fn, launch_spec spec,
-                  std::shared_ptr<const std::atomic<bool>> stop) {
-  std::thread([node, fn = std::move(fn), spec = std::move(spec), stop]() mutable {
-    auto out = run_function(fn, spec, std::move(stop));
+                  std::shared_ptr<std::atomic<bool>> stop, trainer_links links,
+                  std::string data_dir) {
+  std::thread([node, fn = std::move(fn), spec = std::move(spec), stop, links,
+               data_dir]() mutable {
+    auto out = run_function(node.home_system(), fn, spec, std::move(stop), links, data_dir);
     caf::anon_send(node, atoms::finished::value, spec.where.container_id, std::move(out));
   }).detach();
 }

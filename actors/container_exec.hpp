@@ -19,6 +19,7 @@
 
 #include <caf/fwd.hpp>
 
+#include "actors/trainer_worker.hpp"
 #include "core/child_process.hpp"
 #include "lagom/train.hpp"
 #include "wire/frame.hpp"
@@ -30,6 +31,7 @@ struct launch_spec {
   std::string function;
   train_context::placement where;
   named_values params;
+  run_identity id;
 };
 
 /// Decodes a FunctionLaunch frame; `node` names the node for the context.
@@ -39,12 +41,16 @@ status decode_launch(const wire::frame& f, const std::string& node, launch_spec&
 wire::frame exit_frame(uint64_t id, const status& why);
 
 /// Runs function `fn` for `spec` on the calling thread, its hyperparameters
-/// checked and completed with defaults first; never throws.
-wire::frame run_function(const train_fn_registration& fn, launch_spec spec,
-                         std::shared_ptr<const std::atomic<bool>> stop);
+/// checked and completed with defaults first, with a trainer_worker for its
+/// reports, checkpoints and logs (to `links`); TensorBoard files go under
+/// DATA/tensorboard/<experiment>/run-<n>. Never throws.
+wire::frame run_function(caf::actor_system& sys, const train_fn_registration& fn,
+                         launch_spec spec, std::shared_ptr<std::atomic<bool>> stop,
+                         const trainer_links& links, const std::string& data_dir);
 
 void start_thread(caf::actor node, train_fn_registration fn, launch_spec spec,
-                  std::shared_ptr<const std::atomic<bool>> stop);
+                  std::shared_ptr<std::atomic<bool>> stop, trainer_links links,
+                  std::string data_dir);
 
 void start_process(caf::actor node, uint64_t container, proc::spawn_spec spawn);
 

@@ -1,8 +1,13 @@
 #include "actors/launch_coordinator.hpp"
 
+#include <ctime>
+
 #include <caf/all.hpp>
 
 #include "core/log.hpp"
+#include "schemas/cluster.capnp.h"
+#include "schemas/experiment.capnp.h"
+#include "supervision/restart_policy.hpp"
 #include "wire/atoms.hpp"
 #include "wire/convert.hpp"
 #include "wire/errors.hpp"
@@ -12,6 +17,17 @@ namespace lagom::actors {
 
 namespace {
 
+constexpr auto service_timeout = std::chrono::seconds(30);
+
+struct granted {                  // one container as granted
+  uint64_t id = 0;
+  uint32_t node_id = 0;
+  std::string node;
+  uint32_t cpus = 0;
+  uint64_t memory_mb = 0;
+  std::vector<uint32_t> gpus;
+};
+
 struct launch_coordinator_state {
   // Constant after construction.
   caf::actor head;
@@ -20,141 +36,317 @@ struct launch_coordinator_state {
   std::shared_ptr<launch_report> report;
   std::shared_ptr<spdlog::logger> log;
   // Mutable.
+  caf::actor registry;
+  uint64_t experiment_id = 0;
+  supervision::restart_policy policy;
   caf::typed_response_promise<caf::unit_t> done;
-  std::vector<wire::frame> launches;      // by rank
-  size_t pending = 0;
-  bool gang_stopped = false;              // a gang member failed: rest released
+  std::vector<granted> containers;  // by rank, the current one
+  size_t pending = 0;               // runs not ended
+  bool gang_stopped = false;        // a gang member failed: rest released
+  int name_tries = 0;
 };
 
 using self_ptr = caf::stateful_actor<launch_coordinator_state>*;
 
-wire::frame request_frame(const std::string& function, const launch_options& o) {
+// --- frames ------------------------------------------------------------------
+
+wire::frame request_frame(const std::string& function, const launch_options& o,
+                          uint32_t count, bool gang, bool queue) {
   return wire::build<schema::ContainerRequest>([&](schema::ContainerRequest::Builder b) {
     b.setOwner(o.owner);
     b.setFunction(function);
     wire::to_wire(b.initParams(static_cast<unsigned>(o.params.size())), o.params);
-    b.setCount(o.all ? 1u << 16 : o.count);
+    b.setCount(count);
     auto each = b.initEach();
     each.setCpus(o.cpus);
     each.setMemoryMb(o.memory_mb);
     each.setGpus(o.gpus);
-    b.setGang(o.gang && !o.all);
+    b.setGang(gang);
     b.setPlacement(o.spread ? schema::Placement::SPREAD : schema::Placement::PACK);
-    b.setQueue(o.queue);
+    b.setQueue(queue);
   });
 }
 
-// Reads the grant into outcomes (one per container) and launch frames.
-status read_grant(self_ptr self, const wire::frame& f) {
-  auto& st = self->state;
+wire::frame release_frame(const std::vector<uint64_t>& ids) {
+  return wire::build<schema::ContainerRelease>([&](schema::ContainerRelease::Builder b) {
+    auto l = b.initContainerIds(static_cast<unsigned>(ids.size()));
+    for (unsigned i = 0; i < ids.size(); ++i)
+      l.set(i, ids[i]);
+  });
+}
+
+status read_grant(const wire::frame& f, std::vector<granted>& out) {
   return wire::read<schema::ContainerGrant>(f, [&](schema::ContainerGrant::Reader r) {
-    auto list = r.getContainers();
-    uint32_t n = list.size();
-    for (uint32_t i = 0; i < n; ++i) {
-      auto c = list[i];
-      container_outcome out;
-      out.container_id = c.getId();
-      out.node = c.getNodeName().cStr();
-      out.cpus = c.getCpus();
-      for (auto g : c.getGpuIds())
-        out.gpus.push_back(g);
-      out.rank = i;
-      st.report->outcomes.push_back(out);
-      st.launches.push_back(wire::build<schema::FunctionLaunch>(
-        [&](schema::FunctionLaunch::Builder b) {
-          b.setContainer(c);
-          b.setFunction(st.function);
-          b.setRank(i);
-          b.setWorldSize(n);
-          wire::to_wire(b.initParams(static_cast<unsigned>(st.opts.params.size())),
-                        st.opts.params);
-        }));
+    for (auto c : r.getContainers()) {
+      granted g{c.getId(), c.getNodeId(), c.getNodeName().cStr(), c.getCpus(),
+                c.getMemoryMb(), {}};
+      for (auto x : c.getGpuIds())
+        g.gpus.push_back(x);
+      out.push_back(std::move(g));
     }
     return status::ok();
   });
 }
 
-void record(self_ptr self, size_t rank, const wire::frame& f) {
-  auto& out = self->state.report->outcomes[rank];
-  if (f.schema() == wire::schema_id<schema::FunctionExit>()) {
-    auto rd = wire::read<schema::FunctionExit>(f, [&](schema::FunctionExit::Reader r) {
-      out.result = wire::from_wire(r.getError());
-      return status::ok();
-    });
-    if (!rd)
-      out.result = rd;
-    return;
-  }
-  auto rd = wire::read<schema::FunctionResult>(f, [&](schema::FunctionResult::Reader r) {
-    out.device = r.getDevice().cStr();
-    out.values = wire::from_wire(r.getValues());
-    out.elapsed_ms = r.getElapsedMs();
-    return status::ok();
-  });
-  out.result = rd;
-}
-
-wire::frame release_all(const launch_report& report) {
-  return wire::build<schema::ContainerRelease>([&](schema::ContainerRelease::Builder b) {
-    auto ids = b.initContainerIds(static_cast<unsigned>(report.outcomes.size()));
-    for (unsigned i = 0; i < report.outcomes.size(); ++i)
-      ids.set(i, report.outcomes[i].container_id);
+wire::frame launch_frame(const launch_coordinator_state& st, uint32_t rank) {
+  auto& c = st.containers[rank];
+  auto& o = st.report->outcomes[rank];
+  return wire::build<schema::FunctionLaunch>([&](schema::FunctionLaunch::Builder b) {
+    auto cb = b.initContainer();
+    cb.setId(c.id);
+    cb.setNodeId(c.node_id);
+    cb.setNodeName(c.node);
+    cb.setCpus(c.cpus);
+    cb.setMemoryMb(c.memory_mb);
+    auto g = cb.initGpuIds(static_cast<unsigned>(c.gpus.size()));
+    for (unsigned i = 0; i < c.gpus.size(); ++i)
+      g.set(i, c.gpus[i]);
+    b.setFunction(st.function);
+    b.setRank(rank);
+    b.setWorldSize(static_cast<uint32_t>(st.containers.size()));
+    wire::to_wire(b.initParams(static_cast<unsigned>(st.opts.params.size())), st.opts.params);
+    b.setExperiment(st.report->experiment);
+    b.setExperimentId(st.experiment_id);
+    b.setRun(rank);
+    b.setAttempt(o.attempts);
   });
 }
 
-void finish_one(self_ptr self, size_t rank) {
+// --- the registry (best effort: a launch goes on without one) ----------------
+
+void record_run(self_ptr self, uint32_t rank, schema::RunStatus s, const std::string& error = {}) {
   auto& st = self->state;
-  // A gang is one job: when a member fails or is lost, the others are
-  // released at once, which asks their functions to stop.
-  if (st.opts.gang && !st.gang_stopped && !st.report->outcomes[rank].result) {
-    st.gang_stopped = true;
-    st.log->warn("gang member rank {} failed ({}); stopping the other {}", rank,
-                 st.report->outcomes[rank].result.to_string(), st.pending - 1);
-    // Containers of a lost node are unknown to the head by now: its error
-    // reply for them is expected and ignored.
-    self->request(st.head, std::chrono::seconds(10), atoms::release::value,
-                  release_all(*st.report))
-      .then([]() {}, [](caf::error&) {});
-  }
-  if (--st.pending > 0)
+  if (!st.registry)
     return;
-  auto rel = release_all(*st.report);
-  // Containers of a lost node are already gone from the ledger: the release
-  // then reports them unknown, which is expected here.
-  self->request(st.head, std::chrono::seconds(10), atoms::release::value, std::move(rel))
+  auto& o = st.report->outcomes[rank];
+  auto f = wire::build<schema::RunUpdate>([&](schema::RunUpdate::Builder b) {
+    b.setExperimentId(st.experiment_id);
+    b.setRun(rank);
+    b.setStatus(s);
+    wire::to_wire(b.initHyperparameters(static_cast<unsigned>(st.opts.params.size())),
+                  st.opts.params);
+    b.setNode(o.node);
+    b.setContainer(o.container_id);
+    b.setError(error);
+    wire::to_wire(b.initFinalMetrics(static_cast<unsigned>(o.values.size())), o.values);
+  });
+  self->request(st.registry, service_timeout, atoms::run_update::value, std::move(f))
+    .then([]() {}, [=](caf::error& e) {
+      self->state.log->warn("run {} not recorded: {}", rank, wire::to_status(e).to_string());
+    });
+}
+
+void progress(self_ptr self, progress_event::kind_t kind, uint32_t rank,
+              const std::string& error = {}) {
+  auto& st = self->state;
+  if (!st.opts.on_progress)
+    return;
+  auto& o = st.report->outcomes[rank];
+  progress_event ev;
+  ev.kind = kind;
+  ev.experiment = st.report->experiment;
+  ev.run = rank;
+  ev.attempt = o.attempts;
+  ev.node = o.node;
+  ev.metrics = o.values;
+  ev.error = error;
+  st.opts.on_progress(ev);
+}
+
+// --- runs --------------------------------------------------------------------
+
+void finish(self_ptr self) {
+  auto& st = self->state;
+  std::vector<uint64_t> ids;
+  bool all_ok = true;
+  for (size_t r = 0; r < st.containers.size(); ++r) {
+    ids.push_back(st.containers[r].id);
+    all_ok = all_ok && st.report->outcomes[r].result.is_ok();
+  }
+  if (st.registry) {
+    auto end = wire::build<schema::ExperimentEnd>([&](schema::ExperimentEnd::Builder b) {
+      b.setExperimentId(st.experiment_id);
+      b.setStatus(all_ok ? "finished" : "failed");
+    });
+    self->send(st.registry, atoms::exp_end::value, std::move(end));
+  }
+  // Containers of a lost node are unknown to the head by now: its error
+  // reply for them is expected and ignored.
+  self->request(st.head, service_timeout, atoms::release::value, release_frame(ids))
     .then([=]() { self->state.done.deliver(caf::unit); self->quit(); },
           [=](caf::error&) { self->state.done.deliver(caf::unit); self->quit(); });
 }
 
-void start(self_ptr self) {
+void launch_run(self_ptr self, uint32_t rank);
+
+// A run ended (`out` is its reply, or `err` when there was none).
+void run_ended(self_ptr self, uint32_t rank, status result) {
   auto& st = self->state;
-  self->request(st.head, caf::infinite, atoms::request::value, request_frame(st.function, st.opts))
+  auto& o = st.report->outcomes[rank];
+  o.result = result;
+  if (result) {
+    record_run(self, rank, schema::RunStatus::FINISHED);
+    progress(self, progress_event::finished, rank);
+  } else if (result.code() == errc::container_lost && !st.opts.gang && !st.gang_stopped) {
+    auto d = st.policy.on_failure("run " + std::to_string(rank), {"run " + std::to_string(rank)},
+                                  supervision::clock::now());
+    record_run(self, rank, schema::RunStatus::LOST, result.to_string());
+    if (d.restart) {
+      st.log->warn("run {} lost ({}); restarting in {} ms", rank, result.to_string(),
+                   d.delay.count());
+      progress(self, progress_event::restarting, rank, result.to_string());
+      self->delayed_send(self, d.delay, atoms::restart::value, uint64_t{rank});
+      return; // still pending
+    }
+    o.result = status::error(result.code(), result.message() + " (" + d.reason + ")",
+                             result.where());
+    progress(self, progress_event::failed, rank, o.result.to_string());
+  } else {
+    record_run(self, rank, schema::RunStatus::FAILED, result.to_string());
+    progress(self, progress_event::failed, rank, result.to_string());
+  }
+  if (st.opts.gang && !st.gang_stopped && !o.result) {
+    st.gang_stopped = true;
+    st.log->warn("gang member rank {} failed ({}); stopping the other {}", rank,
+                 o.result.to_string(), st.pending - 1);
+    std::vector<uint64_t> ids;
+    for (auto& c : st.containers)
+      ids.push_back(c.id);
+    self->request(st.head, service_timeout, atoms::release::value, release_frame(ids))
+      .then([]() {}, [](caf::error&) {});
+  }
+  if (--st.pending == 0)
+    finish(self);
+}
+
+void on_reply(self_ptr self, uint32_t rank, const wire::frame& f) {
+  auto& o = self->state.report->outcomes[rank];
+  if (f.schema() == wire::schema_id<schema::FunctionExit>()) {
+    status why;
+    auto rd = wire::read<schema::FunctionExit>(f, [&](schema::FunctionExit::Reader r) {
+      why = wire::from_wire(r.getError());
+      return status::ok();
+    });
+    return run_ended(self, rank, rd ? why : rd);
+  }
+  auto rd = wire::read<schema::FunctionResult>(f, [&](schema::FunctionResult::Reader r) {
+    o.device = r.getDevice().cStr();
+    o.values = wire::from_wire(r.getValues());
+    o.elapsed_ms = r.getElapsedMs();
+    return status::ok();
+  });
+  run_ended(self, rank, rd);
+}
+
+void launch_run(self_ptr self, uint32_t rank) {
+  auto& st = self->state;
+  auto& c = st.containers[rank];
+  auto& o = st.report->outcomes[rank];
+  o.container_id = c.id;
+  o.node = c.node;
+  o.cpus = c.cpus;
+  o.gpus = c.gpus;
+  record_run(self, rank, schema::RunStatus::RUNNING);
+  progress(self, progress_event::started, rank);
+  self->request(st.head, caf::infinite, atoms::launch::value, launch_frame(st, rank),
+                caf::actor_cast<caf::actor>(self))
+    .then([=](const wire::frame& out) { on_reply(self, rank, out); },
+          [=](caf::error& err) { run_ended(self, rank, wire::to_status(err)); });
+}
+
+// A lost run gets a fresh container (its old one is released first).
+void restart_run(self_ptr self, uint32_t rank) {
+  auto& st = self->state;
+  self->send(st.head, atoms::release::value, release_frame({st.containers[rank].id}));
+  self->request(st.head, caf::infinite, atoms::request::value,
+                request_frame(st.function, st.opts, 1, false, true))
     .then(
-      [=](const wire::frame& grant) {
+      [=](const wire::frame& f) {
+        std::vector<granted> g;
+        if (auto rd = read_grant(f, g); !rd || g.empty())
+          return run_ended(self, rank, rd ? status::error(errc::internal, "empty grant") : rd);
+        self->state.containers[rank] = g.front();
+        ++self->state.report->outcomes[rank].attempts;
+        launch_run(self, rank);
+      },
+      [=](caf::error& err) { run_ended(self, rank, wire::to_status(err)); });
+}
+
+void request_containers(self_ptr self) {
+  auto& st = self->state;
+  bool gang = st.opts.gang && !st.opts.all;
+  self->request(st.head, caf::infinite, atoms::request::value,
+                request_frame(st.function, st.opts, st.opts.all ? 1u << 16 : st.opts.count, gang,
+                              st.opts.queue))
+    .then(
+      [=](const wire::frame& f) {
         auto& st = self->state;
-        if (auto rd = read_grant(self, grant); !rd) {
+        if (auto rd = read_grant(f, st.containers); !rd) {
           st.report->overall = rd;
           st.done.deliver(caf::unit);
           self->quit();
           return;
         }
-        st.pending = st.launches.size();
+        st.pending = st.containers.size();
         st.log->info("{} container(s) granted for '{}'", st.pending, st.function);
-        for (size_t rank = 0; rank < st.launches.size(); ++rank)
-          self->request(st.head, caf::infinite, atoms::launch::value, st.launches[rank])
-            .then(
-              [=](const wire::frame& out) {
-                record(self, rank, out);
-                finish_one(self, rank);
-              },
-              [=](caf::error& err) {
-                self->state.report->outcomes[rank].result = wire::to_status(err);
-                finish_one(self, rank);
-              });
+        for (uint32_t rank = 0; rank < st.containers.size(); ++rank) {
+          container_outcome o;
+          o.experiment = st.report->experiment;
+          o.run = rank;
+          o.rank = rank;
+          st.report->outcomes.push_back(std::move(o));
+        }
+        for (uint32_t rank = 0; rank < st.containers.size(); ++rank) {
+          record_run(self, rank, schema::RunStatus::QUEUED);
+          launch_run(self, rank);
+        }
       },
       [=](caf::error& err) {
         self->state.report->overall = wire::to_status(err);
         self->state.done.deliver(caf::unit);
+        self->quit();
+      });
+}
+
+std::string default_name(const std::string& function, int attempt) {
+  char buf[32];
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  ::localtime_r(&t, &tm);
+  std::strftime(buf, sizeof(buf), "%Y%m%d-%H%M%S", &tm);
+  return function + "-" + buf + (attempt > 0 ? "-" + std::to_string(attempt + 1) : "");
+}
+
+void create_experiment(self_ptr self) {
+  auto& st = self->state;
+  if (!st.registry)
+    return request_containers(self);
+  st.report->experiment =
+    st.opts.name.empty() ? default_name(st.function, st.name_tries) : st.opts.name;
+  auto f = wire::build<schema::ExperimentCreate>([&](schema::ExperimentCreate::Builder b) {
+    b.setName(st.report->experiment);
+    b.setKind(schema::ExperimentKind::TRAIN);
+    b.setFunction(st.function);
+    wire::to_wire(b.initHyperparameters(static_cast<unsigned>(st.opts.params.size())),
+                  st.opts.params);
+  });
+  self->request(st.registry, service_timeout, atoms::create::value, std::move(f))
+    .then(
+      [=](const wire::frame& info) {
+        wire::read<schema::ExperimentInfo>(info, [&](schema::ExperimentInfo::Reader r) {
+          self->state.experiment_id = r.getId();
+          return status::ok();
+        });
+        request_containers(self);
+      },
+      [=](caf::error& err) {
+        auto& st = self->state;
+        auto why = wire::to_status(err);
+        // An automatic name taken within the same second: try the next one.
+        if (st.opts.name.empty() && why.code() == errc::invalid_argument && ++st.name_tries < 20)
+          return create_experiment(self);
+        st.report->overall = why;
+        st.done.deliver(caf::unit);
         self->quit();
       });
 }
@@ -167,12 +359,54 @@ caf::behavior launch_coordinator(self_ptr self, caf::actor head, std::string fun
   st.opts = std::move(opts);
   st.report = std::move(report);
   st.log = log::make("client", "launch_coordinator");
+  supervision::restart_options ro;
+  ro.max_restarts = st.opts.max_restarts;
+  ro.window = std::chrono::minutes(10);
+  ro.backoff_initial = std::chrono::milliseconds(100);
+  ro.backoff_max = std::chrono::seconds(5);
+  st.policy = supervision::restart_policy{ro};
   return {
     [=](atoms::launch) {
       self->state.done = self->make_response_promise<caf::unit_t>();
-      start(self);
+      self->request(self->state.head, service_timeout, atoms::services::value)
+        .then(
+          [=](caf::actor registry, caf::actor, caf::actor) {
+            self->state.registry = registry;
+            create_experiment(self);
+          },
+          [=](caf::error& e) {
+            self->state.log->warn("no registry ({}); the launch is not recorded",
+                                  wire::to_status(e).to_string());
+            request_containers(self);
+          });
       return self->state.done;
     },
+    [=](atoms::report, const wire::frame& f) {
+      auto& st = self->state;
+      wire::read<schema::TrainReport>(f, [&](schema::TrainReport::Reader r) {
+        if (r.getRun() >= st.report->outcomes.size())
+          return status::ok();
+        auto& o = st.report->outcomes[r.getRun()];
+        if (st.opts.on_progress) {
+          progress_event ev;
+          ev.kind = progress_event::report;
+          ev.experiment = st.report->experiment;
+          ev.run = r.getRun();
+          ev.attempt = o.attempts;
+          ev.node = o.node;
+          ev.step = r.getStep();
+          ev.metrics = wire::from_wire(r.getMetrics());
+          st.opts.on_progress(ev);
+        }
+        return status::ok();
+      });
+      bool stop = st.gang_stopped;
+      return wire::build<schema::TrainDecision>([&](schema::TrainDecision::Builder b) {
+        b.setStop(stop);
+        b.setReason(stop ? "gang failed" : "");
+      });
+    },
+    [=](atoms::restart, uint64_t rank) { restart_run(self, static_cast<uint32_t>(rank)); },
     [=](atoms::release, const wire::frame& lost) {
       wire::read<schema::ContainerLost>(lost, [&](schema::ContainerLost::Reader r) {
         self->state.log->warn("{} container(s) lost with node '{}': {}",

@@ -28,6 +28,7 @@ struct running_container {
   uint32_t cpus = 0;
   promise reply;
   std::shared_ptr<std::atomic<bool>> stop;
+  caf::actor owner;     // the experiment's driver, for reports
   // Process mode only.
   wire::frame launch;   // handed to the worker when it attaches
   caf::actor worker;    // the worker's agent, once attached
@@ -44,6 +45,7 @@ struct node_manager_state {
   uint16_t worker_port = 0;  // process mode: where workers attach
   // Set when accepted.
   uint32_t node_id = 0;
+  trainer_links services;    // registry, checkpointer, logs of the head
   std::chrono::milliseconds heartbeat{200};
   // Mutable.
   uint64_t heartbeat_seq = 0;
@@ -78,7 +80,7 @@ wire::frame registration(const node_options& o, const function_registry& fns) {
 // `lagom worker` for one container, bound to its GPUs by CUDA_VISIBLE_DEVICES.
 proc::spawn_spec worker_spawn(const node_manager_state& st, const launch_spec& spec) {
   proc::spawn_spec s;
-  s.argv = {st.opts.worker_binary, "worker", "--node",
+  s.argv = {st.opts.worker_binary, "--data", st.opts.data_dir, "worker", "--node",
             "127.0.0.1:" + std::to_string(st.worker_port), "--container",
             std::to_string(spec.where.container_id), "--node-name", st.opts.name};
   std::string visible;
@@ -100,7 +102,7 @@ void complete(self_ptr self, uint64_t container, wire::frame out) {
   rp.deliver(std::move(out));
 }
 
-caf::result<wire::frame> on_launch(self_ptr self, const wire::frame& f) {
+caf::result<wire::frame> on_launch(self_ptr self, const wire::frame& f, caf::actor owner) {
   auto& st = self->state;
   launch_spec spec;
   if (auto rd = decode_launch(f, st.opts.name, spec); !rd)
@@ -116,7 +118,7 @@ caf::result<wire::frame> on_launch(self_ptr self, const wire::frame& f) {
   auto rp = self->make_response_promise<wire::frame>();
   auto stop = std::make_shared<std::atomic<bool>>(false);
   auto& entry = st.running[id];
-  entry = running_container{spec.where.cpus, rp, stop, f, {}, 0};
+  entry = running_container{spec.where.cpus, rp, stop, owner, f, {}, 0};
   // Book the GPUs first; the container starts once they are ours.
   self->request(st.gpus, std::chrono::seconds(10), atoms::bind::value, id, spec.where.gpus)
     .then(
@@ -126,10 +128,12 @@ caf::result<wire::frame> on_launch(self_ptr self, const wire::frame& f) {
                      spec.where.rank, spec.where.world_size,
                      st.opts.process_containers ? "process" : "thread");
         auto me = caf::actor_cast<caf::actor>(self);
+        auto links = st.services;
+        links.owner = owner;
         if (st.opts.process_containers)
           start_process(me, id, worker_spawn(st, spec));
         else
-          start_thread(me, fn, spec, stop);
+          start_thread(me, fn, spec, stop, links, st.opts.data_dir);
       },
       [=](caf::error& err) mutable {
         self->state.running.erase(id);
@@ -141,7 +145,9 @@ caf::result<wire::frame> on_launch(self_ptr self, const wire::frame& f) {
 
 caf::behavior running(self_ptr self) {
   return {
-    [=](atoms::launch, const wire::frame& f) { return on_launch(self, f); },
+    [=](atoms::launch, const wire::frame& f, const caf::actor& owner) {
+      return on_launch(self, f, owner);
+    },
     // A container's outcome: from its thread, or from its worker process.
     [=](atoms::finished, uint64_t container, wire::frame& out) {
       self->state.log->info("container {} finished", container);
@@ -152,16 +158,20 @@ caf::behavior running(self_ptr self) {
       if (auto i = self->state.running.find(container); i != self->state.running.end())
         i->second.pid = pid;
     },
-    // Process mode: the worker asks for its launch.
-    [=](atoms::attach, uint64_t container) -> caf::result<wire::frame> {
-      auto i = self->state.running.find(container);
-      if (i == self->state.running.end())
+    // Process mode: the worker asks for its launch and where its run's
+    // reports (owner), metrics, checkpoints and logs go.
+    [=](atoms::attach, uint64_t container)
+      -> caf::result<wire::frame, caf::actor, caf::actor, caf::actor, caf::actor> {
+      auto& st = self->state;
+      auto i = st.running.find(container);
+      if (i == st.running.end())
         return wire::to_error(status::error(errc::not_found, "no such container here",
                                             "container " + std::to_string(container)));
       i->second.worker = caf::actor_cast<caf::actor>(self->current_sender());
       if (i->second.stop->load())
         self->send(i->second.worker, atoms::stop::value, container);
-      return i->second.launch;
+      return {i->second.launch, i->second.owner, st.services.registry,
+              st.services.checkpointer, st.services.logs};
     },
     // Process mode: the worker process ended; if it did not report, say how.
     [=](atoms::exited, uint64_t container, int32_t wait_status, const std::string& what) {
@@ -170,9 +180,11 @@ caf::behavior running(self_ptr self) {
         return; // it reported its result before exiting
       st.log->warn("container {}: worker process {} before returning a result", container,
                    what);
+      // The process is gone, not the function's verdict: the run may be
+      // restarted elsewhere, like one whose node died.
       complete(self, container,
                exit_frame(container, status::error(
-                                       errc::function_failed,
+                                       errc::container_lost,
                                        "worker process " + what + " before returning a result",
                                        "container " + std::to_string(container))));
     },
@@ -222,6 +234,16 @@ void join(self_ptr self) {
                      st.opts.cpus, st.opts.memory_mb, st.opts.gpus.size());
         self->become(running(self));
         self->send(self, atoms::tick::value);
+        // Where runs send metrics, checkpoints and logs.
+        self->request(st.head, std::chrono::seconds(10), atoms::services::value)
+          .then(
+            [=](caf::actor registry, caf::actor checkpointer, caf::actor logs) {
+              self->state.services = {caf::actor{}, registry, checkpointer, logs};
+            },
+            [=](caf::error& e) {
+              self->state.log->warn("the head offers no services: {}",
+                                    wire::to_status(e).to_string());
+            });
       },
       [=](caf::error& err) {
         self->state.log->error("join refused: {}", wire::to_status(err).to_string());
@@ -265,7 +287,7 @@ caf::behavior node_manager(self_ptr self, node_options opts, caf::actor head,
   });
   join(self);
   return {
-    [=](atoms::launch, const wire::frame&) -> caf::result<wire::frame> {
+    [=](atoms::launch, const wire::frame&, const caf::actor&) -> caf::result<wire::frame> {
       return wire::to_error(status::error(errc::unavailable, "node has not joined yet",
                                           "node " + self->state.opts.name));
     },

@@ -7,15 +7,17 @@
 //                        \--error (wrong token)--> exit with that error
 //
 // Messages accepted while running:
-//   (atoms::launch, frame FunctionLaunch) -> frame FunctionResult | FunctionExit
+//   (atoms::launch, frame FunctionLaunch, caf::actor owner)
+//       -> frame FunctionResult | FunctionExit
 //       Runs the named function on a thread of its own (never on a scheduler
 //       thread) or, with process_containers, in a `lagom worker` process,
 //       bound to the container's GPUs. The reply comes when it returns:
 //       FunctionResult, or FunctionExit with errc::function_failed when it
 //       threw or its worker process died ("killed by signal 9 ..."). An
 //       unknown function or a container already running is an error reply.
-//   (atoms::attach, uint64_t container) -> frame FunctionLaunch
-//       From a worker process: its launch.
+//   (atoms::attach, uint64_t container)
+//       -> (frame FunctionLaunch, owner, registry, checkpointer, logs)
+//       From a worker process: its launch and where its run reports to.
 //   (atoms::finished, uint64_t container, frame) -> unit
 //       From a container thread or worker process: its outcome.
 //   (atoms::stop, uint64_t container)  asks the function in that container to
@@ -49,6 +51,7 @@ struct node_options {
   /// middleman loaded: the node publishes itself on 127.0.0.1 for workers.
   bool process_containers = false;
   std::string worker_binary;  // the `lagom` binary, for process_containers
+  std::string data_dir;       // this node's data (TensorBoard files of its runs)
 };
 
 caf::actor spawn_node_manager(caf::actor_system& sys, node_options opts,

@@ -134,12 +134,16 @@ int main(int argc, char** argv) {
     return run_shell(shell_flags, data_dir);
   if (head->parsed())
     return run_head(hf);
-  if (node->parsed())
+  if (node->parsed()) {
+    nf.data_dir = data_dir;
     return run_node(nf);
+  }
   if (status->parsed())
     return run_status(sf);
-  if (worker->parsed())
+  if (worker->parsed()) {
+    wf.data_dir = data_dir;
     return run_worker(wf);
+  }
   if (functions->parsed()) {
     for (auto& name : lagom::function_registry::from_linked().names())
       std::cout << name << "\n";

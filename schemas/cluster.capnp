@@ -117,6 +117,10 @@ struct FunctionLaunch {
   rank @2 :UInt32;
   worldSize @3 :UInt32;
   params @4 :List(KeyValue);
+  experiment @5 :Text;       # the run this launch is (empty: none)
+  experimentId @6 :UInt64;
+  run @7 :UInt32;
+  attempt @8 :UInt32;
 }
 
 # node -> head -> client: the function returned.

@@ -30,12 +30,14 @@ struct node_flags {
   uint32_t cpus = 0;            // default: this machine's cores
   uint64_t memory_mb = 0;       // default: this machine's memory
   bool thread_containers = false; // run containers as threads, not processes
+  std::string data_dir;         // TensorBoard files of the runs on this node
 };
 
 struct worker_flags {
   std::string node;             // 127.0.0.1:PORT of the node_manager
   uint64_t container = 0;
   std::string node_name;        // for the train_context
+  std::string data_dir;         // the node's data directory (TensorBoard files)
 };
 
 struct status_flags {

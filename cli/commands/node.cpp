@@ -70,6 +70,7 @@ int run_node(const node_flags& f) {
   no.memory_mb = f.memory_mb > 0 ? f.memory_mb : machine_memory_mb();
   no.process_containers = !f.thread_containers;
   no.worker_binary = proc::self_executable();
+  no.data_dir = f.data_dir;
   std::string why_no_gpu;
   no.gpus = gpu::discover(&why_no_gpu);
   auto fns = std::make_shared<const function_registry>(function_registry::from_linked());

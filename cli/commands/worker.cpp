@@ -20,16 +20,25 @@ namespace lagom::cli {
 
 namespace {
 
+struct attached {
+  wire::frame launch;
+  actors::trainer_links links;
+};
+
 // Asks the node for the launch; then answers stop requests by raising `stop`.
 caf::behavior worker_agent(caf::event_based_actor* self, caf::actor node, uint64_t container,
                            std::shared_ptr<std::atomic<bool>> stop,
-                           std::shared_ptr<std::promise<caf::expected<wire::frame>>> launch) {
+                           std::shared_ptr<std::promise<caf::expected<attached>>> launch) {
   self->request(node, std::chrono::seconds(30), atoms::attach::value, container)
-    .then([=](wire::frame& f) { launch->set_value(std::move(f)); },
-          [=](caf::error& err) {
-            launch->set_value(std::move(err));
-            self->quit();
-          });
+    .then(
+      [=](wire::frame& f, caf::actor& owner, caf::actor& registry, caf::actor& checkpointer,
+          caf::actor& logs) {
+        launch->set_value(attached{std::move(f), {owner, registry, checkpointer, logs}});
+      },
+      [=](caf::error& err) {
+        launch->set_value(std::move(err));
+        self->quit();
+      });
   self->monitor(node);
   self->set_down_handler([=](caf::down_msg&) { stop->store(true); });
   return {
@@ -58,7 +67,7 @@ int run_worker(const worker_flags& f) {
     return 1;
   }
   auto stop = std::make_shared<std::atomic<bool>>(false);
-  auto launch = std::make_shared<std::promise<caf::expected<wire::frame>>>();
+  auto launch = std::make_shared<std::promise<caf::expected<attached>>>();
   auto got = launch->get_future();
   auto agent = sys.spawn(worker_agent, *node, f.container, stop, launch);
   auto frame = got.get();
@@ -71,7 +80,7 @@ int run_worker(const worker_flags& f) {
   actors::launch_spec spec;
   auto fns = function_registry::from_linked();
   wire::frame out;
-  if (auto rd = actors::decode_launch(*frame, f.node_name, spec); !rd) {
+  if (auto rd = actors::decode_launch(frame->launch, f.node_name, spec); !rd) {
     out = actors::exit_frame(f.container, rd);
   } else if (auto fn = fns.lookup(spec.function); fn == nullptr) {
     out = actors::exit_frame(f.container,
@@ -82,7 +91,7 @@ int run_worker(const worker_flags& f) {
     // CUDA_VISIBLE_DEVICES leaves this process only its own GPUs: 0..n-1.
     for (size_t i = 0; i < spec.where.gpus.size(); ++i)
       spec.where.gpus[i] = static_cast<uint32_t>(i);
-    out = actors::run_function(*fn, spec, stop);
+    out = actors::run_function(sys, *fn, spec, stop, frame->links, f.data_dir);
   }
   int code = 0;
   caf::scoped_actor self{sys};

@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -44,6 +45,18 @@ struct embedded_options {
   std::string worker_binary;
 };
 
+/// What a launch tells its caller while it runs (see launch_options::on_progress).
+struct progress_event {
+  enum kind_t { started, report, finished, failed, restarting } kind = report;
+  std::string experiment;
+  uint32_t run = 0;            // = rank
+  uint32_t attempt = 1;
+  std::string node;
+  uint64_t step = 0;           // report
+  named_values metrics;        // report: as reported; finished: the result
+  std::string error;           // failed, restarting: why
+};
+
 struct launch_options {
   uint32_t count = 1;          // containers wanted
   bool all = false;            // as many as fit now (count ignored)
@@ -55,11 +68,23 @@ struct launch_options {
   bool queue = false;          // wait for resources instead of failing
   named_values params;         // handed to every container's function
   std::string owner = "driver";
+  /// The experiment's name in the registry; empty: "<function>-<time>".
+  std::string name;
+  /// A run whose container is lost (its node or worker process died) is
+  /// started again on a new container, at most this many times within 10
+  /// minutes, with backoff; the function restores its checkpoint. Gang
+  /// launches are not restarted run by run.
+  uint32_t max_restarts = 3;
+  /// Called on a runtime thread, one event at a time, while the launch runs.
+  std::function<void(const progress_event&)> on_progress;
   /// Bound on the whole launch; zero means no bound.
   std::chrono::milliseconds timeout{0};
 };
 
 struct container_outcome {
+  std::string experiment;
+  uint32_t run = 0;
+  uint32_t attempts = 1;
   uint64_t container_id = 0;
   std::string node;
   uint32_t cpus = 0;

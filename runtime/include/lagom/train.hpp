@@ -31,15 +31,45 @@
 
 namespace lagom {
 
-/// What a function learns about where and how it runs. Built by node_manager
-/// for one container; valid for the duration of the call.
+/// What the runtime answers a report: go on, or stop (early stopping, a
+/// released container, a failed gang).
+enum class decision { go_on, stop };
+
+/// Which run of which experiment a function is.
+struct run_identity {
+  std::string experiment;      // name; empty when launched outside an experiment
+  uint64_t experiment_id = 0;
+  uint32_t run = 0;
+  uint32_t attempt = 1;        // > 1 after a restart: restore the checkpoint
+};
+
+/// The runtime's side of a train_context, implemented by trainer_worker
+/// (actors/trainer_worker.hpp) with bounded blocking requests to the
+/// services. Called only from the function's own thread.
+class train_services {
+public:
+  virtual ~train_services() = default;
+  virtual decision report(uint64_t step, const named_values& metrics) = 0;
+  virtual status save_checkpoint(uint64_t step, const std::string& payload,
+                                 const named_values& metadata) = 0;
+  /// not_found when the run has no checkpoint yet.
+  virtual status load_checkpoint(uint64_t& step, std::string& payload,
+                                 named_values& metadata) = 0;
+  virtual void log(const std::string& level, const std::string& message) = 0;
+  virtual status scalar(const std::string& tag, double value, uint64_t step) = 0;
+};
+
+/// What a function learns about where and how it runs, and its way to the
+/// runtime. Built for one container run; valid for the duration of the call.
+/// Without services (a unit test calling a function directly) report answers
+/// go_on, there are no checkpoints, logs go to stderr and scalars nowhere.
 class train_context {
 public:
   struct placement {
     uint64_t container_id = 0;
     std::string node;           // node name, e.g. "node-1"
     uint32_t cpus = 1;
-    std::vector<uint32_t> gpus; // device ordinals on that node; empty = CPU
+    std::vector<uint32_t> gpus; // device ordinals as this process sees them
     uint32_t rank = 0;
     uint32_t world_size = 1;
   };
@@ -47,12 +77,10 @@ public:
   /// `stop` is raised by the node when the container is released or its
   /// gang failed; the function should notice and return soon.
   train_context(placement where, named_values params,
-                std::shared_ptr<const std::atomic<bool>> stop = nullptr)
-    : where_(std::move(where)), params_(std::move(params)), stop_(std::move(stop)) {}
-
-  /// True once the runtime asks this function to stop (cooperative: lagom
-  /// never kills a thread). Long loops should check it, e.g. once a batch.
-  bool stop_requested() const { return stop_ && stop_->load(std::memory_order_relaxed); }
+                std::shared_ptr<const std::atomic<bool>> stop = nullptr,
+                run_identity id = {}, train_services* services = nullptr)
+    : where_(std::move(where)), params_(std::move(params)), stop_(std::move(stop)),
+      id_(std::move(id)), services_(services) {}
 
   const named_values& hyperparameters() const { return params_; }
   double param(const std::string& key, double fallback) const {
@@ -72,11 +100,35 @@ public:
   std::string device() const {
     return where_.gpus.empty() ? "cpu" : "cuda:" + std::to_string(where_.gpus.front());
   }
+  const run_identity& identity() const { return id_; }
+
+  /// True once the runtime asks this function to stop (cooperative: lagom
+  /// never kills a thread), or a report was answered stop. Long loops should
+  /// check it, e.g. once a batch.
+  bool stop_requested() const {
+    return stopped_ || (stop_ && stop_->load(std::memory_order_relaxed));
+  }
+
+  /// Reports metrics at `step` (recorded in the registry, shown as progress,
+  /// seen by early stopping); the answer says whether to go on.
+  decision report(uint64_t step, const named_values& metrics);
+  /// Saves a durable checkpoint of this run (the last few are kept).
+  status save_checkpoint(uint64_t step, const std::string& payload,
+                         const named_values& metadata = {});
+  /// The run's newest complete checkpoint; not_found when there is none.
+  status load_checkpoint(uint64_t& step, std::string& payload, named_values& metadata);
+  /// A log record of this run (`lagom logs EXPERIMENT RUN` shows them).
+  void log(const std::string& message, const std::string& level = "info");
+  /// A TensorBoard scalar, written to DATA/tensorboard/<experiment>/run-<n>.
+  void scalar(const std::string& tag, double value, uint64_t step);
 
 private:
   placement where_;
   named_values params_;
   std::shared_ptr<const std::atomic<bool>> stop_;
+  run_identity id_;
+  train_services* services_;
+  bool stopped_ = false;
 };
 
 using train_fn = std::function<named_values(train_context&)>;

@@ -1,0 +1,223 @@
+#include "actors/trainer_worker.hpp"
+
+#include <chrono>
+
+#include <caf/all.hpp>
+
+#include "core/log.hpp"
+#include "schemas/experiment.capnp.h"
+#include "tensorboard/tfevents.hpp"
+#include "wire/atoms.hpp"
+#include "wire/convert.hpp"
+#include "wire/errors.hpp"
+#include "wire/read.hpp"
+
+namespace lagom::actors {
+
+namespace {
+
+constexpr auto service_timeout = std::chrono::seconds(30);
+
+struct trainer_worker_state {
+  // Constant after construction.
+  run_identity id;
+  trainer_links links;
+  std::shared_ptr<std::atomic<bool>> stop;
+  std::shared_ptr<spdlog::logger> log;
+};
+
+using self_ptr = caf::stateful_actor<trainer_worker_state>*;
+
+wire::frame go_on(const std::string& why = {}) {
+  return wire::build<schema::TrainDecision>([&](schema::TrainDecision::Builder b) {
+    b.setStop(false);
+    b.setReason(why);
+  });
+}
+
+caf::result<wire::frame> on_report(self_ptr self, const wire::frame& f) {
+  auto& st = self->state;
+  wire::frame metrics;
+  auto rd = wire::read<schema::TrainReport>(f, [&](schema::TrainReport::Reader r) {
+    metrics = wire::build<schema::MetricReport>([&](schema::MetricReport::Builder b) {
+      b.setExperimentId(r.getExperimentId());
+      b.setRun(r.getRun());
+      b.setStep(r.getStep());
+      b.setMetrics(r.getMetrics());
+    });
+    return status::ok();
+  });
+  if (!rd)
+    return wire::to_error(rd);
+  if (st.links.registry)
+    self->request(st.links.registry, service_timeout, atoms::metrics::value, metrics)
+      .then([]() {}, [=](caf::error& e) {
+        self->state.log->warn("metrics not recorded: {}", wire::to_status(e).to_string());
+      });
+  if (!st.links.owner || st.stop->load())
+    return go_on();
+  auto rp = self->make_response_promise<wire::frame>();
+  self->request(st.links.owner, service_timeout, atoms::report::value, f)
+    .then([=](wire::frame& d) mutable { rp.deliver(std::move(d)); },
+          [=](caf::error& e) mutable {
+            self->state.log->warn("no decision from the driver ({}); going on",
+                                  wire::to_status(e).to_string());
+            rp.deliver(go_on("driver did not answer"));
+          });
+  return rp;
+}
+
+// Forwards a request to a service and relays the answer.
+template <class Atom>
+caf::result<wire::frame> relay(self_ptr self, const caf::actor& to, const char* what, Atom verb,
+                               const wire::frame& f) {
+  if (!to)
+    return wire::to_error(status::error(errc::unavailable, std::string("no ") + what,
+                                        "run " + std::to_string(self->state.id.run)));
+  auto rp = self->make_response_promise<wire::frame>();
+  self->request(to, service_timeout, verb, f)
+    .then([=](wire::frame& out) mutable { rp.deliver(std::move(out)); },
+          [=](caf::error& e) mutable { rp.deliver(std::move(e)); });
+  return rp;
+}
+
+caf::behavior trainer_worker(self_ptr self, run_identity id, std::string node,
+                             trainer_links links, std::shared_ptr<std::atomic<bool>> stop) {
+  auto& st = self->state;
+  st.log = log::make(node, "trainer_worker");
+  st.id = std::move(id);
+  st.links = std::move(links);
+  st.stop = std::move(stop);
+  return {
+    [=](atoms::report, const wire::frame& f) { return on_report(self, f); },
+    [=](atoms::save, const wire::frame& f) {
+      return relay(self, self->state.links.checkpointer, "checkpointer", atoms::save::value, f);
+    },
+    [=](atoms::load, const wire::frame& f) {
+      return relay(self, self->state.links.checkpointer, "checkpointer", atoms::load::value, f);
+    },
+    [=](atoms::log, const wire::frame& f) {
+      if (self->state.links.logs)
+        self->send(self->state.links.logs, atoms::log::value, f);
+    },
+    [=](atoms::stop, uint64_t) { self->state.stop->store(true); },
+  };
+}
+
+// --- the function thread's side ---------------------------------------------
+
+class actor_train_services final : public train_services {
+public:
+  actor_train_services(caf::actor_system& sys, caf::actor trainer, run_identity id,
+                       std::string node, std::string tb_dir)
+    : self_(sys), trainer_(std::move(trainer)), id_(std::move(id)), node_(std::move(node)),
+      tb_dir_(std::move(tb_dir)) {}
+
+  decision report(uint64_t step, const named_values& metrics) override {
+    auto f = wire::build<schema::TrainReport>([&](schema::TrainReport::Builder b) {
+      b.setExperimentId(id_.experiment_id);
+      b.setRun(id_.run);
+      b.setStep(step);
+      wire::to_wire(b.initMetrics(static_cast<unsigned>(metrics.size())), metrics);
+    });
+    wire::frame answer;
+    if (!ask(atoms::report::value, f, answer))
+      return decision::go_on;
+    bool stop = false;
+    wire::read<schema::TrainDecision>(answer, [&](schema::TrainDecision::Reader r) {
+      stop = r.getStop();
+      return status::ok();
+    });
+    return stop ? decision::stop : decision::go_on;
+  }
+
+  status save_checkpoint(uint64_t step, const std::string& payload,
+                         const named_values& metadata) override {
+    auto f = wire::build<schema::CheckpointSave>([&](schema::CheckpointSave::Builder b) {
+      b.setExperiment(id_.experiment);
+      b.setRun(id_.run);
+      b.setStep(step);
+      b.setPayload(kj::arrayPtr(reinterpret_cast<const kj::byte*>(payload.data()),
+                                payload.size()));
+      wire::to_wire(b.initMetadata(static_cast<unsigned>(metadata.size())), metadata);
+    });
+    wire::frame answer;
+    return ask(atoms::save::value, f, answer);
+  }
+
+  status load_checkpoint(uint64_t& step, std::string& payload, named_values& metadata) override {
+    auto f = wire::build<schema::CheckpointLoad>([&](schema::CheckpointLoad::Builder b) {
+      b.setExperiment(id_.experiment);
+      b.setRun(id_.run);
+    });
+    wire::frame answer;
+    if (auto st = ask(atoms::load::value, f, answer); !st)
+      return st;
+    return wire::read<schema::CheckpointData>(answer, [&](schema::CheckpointData::Reader r) {
+      if (!r.getFound())
+        return status::error(errc::not_found, "no checkpoint yet",
+                             id_.experiment + "/" + std::to_string(id_.run));
+      step = r.getStep();
+      auto data = r.getPayload();
+      payload.assign(reinterpret_cast<const char*>(data.begin()), data.size());
+      metadata = wire::from_wire(r.getMetadata());
+      return status::ok();
+    });
+  }
+
+  void log(const std::string& level, const std::string& message) override {
+    auto f = wire::build<schema::LogRecord>([&](schema::LogRecord::Builder b) {
+      b.setExperiment(id_.experiment);
+      b.setRun(id_.run);
+      b.setLevel(level);
+      b.setWallMs(std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::system_clock::now().time_since_epoch()).count());
+      b.setNode(node_);
+      b.setMessage(message);
+    });
+    self_->send(trainer_, atoms::log::value, std::move(f));
+  }
+
+  status scalar(const std::string& tag, double value, uint64_t step) override {
+    if (tb_dir_.empty())
+      return status::ok();
+    if (!tb_.is_open())
+      if (auto st = tensorboard::event_writer::open(tb_dir_, tb_); !st)
+        return st;
+    return tb_.add_scalar(tag, static_cast<float>(value), static_cast<int64_t>(step));
+  }
+
+private:
+  template <class Atom>
+  status ask(Atom verb, const wire::frame& f, wire::frame& answer) {
+    status out;
+    self_->request(trainer_, service_timeout + std::chrono::seconds(5), verb, f)
+      .receive([&](wire::frame& a) { answer = std::move(a); },
+               [&](caf::error& e) { out = wire::to_status(e); });
+    return out;
+  }
+
+  caf::scoped_actor self_;
+  caf::actor trainer_;
+  run_identity id_;
+  std::string node_;
+  std::string tb_dir_;
+  tensorboard::event_writer tb_;
+};
+
+} // namespace
+
+caf::actor spawn_trainer_worker(caf::actor_system& sys, run_identity id, std::string node,
+                                trainer_links links, std::shared_ptr<std::atomic<bool>> stop) {
+  return sys.spawn(trainer_worker, std::move(id), std::move(node), std::move(links),
+                   std::move(stop));
+}
+
+std::unique_ptr<train_services> make_train_services(caf::actor_system& sys, caf::actor trainer,
+                                                    run_identity id, std::string node,
+                                                    std::string tensorboard_dir) {
+  return std::make_unique<actor_train_services>(sys, std::move(trainer), std::move(id),
+                                                std::move(node), std::move(tensorboard_dir));
+}
+
+} // namespace lagom::actors
