@@ -1,7 +1,12 @@
 #include "cli/interpreter.hpp"
 
+#include <algorithm>
 #include <cstdio>
+#include <memory>
 
+#include <unistd.h>
+
+#include "cli/progress.hpp"
 #include "cli/table.hpp"
 
 namespace lagom::cli {
@@ -56,24 +61,57 @@ status interpreter::launch(const script::launch_cmd& cmd) {
   lo.cpus = cmd.cpus;
   lo.gpus = cmd.gpus;
   lo.memory_mb = cmd.memory_mb;
-  for (auto& [k, v] : cmd.params)
+  for (auto& [k, v] : cmd.params) {
+    if (k == "name") { // reserved: the experiment's name, not a hyperparameter
+      lo.name = script::to_string(v);
+      continue;
+    }
     std::visit([&, k = k](auto& x) { lo.params.set(k, x); }, v);
+  }
+  auto printer = std::make_shared<progress_printer>(out_, ::isatty(STDOUT_FILENO) != 0);
+  lo.on_progress = [printer](const progress_event& ev) { (*printer)(ev); };
   out_ << "launching " << cmd.function << " on "
        << (cmd.all ? std::string("every free slot") : std::to_string(cmd.count) + " container(s)")
        << (cmd.gang ? " (gang)" : "") << " ..." << std::endl;
   std::vector<container_outcome> outcomes;
   if (auto st = cluster_.launch(cmd.function, lo, outcomes); !st)
     return st;
-  table t({"CONTAINER", "NODE", "RANK", "CPUS", "GPUS", "DEVICE", "TIME", "RESULT"});
+  // Numbers only (a training run's metrics): one column per metric.
+  std::vector<std::string> keys;
+  bool numeric = true;
+  for (auto& o : outcomes)
+    for (auto& [k, v] : o.values.entries()) {
+      numeric = numeric && std::holds_alternative<double>(v);
+      if (std::find(keys.begin(), keys.end(), k) == keys.end())
+        keys.push_back(k);
+    }
+  numeric = numeric && !keys.empty() && keys.size() <= 8;
+  std::vector<std::string> head{"RUN", "NODE", "CONTAINER", "CPUS", "GPUS", "DEVICE", "ATTEMPTS",
+                                "TIME"};
+  if (numeric)
+    head.insert(head.end(), keys.begin(), keys.end());
+  else
+    head.push_back("RESULT");
+  table t(head);
+  if (!outcomes.empty() && !outcomes.front().experiment.empty())
+    t.set_title("experiment " + outcomes.front().experiment);
   size_t failed = 0;
   status first_failure;
   for (auto& o : outcomes) {
-    std::string result = o.result ? values_cell(o.values) : "FAILED: " + o.result.to_string();
     if (!o.result && failed++ == 0)
       first_failure = o.result;
-    t.add_row({std::to_string(o.container_id), o.node, std::to_string(o.rank),
-               std::to_string(o.cpus), gpus_cell(o.gpus), o.device.empty() ? "-" : o.device,
-               o.result ? format_duration(o.elapsed_ms / 1000.0) : "-", result});
+    std::vector<std::string> row{std::to_string(o.run), o.node, std::to_string(o.container_id),
+                                 std::to_string(o.cpus), gpus_cell(o.gpus),
+                                 o.device.empty() ? "-" : o.device, std::to_string(o.attempts),
+                                 o.result ? format_duration(o.elapsed_ms / 1000.0) : "-"};
+    if (!o.result)
+      row.push_back("FAILED: " + o.result.to_string());
+    else if (numeric)
+      for (auto& k : keys)
+        row.push_back(o.values.contains(k) ? o.values.text(k, "") : "");
+    else
+      row.push_back(values_cell(o.values));
+    t.add_row(row);
   }
   out_ << t << std::flush;
   if (failed > 0)
