@@ -1,0 +1,250 @@
+// fashion_mnist_cnn and fashion_mnist_mlp: the seed workshop's models trained
+// on Debian's Fashion-MNIST (/usr/share/datasets/fashion-mnist) with
+// runtime/nn. One run per container; rank r of n trains on shard r.
+//
+// Each epoch: shuffled mini-batches (seeded), a report every `report_every`
+// batches (epoch, progress, loss, accuracy, samples/s: the driver shows a
+// progress bar and may answer stop), then an evaluation on the test split,
+// a checkpoint (model, batchnorm statistics and optimizer state), then a
+// report with test_loss and test_accuracy, TensorBoard scalars and a log
+// line (so whoever sees the end of epoch N can count on its checkpoint). A run
+// that starts again after its container was lost restores the newest
+// checkpoint and goes on from the epoch after it.
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+
+#include "data/batcher.hpp"
+#include "data/dataset.hpp"
+#include "lagom/train.hpp"
+#include "nn/checkpoint.hpp"
+#include "nn/cpu/kernels.hpp"
+#include "nn/model.hpp"
+#include "nn/optimizer.hpp"
+
+namespace {
+
+using namespace lagom;
+using clock_type = std::chrono::steady_clock;
+
+void check(const status& st) {
+  if (!st)
+    throw std::runtime_error(st.to_string());
+}
+
+struct split_data {
+  data::dataset train, test;
+};
+
+// Loads both splits; `limit` > 0 keeps the first `limit` training samples.
+split_data load(const std::string& dir, double limit) {
+  split_data d;
+  check(data::load_fashion_mnist(dir, data::split::train, d.train));
+  check(data::load_fashion_mnist(dir, data::split::test, d.test));
+  if (limit > 0 && limit < d.train.n) {
+    d.train.n = static_cast<uint32_t>(limit);
+    d.train.images.resize(d.train.n * d.train.sample_floats());
+    d.train.labels.resize(d.train.n);
+  }
+  return d;
+}
+
+struct eval_result {
+  double loss = 0, accuracy = 0;
+};
+
+eval_result evaluate(nn::model& m, const data::dataset& ds) {
+  eval_result out;
+  std::vector<int32_t> labels;
+  size_t correct = 0;
+  double loss = 0;
+  for (uint32_t start = 0; start < ds.n; start += m.max_batch()) {
+    int b = static_cast<int>(std::min<uint32_t>(m.max_batch(), ds.n - start));
+    auto x = nn::tensor::view(ds.image(start), nn::shape{b, 1, 28, 28});
+    check(m.forward(x, ds.labels.data() + start, nn::mode::eval));
+    correct += m.correct();
+    loss += double(m.loss()) * b;
+  }
+  out.loss = loss / ds.n;
+  out.accuracy = double(correct) / ds.n;
+  return out;
+}
+
+named_values train(train_context& ctx, const nn::model_spec& spec,
+                   std::unique_ptr<nn::optimizer> (*make_opt)(size_t, train_context&)) {
+  const int batch = static_cast<int>(ctx.param("batch_size", 128));
+  const int epochs = static_cast<int>(ctx.param("epochs", 2));
+  const int report_every = static_cast<int>(ctx.param("report_every", 50));
+  const uint64_t seed = static_cast<uint64_t>(ctx.param("seed", 42));
+  nn::cpu::set_num_threads(static_cast<int>(std::max<uint32_t>(1, ctx.cpus())));
+
+  auto data = load(ctx.param("data", "/usr/share/datasets/fashion-mnist"),
+                   ctx.param("train_limit", 0.0));
+  std::unique_ptr<nn::model> m;
+  nn::model_options mo;
+  mo.max_batch = batch;
+  mo.seed = seed;
+  check(nn::make_model(spec, mo, &m));
+  auto opt = make_opt(m->param_count(), ctx);
+
+  data::batcher_options bo;
+  bo.batch_size = static_cast<uint32_t>(batch);
+  bo.seed = seed;
+  bo.rank = ctx.rank();
+  bo.world = ctx.world_size();
+  data::batcher batches;
+  check(data::batcher::open(data.train.n, bo, batches));
+
+  // A restarted run goes on from its newest checkpoint.
+  int first_epoch = 0;
+  uint64_t ck_step = 0;
+  std::string payload;
+  named_values meta;
+  if (auto found = ctx.load_checkpoint(ck_step, payload, meta); !found) {
+    if (found.code() != errc::not_found)
+      ctx.log("no checkpoint restored: " + found.to_string(), "warn");
+  } else {
+    check(nn::load_state(*m, opt.get(), reinterpret_cast<const uint8_t*>(payload.data()),
+                         payload.size()));
+    first_epoch = static_cast<int>(meta.number("epoch", 0));
+    ctx.log("attempt " + std::to_string(ctx.identity().attempt) + " resumed from epoch "
+            + std::to_string(first_epoch) + " (step " + std::to_string(ck_step) + ")");
+  }
+
+  named_values result;
+  std::vector<float> images;
+  std::vector<int32_t> labels;
+  uint64_t step = uint64_t(first_epoch) * batches.batches_per_epoch();
+  double samples_per_s = 0;
+  for (int epoch = first_epoch; epoch < epochs && !ctx.stop_requested(); ++epoch) {
+    auto order = batches.batches(static_cast<uint64_t>(epoch));
+    double loss_sum = 0;
+    size_t seen = 0, correct = 0;
+    auto t0 = clock_type::now();
+    for (size_t i = 0; i < order.size() && !ctx.stop_requested(); ++i) {
+      data::gather(data.train, order[i], images, labels);
+      int b = static_cast<int>(order[i].size());
+      auto x = nn::tensor::view(images.data(), nn::shape{b, 1, 28, 28});
+      m->zero_grad();
+      check(m->forward(x, labels.data(), nn::mode::train));
+      check(m->backward());
+      opt->step(m->params(), m->grads());
+      loss_sum += double(m->loss()) * b;
+      correct += m->correct();
+      seen += b;
+      ++step;
+      if ((i + 1) % report_every == 0 || i + 1 == order.size()) {
+        double secs = std::chrono::duration<double>(clock_type::now() - t0).count();
+        samples_per_s = seen / std::max(secs, 1e-9);
+        named_values r;
+        r.set("epoch", epoch + 1);
+        r.set("epochs", epochs);
+        r.set("progress", double(i + 1) / order.size());
+        r.set("loss", loss_sum / seen);
+        r.set("accuracy", double(correct) / seen);
+        r.set("samples_per_s", samples_per_s);
+        ctx.report(step, r);
+        ctx.scalar("train/loss", loss_sum / seen, step);
+      }
+    }
+    if (ctx.stop_requested())
+      break;
+    auto ev = evaluate(*m, data.test);
+    named_values r;
+    r.set("epoch", epoch + 1);
+    r.set("epochs", epochs);
+    r.set("loss", loss_sum / seen);
+    r.set("accuracy", double(correct) / seen);
+    r.set("test_loss", ev.loss);
+    r.set("test_accuracy", ev.accuracy);
+    r.set("samples_per_s", samples_per_s);
+    auto state = nn::save_state(*m, opt.get());
+    named_values ck;
+    ck.set("epoch", epoch + 1);
+    ck.set("test_accuracy", ev.accuracy);
+    if (auto st = ctx.save_checkpoint(step, std::string(state.begin(), state.end()), ck); !st)
+      ctx.log("checkpoint not saved: " + st.to_string(), "warn");
+    ctx.report(step, r);
+    ctx.scalar("test/accuracy", ev.accuracy, step);
+    ctx.scalar("test/loss", ev.loss, step);
+    ctx.scalar("train/samples_per_s", samples_per_s, step);
+    ctx.log("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(epochs) + ": loss "
+            + format_value(loss_sum / seen) + ", test accuracy " + format_value(ev.accuracy)
+            + ", " + std::to_string(static_cast<long>(samples_per_s)) + " samples/s");
+    result = r;
+  }
+  if (result.empty()) { // nothing trained now (stopped, or all epochs already done)
+    auto ev = evaluate(*m, data.test);
+    result.set("test_loss", ev.loss);
+    result.set("test_accuracy", ev.accuracy);
+  }
+  result.set("stopped", ctx.stop_requested() ? 1.0 : 0.0);
+  return result;
+}
+
+std::unique_ptr<nn::optimizer> make_adam(size_t n, train_context& ctx) {
+  nn::adam_config c;
+  c.lr = static_cast<float>(ctx.param("lr", 1e-3));
+  return std::make_unique<nn::adam>(n, c);
+}
+
+std::unique_ptr<nn::optimizer> make_mlp_optimizer(size_t n, train_context& ctx) {
+  if (ctx.param("optimizer", "adam") == "adam")
+    return make_adam(n, ctx);
+  nn::sgd_config c;
+  c.lr = static_cast<float>(ctx.param("lr", 1e-3));
+  c.momentum = static_cast<float>(ctx.param("momentum", 0.9));
+  return std::make_unique<nn::sgd>(n, c);
+}
+
+named_values train_cnn(train_context& ctx) {
+  auto spec = nn::fashion_mnist_cnn_spec(static_cast<float>(ctx.param("dropout1", 0.3)),
+                                         static_cast<float>(ctx.param("dropout2", 0.3)),
+                                         static_cast<float>(ctx.param("dropout3", 0.5)));
+  return train(ctx, spec, make_adam);
+}
+
+named_values train_mlp(train_context& ctx) {
+  auto spec = nn::mlp_spec(28 * 28, static_cast<int>(ctx.param("units", 128)),
+                           static_cast<float>(ctx.param("dropout", 0.2)), 10);
+  return train(ctx, spec, make_mlp_optimizer);
+}
+
+// Hyperparameters both models take.
+std::vector<param_spec> common_params() {
+  return {
+    param_spec::integer("epochs", 2, 1, 1000, "passes over the training data"),
+    param_spec::integer("batch_size", 128, 1, 4096, "samples per step"),
+    param_spec::real("lr", 1e-3, 1e-7, 10, "learning rate"),
+    param_spec::integer("seed", 42, 0, 1LL << 40, "initial weights, dropout and shuffling"),
+    param_spec::text("data", "/usr/share/datasets/fashion-mnist", "directory of the IDX files"),
+    param_spec::integer("train_limit", 0, 0, 60000, "train on the first N samples (0: all)"),
+    param_spec::integer("report_every", 50, 1, 100000, "batches between progress reports"),
+  };
+}
+
+std::vector<param_spec> cnn_params() {
+  auto p = common_params();
+  p.push_back(param_spec::real("dropout1", 0.3, 0, 0.95, "after the first conv block"));
+  p.push_back(param_spec::real("dropout2", 0.3, 0, 0.95, "after the second conv block"));
+  p.push_back(param_spec::real("dropout3", 0.5, 0, 0.95, "after the dense layer"));
+  return p;
+}
+
+std::vector<param_spec> mlp_params() {
+  auto p = common_params();
+  p.push_back(param_spec::integer("units", 128, 1, 8192, "hidden units"));
+  p.push_back(param_spec::real("dropout", 0.2, 0, 0.95, "after the hidden layer"));
+  p.push_back(param_spec::one_of("optimizer", "adam", {"adam", "sgd"}, "optimizer"));
+  p.push_back(param_spec::real("momentum", 0.9, 0, 0.999, "SGD momentum"));
+  return p;
+}
+
+} // namespace
+
+static lagom::detail::train_fn_registrar cnn_registration{"fashion_mnist_cnn", train_cnn,
+                                                          cnn_params()};
+static lagom::detail::train_fn_registrar mlp_registration{"fashion_mnist_mlp", train_mlp,
+                                                          mlp_params()};
