@@ -7,9 +7,19 @@
 //
 // Messages:
 //   (atoms::save, frame CheckpointSave) -> frame CheckpointSaved
+//       The checkpoint of `step` (replacing one of the same step), then
+//       retention keeps the newest keep_last. A retention failure is logged
+//       (warn) and the reply is still CheckpointSaved: the new one is safe.
 //   (atoms::load, frame CheckpointLoad) -> frame CheckpointData
-//       found = false when the run has no complete checkpoint yet.
-// Errors (bad names, I/O) are replies naming the path.
+//       The newest checkpoint that checks out. found = false when the run
+//       has no complete checkpoint yet (no directory is made for it then);
+//       `skipped` names each corrupt or vanished file passed over, with why.
+// Errors are replies: a bad experiment name is invalid_argument naming
+// "experiment", bad metadata names "metadata", I/O errors name the path; a
+// malformed frame is malformed_frame or wrong_schema naming its schema.
+//
+// Detached (a thread of its own): a save fsyncs and must not hold a CAF
+// scheduler thread meanwhile. Messages are handled one at a time, in order.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +29,7 @@
 
 namespace lagom::actors {
 
+/// `data_dir` must not be empty; keep_last 0 keeps every checkpoint.
 caf::actor spawn_checkpointer(caf::actor_system& sys, std::string data_dir,
                               uint32_t keep_last = 3);
 

@@ -403,6 +403,13 @@ caf::behavior cluster_manager(self_ptr self, cluster_options opts) {
       return on_launch(self, f, owner);
     },
     [=](atoms::status, const wire::frame&) { return status_frame(self); },
+    [=](atoms::services) -> caf::result<caf::actor, caf::actor, caf::actor> {
+      auto& o = self->state.opts;
+      if (!o.registry || !o.checkpointer || !o.logs)
+        return wire::to_error(status::error(errc::unavailable,
+                                            "this head runs no experiment services", "services"));
+      return {o.registry, o.checkpointer, o.logs};
+    },
     [=](atoms::await, uint32_t nodes, uint32_t running) {
       auto rp = self->make_response_promise<caf::unit_t>();
       self->state.waiters.push_back({nodes, running, rp});

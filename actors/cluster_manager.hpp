@@ -27,6 +27,13 @@
 //   (atoms::await, uint32_t nodes, uint32_t running) -> unit
 //       Answers once at least `nodes` nodes are joined and `running`
 //       launches are in flight (for hosts and tests that must not poll).
+//   (atoms::services) -> (caf::actor registry, caf::actor checkpointer,
+//                         caf::actor logs)
+//       The cluster's service actors (experiment_registry, checkpointer,
+//       log_aggregator), spawned by whoever started this cluster_manager and
+//       passed in cluster_options; clients ask once and then talk to them
+//       directly (across processes CAF hands out proxies). errc::unavailable
+//       when this head was started without them.
 //   (atoms::tick) internal: drops nodes silent for longer than the timeout.
 // Owners also receive (atoms::release, frame ContainerLost) when their
 // containers die with a node.
@@ -35,6 +42,7 @@
 #include <cstdint>
 #include <string>
 
+#include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
 namespace lagom::actors {
@@ -43,6 +51,9 @@ struct cluster_options {
   std::string token;            // nodes must present it to join
   uint32_t heartbeat_ms = 200;  // told to nodes
   uint32_t timeout_ms = 2000;   // a node silent this long is removed
+  // The services it hands to clients ((atoms::services)); it does not own
+  // them: whoever spawned them stops them.
+  caf::actor registry, checkpointer, logs;
 };
 
 caf::actor spawn_cluster_manager(caf::actor_system& sys, cluster_options opts);

@@ -5,17 +5,30 @@
 // Messages (frames of schemas/experiment.capnp; a malformed frame or bad
 // input gets an error reply naming the field, and nothing is stored):
 //   (atoms::create, frame ExperimentCreate)  -> frame ExperimentInfo (no runs)
-//       A taken name: invalid_argument naming it, unless resume is set.
+//       A taken name: invalid_argument naming it, unless resume is set (then
+//       the stored experiment, running again; same kind and function).
 //   (atoms::run_update, frame RunUpdate)     -> unit
 //       Creates the run (status queued with its hyperparameters) if new,
-//       else moves its status (storage::experiment_table::update_run_status).
+//       then moves it to `status` (storage::experiment_table::
+//       update_run_status: entering running counts an attempt). Empty node
+//       and error, container 0 and no final metrics keep what is stored;
+//       hyperparameters of a run that exists are ignored. A finished or
+//       stopped_early run never changes status: invalid_argument.
 //   (atoms::metrics, frame MetricReport)     -> unit
+//       Numbers only (a text is invalid_argument naming "metrics.<key>").
 //   (atoms::exp_end, frame ExperimentEnd)    -> unit
+//       status "finished", "failed" or "stopped", else invalid_argument.
 //   (atoms::query, frame ExperimentQuery)    -> frame ExperimentInfo
 //       not_found naming the experiment when unknown.
 //   (atoms::list, frame ExperimentList)      -> frame ExperimentListing
+//       Every experiment by id (creation order).
 //   (atoms::metrics, frame MetricQuery)      -> frame MetricSeriesList
-// Runs on CAF's scheduler; every call is one short LMDB transaction.
+//       One series for `key`, or one per reported key (sorted) when empty.
+//       not_found naming "experiment id N" or "<name>/<run>".
+// An unknown experiment id is not_found naming "experiment id N"; an enum
+// number the schema does not know is invalid_argument naming the field.
+// Runs on CAF's scheduler; every call is one short LMDB transaction (a new
+// run with a status other than queued: two).
 #pragma once
 
 #include <string>
@@ -26,8 +39,10 @@
 
 namespace lagom::actors {
 
-/// Opens DATA/registry (creating it) and spawns the actor; an unusable
-/// directory or registry is an error naming the path, and nothing is spawned.
+/// Opens DATA/registry (creating it and DATA) and spawns the actor; an
+/// unusable directory or registry is an error naming the path, and nothing
+/// is spawned. LMDB allows one open of a registry per process: two live
+/// registries on the same data directory in one process are a caller's bug.
 status spawn_experiment_registry(caf::actor_system& sys, const std::string& data_dir,
                                  caf::actor& out);
 

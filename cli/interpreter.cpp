@@ -37,6 +37,8 @@ status interpreter::execute(const script::command& cmd, bool& quit) {
     return launch(*l);
   if (std::holds_alternative<script::status_cmd>(cmd))
     return show_status();
+  if (is_experiment_command(cmd))
+    return execute_experiment_command(cmd);
   if (auto h = std::get_if<script::help_cmd>(&cmd)) {
     if (h->topic.empty()) {
       out_ << script::help_overview();

@@ -23,6 +23,13 @@ private:
   status launch(const script::launch_cmd& cmd);
   status show_status();
 
+  // experiments, show and logs (interpreter_experiments.cpp).
+  static bool is_experiment_command(const script::command& cmd);
+  status execute_experiment_command(const script::command& cmd);
+  status list_experiments();
+  status show_experiment(const script::show_cmd& cmd);
+  status show_logs(const script::logs_cmd& cmd);
+
   cluster& cluster_;
   std::ostream& out_;
 };

@@ -3,6 +3,7 @@
 //   lagom shell           the same language, interactively
 //   lagom head / node     a multi-process, multi-machine cluster
 //   lagom status          nodes and resources
+//   lagom experiments     the experiment registry; show EXPERIMENT; logs EXPERIMENT [RUN]
 //   lagom functions       the train functions this binary can run
 // Exit codes: 0 ok, 1 failed at run time, 2 bad input (flag, file, line).
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands/commands.hpp"
+#include "actors/services.hpp"
 #include "cli/script/commands.hpp"
 #include "core/log.hpp"
 #include "lagom/train.hpp"
@@ -30,11 +32,11 @@ void add_cluster_flags(CLI::App* app, lagom::cli::cluster_flags& f) {
                 "embedded cluster: run each container as a worker process");
 }
 
-std::string default_data_dir() {
-  if (const char* env = std::getenv("LAGOM_HOME"))
-    return env;
-  const char* home = std::getenv("HOME");
-  return std::string(home ? home : ".") + "/.lagom";
+// A read-only command needs no room on its embedded cluster: one small node.
+void add_reader_flags(CLI::App* app, lagom::cli::cluster_flags& f) {
+  app->add_option("--connect", f.connect, "HOST:PORT of a lagom head (default: embedded on --data)");
+  f.nodes = 1;
+  f.cpus_per_node = 1;
 }
 
 } // namespace
@@ -44,7 +46,7 @@ int main(int argc, char** argv) {
   CLI::App app{"lagom: an actor runtime for distributed deep learning"};
   app.require_subcommand(1);
   std::string log_level;
-  std::string data_dir = default_data_dir();
+  std::string data_dir = lagom::actors::resolve_data_dir("");
   app.add_option("--log-level", log_level,
                  "trace, debug, info, warn, error or off (default: warn; info for head/node)");
   app.add_option("--data", data_dir, "data directory (default: $LAGOM_HOME or ~/.lagom)");
@@ -94,6 +96,23 @@ int main(int argc, char** argv) {
                      "first wait until this many functions run");
   status->add_option("--wait-ms", sf.wait_ms, "bound on the wait (ms)");
 
+  cluster_flags exp_flags;
+  auto* experiments = app.add_subcommand("experiments", "list the experiments of the registry");
+  add_reader_flags(experiments, exp_flags);
+
+  cluster_flags show_flags;
+  std::string show_name;
+  auto* show = app.add_subcommand("show", "show an experiment's configuration and runs");
+  show->add_option("experiment", show_name, "the experiment's name")->required();
+  add_reader_flags(show, show_flags);
+
+  logs_flags lf;
+  auto* logs = app.add_subcommand("logs", "print the log records of an experiment's runs");
+  logs->add_option("experiment", lf.experiment, "the experiment's name")->required();
+  auto* logs_run = logs->add_option("run", lf.run, "only this run's records");
+  logs->add_option("--tail", lf.tail, "only the newest N records (0: all)");
+  add_reader_flags(logs, lf.cluster);
+
   auto* functions = app.add_subcommand("functions", "list the train functions of this binary");
 
   // The first word that is not a flag must name a subcommand.
@@ -111,7 +130,8 @@ int main(int argc, char** argv) {
       auto close = lagom::script::suggest(word, names);
       std::cerr << "lagom: unknown command '" << word << "'"
                 << (close.empty() ? "" : "; did you mean '" + close + "'?")
-                << " (commands: run, shell, head, node, status, functions; see --help)\n";
+                << " (commands: run, shell, head, node, status, experiments, show, logs, "
+                   "functions; see --help)\n";
       return 2;
     }
     break;
@@ -122,6 +142,11 @@ int main(int argc, char** argv) {
     int code = app.exit(e);
     return code == 0 ? 0 : 2;
   }
+  // The global --data reaches every command that opens a cluster or a head.
+  for (auto* f : {&run_flags, &shell_flags, &sf.cluster, &exp_flags, &show_flags, &lf.cluster})
+    f->data_dir = data_dir;
+  lf.has_run = logs_run->count() > 0;
+  hf.data_dir = data_dir;
   bool daemon = head->parsed() || node->parsed();
   if (!lagom::log::set_level(log_level.empty() ? (daemon ? "info" : "warn") : log_level)) {
     std::cerr << "lagom: --log-level " << log_level
@@ -144,6 +169,12 @@ int main(int argc, char** argv) {
     wf.data_dir = data_dir;
     return run_worker(wf);
   }
+  if (experiments->parsed())
+    return run_experiments(exp_flags);
+  if (show->parsed())
+    return run_show(show_flags, show_name);
+  if (logs->parsed())
+    return run_logs(lf);
   if (functions->parsed()) {
     for (auto& name : lagom::function_registry::from_linked().names())
       std::cout << name << "\n";

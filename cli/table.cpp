@@ -1,9 +1,10 @@
-// cli::table rendering and the byte and duration formatters.
+// cli::table rendering and the byte, duration and time formatters.
 #include "cli/table.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <iterator>
 
 namespace lagom::cli {
@@ -131,6 +132,17 @@ std::string format_duration(double seconds) {
     std::snprintf(buf, sizeof buf, "%llud %02lluh", hours / 24, hours % 24);
   }
   return sign + buf;
+}
+
+std::string format_timestamp(int64_t wall_ms) {
+  std::time_t secs = static_cast<std::time_t>(std::max<int64_t>(wall_ms, 0) / 1000);
+  std::tm tm{};
+  ::gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(std::max<int64_t>(wall_ms, 0) % 1000));
+  return buf;
 }
 
 } // namespace lagom::cli

@@ -1,5 +1,5 @@
 // cli::table: an aligned text table for the shell and `lagom run` output,
-// plus format_bytes and format_duration for its cells.
+// plus format_bytes, format_duration and format_timestamp for its cells.
 //
 //   table t({"NODE", "CPUS", "STATE"});
 //   t.add_row({"n1", "16", "up"});
@@ -64,5 +64,9 @@ std::string format_bytes(uint64_t bytes);
 /// A duration: "0 ms".."999 ms", "1.0 s".."59.9 s", "1m 05s", "2h 03m",
 /// "3d 04h". Negative durations get a leading '-'.
 std::string format_duration(double seconds);
+
+/// A moment in UTC, ISO 8601 with milliseconds: "2024-05-01T12:00:01.234Z"
+/// (milliseconds since the Unix epoch; negative ones read as 0).
+std::string format_timestamp(int64_t wall_ms);
 
 } // namespace lagom::cli

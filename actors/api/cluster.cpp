@@ -36,9 +36,16 @@ status cluster::start_embedded(const embedded_options& opts, std::unique_ptr<clu
     p->cfg.load<caf::io::middleman>(); // workers attach to their node over loopback
   p->sys = std::make_unique<caf::actor_system>(p->cfg);
   p->embedded = true;
+  if (auto st = actors::spawn_services(*p->sys, actors::resolve_data_dir(opts.data_dir),
+                                       p->services);
+      !st)
+    return st;
   const std::string token = "embedded";
   actors::cluster_options co;
   co.token = token;
+  co.registry = p->services.registry;
+  co.checkpointer = p->services.checkpointer;
+  co.logs = p->services.logs;
   co.heartbeat_ms = opts.heartbeat_ms;
   co.timeout_ms = opts.heartbeat_timeout_ms;
   p->head = actors::spawn_cluster_manager(*p->sys, co);

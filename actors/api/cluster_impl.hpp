@@ -1,5 +1,6 @@
-// cluster::impl: what a lagom::cluster holds (its actor system and the head's
-// handle), shared by the files of actors/api/ that implement the API.
+// cluster::impl: what a lagom::cluster holds (its actor system, the head's
+// handle, the service handles), shared by the files of actors/api/ that
+// implement the API.
 #pragma once
 
 #include <chrono>
@@ -8,6 +9,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/services.hpp"
 #include "lagom/cluster.hpp"
 #include "wire/errors.hpp"
 #include "wire/frame.hpp"
@@ -20,6 +22,9 @@ struct cluster::impl {
   caf::actor head;
   std::vector<caf::actor> nodes; // embedded only
   bool embedded = false;
+  // The head's services: spawned here when embedded (and stopped with it),
+  // else asked of the head once (actors/api/experiments.cpp) and cached.
+  actors::service_handles services;
 
   ~impl() {
     if (!sys)
@@ -28,6 +33,8 @@ struct cluster::impl {
       caf::anon_send_exit(n, caf::exit_reason::user_shutdown);
     if (embedded && head)
       caf::anon_send_exit(head, caf::exit_reason::user_shutdown);
+    if (embedded)
+      actors::stop_services(services);
   }
 
   template <class... Ts>

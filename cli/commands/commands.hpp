@@ -14,6 +14,7 @@ struct cluster_flags {
   uint32_t cpus_per_node = 2;   // embedded
   uint64_t memory_mb = 4096;    // embedded, per node
   bool process_containers = false; // embedded: containers as worker processes
+  std::string data_dir;         // embedded: registry, checkpoints, logs (global --data)
 };
 
 struct head_flags {
@@ -21,6 +22,7 @@ struct head_flags {
   std::string token;
   uint32_t heartbeat_ms = 200;
   uint32_t timeout_ms = 2000;
+  std::string data_dir;         // registry, checkpoints, logs (global --data)
 };
 
 struct node_flags {
@@ -47,12 +49,23 @@ struct status_flags {
   uint32_t wait_ms = 10000;
 };
 
+struct logs_flags {
+  cluster_flags cluster;
+  std::string experiment;
+  bool has_run = false;         // RUN given: only that run's records
+  uint32_t run = 0;
+  uint32_t tail = 0;            // the newest N records; 0 = all
+};
+
 int run_head(const head_flags& f);
 int run_node(const node_flags& f);
 int run_script(const std::string& path, const cluster_flags& f);
 int run_shell(const cluster_flags& f, const std::string& data_dir);
 int run_status(const status_flags& f);
 int run_worker(const worker_flags& f);
+int run_experiments(const cluster_flags& f);
+int run_show(const cluster_flags& f, const std::string& experiment);
+int run_logs(const logs_flags& f);
 
 /// Splits "host:port"; false with a message in `err` when malformed.
 bool split_host_port(const std::string& s, std::string& host, uint16_t& port,

@@ -50,6 +50,7 @@ status open_cluster(const cluster_flags& f, std::unique_ptr<cluster>& out) {
   eo.memory_mb_per_node = f.memory_mb;
   eo.process_containers = f.process_containers;
   eo.worker_binary = proc::self_executable();
+  eo.data_dir = f.data_dir;
   return cluster::start_embedded(eo, out);
 }
 

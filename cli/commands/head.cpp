@@ -1,6 +1,8 @@
-// `lagom head`: the cluster's head process. Runs cluster_manager and publishes
-// it through CAF's middleman on --listen (loopback unless told otherwise);
-// nodes join with --token. Runs until SIGINT or SIGTERM.
+// `lagom head`: the cluster's head process. Runs cluster_manager and the
+// services (experiment registry, checkpointer, log aggregator on the --data
+// directory), publishes cluster_manager through CAF's middleman on --listen
+// (loopback unless told otherwise); nodes join with --token. Runs until
+// SIGINT or SIGTERM.
 #include <csignal>
 #include <cstdio>
 
@@ -8,6 +10,7 @@
 #include <caf/io/all.hpp>
 
 #include "actors/cluster_manager.hpp"
+#include "actors/services.hpp"
 #include "cli/commands/commands.hpp"
 #include "wire/configure.hpp"
 
@@ -42,25 +45,37 @@ int run_head(const head_flags& f) {
   wire::configure(cfg);
   cfg.load<caf::io::middleman>();
   caf::actor_system sys{cfg};
+  const std::string data_dir = actors::resolve_data_dir(f.data_dir);
+  actors::service_handles services;
+  if (auto st = actors::spawn_services(sys, data_dir, services); !st) {
+    std::fprintf(stderr, "lagom head: %s\n", st.to_string().c_str());
+    return 1;
+  }
   actors::cluster_options co;
   co.token = token;
   co.heartbeat_ms = f.heartbeat_ms;
   co.timeout_ms = f.timeout_ms;
+  co.registry = services.registry;
+  co.checkpointer = services.checkpointer;
+  co.logs = services.logs;
   auto cm = actors::spawn_cluster_manager(sys, co);
   auto bound = sys.middleman().publish(cm, port, host.c_str(), true);
   if (!bound) {
     std::fprintf(stderr, "lagom head: cannot listen on %s: %s\n", f.listen.c_str(),
                  sys.render(bound.error()).c_str());
     caf::anon_send_exit(cm, caf::exit_reason::user_shutdown);
+    actors::stop_services(services);
     return 1;
   }
   std::printf("lagom head listening on %s:%u\n", host.c_str(), static_cast<unsigned>(*bound));
+  std::printf("lagom head: data in %s (registry, checkpoints, logs)\n", data_dir.c_str());
   std::fflush(stdout);
   int sig = 0;
   sigwait(&stop, &sig);
   std::printf("lagom head: stopping (signal %d)\n", sig);
   std::fflush(stdout);
   caf::anon_send_exit(cm, caf::exit_reason::user_shutdown);
+  actors::stop_services(services);
   sys.middleman().unpublish(cm, *bound);
   return 0;
 }

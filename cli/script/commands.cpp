@@ -144,6 +144,72 @@ status parse_status(const statement& st, command& out) {
   return status::ok();
 }
 
+status parse_experiments(const statement& st, command& out) {
+  if (status s = no_arguments(st); !s)
+    return s;
+  out = experiments_cmd{st.loc};
+  return status::ok();
+}
+
+// An experiment name: a word, string or number, as written.
+status experiment_name(const statement& st, std::string& out) {
+  if (st.args.empty())
+    return st.error(st.verb + " needs an experiment name: " +
+                    find_command(st.verb)->synopsis);
+  const token& t = st.args.front();
+  if (t.kind != token_kind::word && t.kind != token_kind::string &&
+      t.kind != token_kind::number)
+    return st.error(t, "experiment name must be a word or string, got " + t.describe());
+  out = t.text;
+  return status::ok();
+}
+
+status parse_show(const statement& st, command& out) {
+  show_cmd cmd;
+  cmd.loc = st.loc;
+  if (status s = experiment_name(st, cmd.experiment); !s)
+    return s;
+  if (st.args.size() > 1)
+    return st.error(st.args[1], "show takes one experiment name, got " + st.args[1].describe());
+  out = std::move(cmd);
+  return status::ok();
+}
+
+status parse_logs(const statement& st, command& out) {
+  logs_cmd cmd;
+  cmd.loc = st.loc;
+  if (status s = experiment_name(st, cmd.experiment); !s)
+    return s;
+  const auto& a = st.args;
+  bool seen_tail = false;
+  for (size_t i = 1; i < a.size();) {
+    uint64_t n = 0;
+    if (is_word(a[i], "tail") && i + 1 < a.size() && a[i + 1].kind == token_kind::equals) {
+      if (seen_tail)
+        return st.error(a[i], "'tail' given twice");
+      if (i + 2 >= a.size())
+        return st.error(a[i + 1], "tail= needs a value");
+      if (status s = reserved_uint(st, a[i + 2], "tail", std::numeric_limits<uint32_t>::max(), n);
+          !s)
+        return s;
+      seen_tail = true;
+      cmd.tail = static_cast<uint32_t>(n);
+      i += 3;
+    } else if (!cmd.has_run && !seen_tail && a[i].kind == token_kind::number) {
+      if (!parse_uint(a[i], std::numeric_limits<uint32_t>::max(), n))
+        return st.error(a[i], "RUN must be a non-negative integer, got " + a[i].describe());
+      cmd.has_run = true;
+      cmd.run = static_cast<uint32_t>(n);
+      ++i;
+    } else {
+      return st.error(a[i], "unexpected " + a[i].describe() + " in logs; expected " +
+                              find_command("logs")->synopsis);
+    }
+  }
+  out = std::move(cmd);
+  return status::ok();
+}
+
 status parse_quit(const statement& st, command& out) {
   if (status s = no_arguments(st); !s)
     return s;
@@ -195,6 +261,12 @@ const std::vector<command_spec>& command_table() {
      parse_launch},
     {"status", "status", "Show the cluster's nodes, resources and running functions.",
      parse_status},
+    {"experiments", "experiments",
+     "List the experiments of the registry with their runs and best metrics.",
+     parse_experiments},
+    {"show", "show EXPERIMENT", "Show an experiment's configuration and its runs.", parse_show},
+    {"logs", "logs EXPERIMENT [RUN] [tail=N]",
+     "Print the log records of an experiment's runs (or one run; the newest N).", parse_logs},
     {"help", "help [COMMAND]", "List the commands, or describe one.", parse_help},
     {"quit", "quit", "Leave the shell (in a script: stop reading it).", parse_quit},
     {"exit", "exit", "Same as quit.", parse_quit},

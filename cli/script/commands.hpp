@@ -5,12 +5,17 @@
 //   launch FN [on N|on all] [gang] [pack|spread] [cpus=K] [gpus=G]
 //          [memory=MB] [key=value ...]
 //   status
+//   experiments
+//   show EXPERIMENT
+//   logs EXPERIMENT [RUN] [tail=N]
 //   help [COMMAND]
 //   quit | exit
 // launch's options may come in any order after FN, each at most once;
 // pack and spread exclude each other. cpus, gpus and memory are reserved keys
 // and take non-negative integers; any other key=value is a parameter passed
 // to FN, a number value becoming a double and a word or string a string.
+// An EXPERIMENT is a word, string or number token (its text as written);
+// RUN a non-negative integer; tail a non-negative integer (0: every record).
 //
 // Errors are status values with errc::invalid_argument and where =
 // "source:line:col" of the offending token (the verb for a wrong verb), e.g.
@@ -59,6 +64,23 @@ struct status_cmd {
   location loc;
 };
 
+struct experiments_cmd {
+  location loc;
+};
+
+struct show_cmd {
+  std::string experiment;
+  location loc;
+};
+
+struct logs_cmd {
+  std::string experiment;
+  bool has_run = false;  ///< a RUN was given: only its records
+  uint32_t run = 0;
+  uint32_t tail = 0;     ///< the newest N records; 0 = all
+  location loc;
+};
+
 struct help_cmd {
   std::string topic;  ///< a command name, or empty for the overview
   location loc;
@@ -68,7 +90,8 @@ struct quit_cmd {
   location loc;
 };
 
-using command = std::variant<launch_cmd, status_cmd, help_cmd, quit_cmd>;
+using command = std::variant<launch_cmd, status_cmd, experiments_cmd, show_cmd, logs_cmd,
+                             help_cmd, quit_cmd>;
 
 /// One row of the command table.
 struct command_spec {

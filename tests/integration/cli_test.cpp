@@ -4,6 +4,7 @@
 // input exits 2 naming what and where; a failure at run time exits 1.
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
 #include <regex>
 
 #include "child_process.hpp"
@@ -15,8 +16,15 @@ namespace {
 const std::string lagom_bin = LAGOM_BINARY;
 const std::string source_dir = LAGOM_SOURCE_DIR;
 
+// This test process's data directory: every lagom here gets --data, so the
+// tests never touch ~/.lagom (the embedding example gets LAGOM_HOME).
+const std::string& data_dir() {
+  static temp_dir d;
+  return d.path();
+}
+
 run_result lagom_cli(std::vector<std::string> args, const std::string& input = "") {
-  args.insert(args.begin(), lagom_bin);
+  args.insert(args.begin(), {lagom_bin, "--data", data_dir()});
   return run(args, input);
 }
 
@@ -142,6 +150,7 @@ TEST_CASE("functions lists what this binary can run", "[cli]") {
 }
 
 TEST_CASE("the embedding example builds and runs", "[cli][embed]") {
+  ::setenv("LAGOM_HOME", data_dir().c_str(), 1);  // its embedded cluster's data
   auto r = run({LAGOM_EMBED_EXAMPLE});
   INFO(r.output);
   CHECK(r.code == 0);

@@ -20,6 +20,13 @@ namespace {
 const std::string lagom_bin = LAGOM_BINARY;
 const std::string token = "integration-token";
 
+// This test process's data directory (every lagom here gets --data): the
+// head's registry, checkpoints and logs never touch ~/.lagom.
+const std::string& data_dir() {
+  static temp_dir d;
+  return d.path();
+}
+
 struct cluster_fixture {
   std::unique_ptr<child_process> head;
   std::string address;                         // 127.0.0.1:PORT
@@ -27,7 +34,7 @@ struct cluster_fixture {
   temp_dir dir;
 
   cluster_fixture() {
-    head = child_process::start({lagom_bin, "head", "--listen", "127.0.0.1:0", "--token", token,
+    head = child_process::start({lagom_bin, "--data", data_dir(), "head", "--listen", "127.0.0.1:0", "--token", token,
                                  "--heartbeat-ms", "100", "--timeout-ms", "1000"});
     REQUIRE(head->wait_for("\n", 10s));
     std::smatch m;
@@ -38,7 +45,7 @@ struct cluster_fixture {
 
   child_process& start_node(const std::string& name, const std::string& cpus = "2",
                             const std::string& tok = token) {
-    std::vector<std::string> argv{lagom_bin, "node", "--join", address, "--name", name,
+    std::vector<std::string> argv{lagom_bin, "--data", data_dir(), "node", "--join", address, "--name", name,
                                   "--cpus", cpus, "--memory-mb", "2048"};
     if (!tok.empty()) {
       argv.push_back("--token");
@@ -49,7 +56,7 @@ struct cluster_fixture {
   }
 
   run_result lagom(std::vector<std::string> args) {
-    args.insert(args.begin(), lagom_bin);
+    args.insert(args.begin(), {lagom_bin, "--data", data_dir()});
     return run(args, "", 30s);
   }
 
@@ -100,7 +107,7 @@ TEST_CASE("a node killed with -9 leaves the ledger and its launch reports the lo
   auto& n2 = c.start_node("n2");
   c.wait_nodes(2);
   auto script = c.dir.write("long.lagom", "launch sleep on 4 gang ms=120000\n");
-  auto job = child_process::start({lagom_bin, "run", script, "--connect", c.address});
+  auto job = child_process::start({lagom_bin, "--data", data_dir(), "run", script, "--connect", c.address});
   auto busy = c.lagom({"status", "--connect", c.address, "--wait-running", "4"});
   INFO(busy.output);
   REQUIRE(busy.code == 0);
@@ -157,7 +164,7 @@ TEST_CASE("a node with a wrong or missing token is refused on both sides", "[clu
 
 TEST_CASE("a node that cannot reach its head says so and exits 1", "[cluster]") {
   auto port = std::to_string(free_port());
-  auto r = run({lagom_bin, "node", "--join", "127.0.0.1:" + port, "--token", token}, "", 30s);
+  auto r = run({lagom_bin, "--data", data_dir(), "node", "--join", "127.0.0.1:" + port, "--token", token}, "", 30s);
   INFO(r.output);
   CHECK(r.code == 1);
   CHECK(r.output.find("cannot reach the head at 127.0.0.1:" + port) != std::string::npos);
@@ -196,7 +203,7 @@ TEST_CASE("a worker process killed with -9 costs its container, not its node",
   auto& n1 = c.start_node("n1");
   c.wait_nodes(1);
   auto script = c.dir.write("two.lagom", "launch sleep on 2 gang ms=120000\n");
-  auto job = child_process::start({lagom_bin, "run", script, "--connect", c.address});
+  auto job = child_process::start({lagom_bin, "--data", data_dir(), "run", script, "--connect", c.address});
   auto busy = c.lagom({"status", "--connect", c.address, "--wait-running", "2"});
   REQUIRE(busy.code == 0);
   // Both workers have been spawned once the launches are in flight; wait
@@ -220,14 +227,14 @@ TEST_CASE("a worker process killed with -9 costs its container, not its node",
 TEST_CASE("a node rejoins a head restarted on the same address", "[cluster][fault]") {
   auto address = "127.0.0.1:" + std::to_string(free_port());
   auto start_head = [&] {
-    return child_process::start({lagom_bin, "head", "--listen", address, "--token", token,
+    return child_process::start({lagom_bin, "--data", data_dir(), "head", "--listen", address, "--token", token,
                                  "--heartbeat-ms", "100", "--timeout-ms", "1000"});
   };
   auto head = start_head();
   REQUIRE(head->wait_for("listening on", 10s));
-  auto node = child_process::start({lagom_bin, "node", "--join", address, "--token", token,
+  auto node = child_process::start({lagom_bin, "--data", data_dir(), "node", "--join", address, "--token", token,
                                     "--name", "steady", "--cpus", "1"});
-  REQUIRE(run({lagom_bin, "status", "--connect", address, "--wait-nodes", "1"}).code == 0);
+  REQUIRE(run({lagom_bin, "--data", data_dir(), "status", "--connect", address, "--wait-nodes", "1"}).code == 0);
   head->signal(SIGKILL);
   REQUIRE(head->wait_exit(5s).has_value());
   REQUIRE(node->wait_for("cluster head lost", 10s));
@@ -235,7 +242,7 @@ TEST_CASE("a node rejoins a head restarted on the same address", "[cluster][faul
   REQUIRE(head->wait_for("listening on", 10s));
   // node_manager's supervisor restarts it with backoff; it joins again.
   CHECK(head->wait_for("node 'steady'", 15s));
-  auto s = run({lagom_bin, "status", "--connect", address, "--wait-nodes", "1"});
+  auto s = run({lagom_bin, "--data", data_dir(), "status", "--connect", address, "--wait-nodes", "1"});
   INFO(s.output + node->output());
   CHECK(s.code == 0);
   CHECK(s.output.find("steady") != std::string::npos);

@@ -7,14 +7,23 @@
 #include <stdexcept>
 #include <thread>
 
+#include "child_process.hpp"
 #include "lagom/lagom.hpp"
 
 using namespace lagom;
 
 namespace {
 
+// A fresh data directory per cluster, kept until the test process ends.
+std::string fresh_data_dir() {
+  static std::vector<std::unique_ptr<test::temp_dir>> dirs;
+  dirs.push_back(std::make_unique<test::temp_dir>());
+  return dirs.back()->path();
+}
+
 std::unique_ptr<cluster> start(uint32_t nodes, uint32_t cpus, function_registry fns) {
   embedded_options o;
+  o.data_dir = fresh_data_dir();
   o.nodes = nodes;
   o.cpus_per_node = cpus;
   o.functions = std::move(fns);

@@ -190,20 +190,50 @@ TEST_CASE("edit distance and suggestions", "[script][commands]") {
 }
 
 TEST_CASE("help text, names and completion come from the table", "[script][commands]") {
-  CHECK(command_names() == std::vector<std::string>{"launch", "status", "help", "quit", "exit"});
+  CHECK(command_names() == std::vector<std::string>{"launch", "status", "experiments", "show",
+                                                    "logs", "help", "quit", "exit"});
   CHECK(complete_command("") == command_names());
-  CHECK(complete_command("e") == std::vector<std::string>{"exit"});
-  CHECK(complete_command("l") == std::vector<std::string>{"launch"});
+  CHECK(complete_command("e") == std::vector<std::string>{"experiments", "exit"});
+  CHECK(complete_command("l") == std::vector<std::string>{"launch", "logs"});
   CHECK(complete_command("z").empty());
   CHECK(help_text("help") == "help [COMMAND]\n  List the commands, or describe one.\n");
   CHECK(help_text("nope").empty());
   CHECK(find_command("status") != nullptr);
   CHECK(find_command("stat") == nullptr);
   std::string overview = help_overview();
-  CHECK(overview.find("  launch  Start function FN") == 0);
-  CHECK(overview.find("\n  help    List the commands") != std::string::npos);
+  CHECK(overview.find("  launch       Start function FN") == 0);
+  CHECK(overview.find("\n  help         List the commands") != std::string::npos);
   for (const auto& spec : command_table()) {
     CHECK(spec.parse != nullptr);
     CHECK(std::string(spec.synopsis).rfind(spec.name, 0) == 0);
   }
+}
+
+TEST_CASE("experiments, show and logs name an experiment; logs takes a run and a tail",
+          "[script][commands]") {
+  command_ok<experiments_cmd>("experiments");
+  CHECK(command_ok<show_cmd>("show mnist-search").experiment == "mnist-search");
+  CHECK(command_ok<show_cmd>("show \"with space\"").experiment == "with space");
+  auto all = command_ok<logs_cmd>("logs mnist");
+  CHECK(all.experiment == "mnist");
+  CHECK_FALSE(all.has_run);
+  CHECK(all.tail == 0);
+  auto one = command_ok<logs_cmd>("logs mnist 3 tail=20");
+  CHECK(one.has_run);
+  CHECK(one.run == 3);
+  CHECK(one.tail == 20);
+  auto tail_only = command_ok<logs_cmd>("logs mnist tail=5");
+  CHECK_FALSE(tail_only.has_run);
+  CHECK(tail_only.tail == 5);
+
+  CHECK(error_of("experiments x").find("run.lagom:1:13: experiments takes no arguments") == 0);
+  CHECK(error_of("show").find("show needs an experiment name: show EXPERIMENT") !=
+        std::string::npos);
+  CHECK(error_of("show a b").find("run.lagom:1:8: show takes one experiment name") == 0);
+  CHECK(error_of("logs").find("logs needs an experiment name") != std::string::npos);
+  CHECK(error_of("logs m -1").find("run.lagom:1:8: RUN must be a non-negative integer") == 0);
+  CHECK(error_of("logs m 1 2").find("run.lagom:1:10: unexpected") == 0);
+  CHECK(error_of("logs m tail=x").find("tail must be a non-negative integer") !=
+        std::string::npos);
+  CHECK(error_of("logs m tail=1 tail=2").find("'tail' given twice") != std::string::npos);
 }

@@ -111,3 +111,9 @@ TEST_CASE("format_duration", "[cli][table]") {
   CHECK(format_duration(3 * 86400 + 4 * 3600) == "3d 04h");
   CHECK(format_duration(-1.5) == "-1.5 s");
 }
+
+TEST_CASE("format_timestamp writes UTC with milliseconds", "[cli][table]") {
+  CHECK(format_timestamp(0) == "1970-01-01T00:00:00.000Z");
+  CHECK(format_timestamp(1714564801234) == "2024-05-01T12:00:01.234Z");
+  CHECK(format_timestamp(-1) == "1970-01-01T00:00:00.000Z");
+}

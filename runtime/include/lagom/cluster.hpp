@@ -14,16 +14,19 @@
 // status naming what failed; an outcome per container carries that
 // container's own status (a function that threw, a node that died).
 // Destroying the object stops an embedded cluster (running functions are
-// abandoned) or disconnects from a remote head.
+// abandoned; its registry, checkpointer and log aggregator are stopped) or
+// disconnects from a remote head.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "lagom/experiment.hpp"
 #include "lagom/status.hpp"
 #include "lagom/train.hpp"
 #include "lagom/values.hpp"
@@ -43,6 +46,11 @@ struct embedded_options {
   /// thread: a crash then costs that container only.
   bool process_containers = false;
   std::string worker_binary;
+  /// Where the experiment registry, checkpoints and logs live (DATA/registry,
+  /// DATA/checkpoints, DATA/logs); empty means $LAGOM_HOME, or else
+  /// ~/.lagom. Created when absent. One embedded cluster per data directory
+  /// per process at a time (LMDB allows one open of an environment).
+  std::string data_dir;
 };
 
 /// What a launch tells its caller while it runs (see launch_options::on_progress).
@@ -137,6 +145,25 @@ public:
 
   /// True for an embedded cluster.
   bool embedded() const;
+
+  // --- experiments, metrics and logs ------------------------------------------
+  // Read from the cluster's services (the head's, or the embedded cluster's
+  // on embedded_options::data_dir). An unknown experiment is not_found naming
+  // it; a head without services is unavailable.
+
+  /// Every experiment, by id (creation order), with its runs.
+  status list_experiments(std::vector<experiment_view>& out);
+  /// Experiment `name` with its runs.
+  status experiment(const std::string& name, experiment_view& out);
+  /// The series of metric `key` of run `run`, by step (empty when the run
+  /// never reported it; not_found naming "<name>/<run>" for an unknown run).
+  status metric_series(const std::string& experiment, uint32_t run, const std::string& key,
+                       std::vector<metric_point>& out);
+  /// The log records of run `run`, or of every run when `run` is empty:
+  /// ordered by run, then oldest first; with tail > 0 only the newest `tail`
+  /// (by time). not_found naming the experiment when it has no logs.
+  status logs(const std::string& experiment, std::optional<uint32_t> run, uint32_t tail,
+              std::vector<log_line>& out);
 
   ~cluster();
   cluster(const cluster&) = delete;

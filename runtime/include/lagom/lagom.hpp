@@ -2,6 +2,7 @@
 #pragma once
 
 #include "lagom/cluster.hpp"
+#include "lagom/experiment.hpp"
 #include "lagom/status.hpp"
 #include "lagom/train.hpp"
 #include "lagom/values.hpp"

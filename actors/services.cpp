@@ -1,0 +1,40 @@
+#include "actors/services.hpp"
+
+#include <cstdlib>
+
+#include <caf/all.hpp>
+
+#include "actors/checkpointer.hpp"
+#include "actors/experiment_registry.hpp"
+#include "actors/log_aggregator.hpp"
+
+namespace lagom::actors {
+
+std::string resolve_data_dir(const std::string& dir) {
+  if (!dir.empty())
+    return dir;
+  if (const char* env = std::getenv("LAGOM_HOME"); env != nullptr && *env != '\0')
+    return env;
+  const char* home = std::getenv("HOME");
+  return std::string(home != nullptr && *home != '\0' ? home : ".") + "/.lagom";
+}
+
+status spawn_services(caf::actor_system& sys, const std::string& data_dir,
+                      service_handles& out) {
+  service_handles s;
+  if (auto st = spawn_experiment_registry(sys, data_dir, s.registry); !st)
+    return status::error(st.code(), "cannot open the experiment registry: " + st.message(),
+                         st.where().empty() ? data_dir + "/registry" : st.where());
+  s.checkpointer = spawn_checkpointer(sys, data_dir);
+  s.logs = spawn_log_aggregator(sys, data_dir);
+  out = std::move(s);
+  return status::ok();
+}
+
+void stop_services(const service_handles& s) {
+  for (auto& a : {s.registry, s.checkpointer, s.logs})
+    if (a)
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+}
+
+} // namespace lagom::actors

@@ -1,0 +1,35 @@
+// The head's service actors, spawned together on one data directory:
+//   DATA/registry      experiment_registry (LMDB)
+//   DATA/checkpoints   checkpointer
+//   DATA/logs          log_aggregator
+// `lagom head` and the embedded cluster both use this; cluster_manager hands
+// the handles to clients ((atoms::services), see cluster_manager.hpp).
+#pragma once
+
+#include <string>
+
+#include <caf/actor.hpp>
+
+#include "lagom/status.hpp"
+
+namespace lagom::actors {
+
+struct service_handles {
+  caf::actor registry;
+  caf::actor checkpointer;
+  caf::actor logs;
+};
+
+/// `dir`, or when empty $LAGOM_HOME, or else $HOME/.lagom.
+std::string resolve_data_dir(const std::string& dir);
+
+/// Spawns the three services on `data_dir` (created when absent). A registry
+/// that cannot be opened is an error naming the path, and nothing is left
+/// running.
+status spawn_services(caf::actor_system& sys, const std::string& data_dir,
+                      service_handles& out);
+
+/// Asks each (non-null) service to quit.
+void stop_services(const service_handles& s);
+
+} // namespace lagom::actors

@@ -1,0 +1,51 @@
+// `lagom experiments`, `lagom show EXPERIMENT`, `lagom logs EXPERIMENT [RUN]
+// [--tail N]`: the registry and the run logs of the --data directory (an
+// embedded cluster on it) or of a head (--connect). They run the shell's
+// commands of the same names; a failure (an unknown experiment) is printed
+// naming what failed, with exit code 1.
+#include <iostream>
+
+#include "cli/commands/cluster_flags.hpp"
+#include "cli/interpreter.hpp"
+
+namespace lagom::cli {
+
+namespace {
+
+int run_one(const char* name, const cluster_flags& f, const script::command& cmd) {
+  std::unique_ptr<cluster> c;
+  if (auto st = open_cluster(f, c); !st) {
+    std::cerr << "lagom " << name << ": " << st.to_string() << "\n";
+    return 1;
+  }
+  interpreter interp{*c, std::cout};
+  bool quit = false;
+  if (auto st = interp.execute(cmd, quit); !st) {
+    std::cerr << "lagom " << name << ": " << st.to_string() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+} // namespace
+
+int run_experiments(const cluster_flags& f) {
+  return run_one("experiments", f, script::experiments_cmd{});
+}
+
+int run_show(const cluster_flags& f, const std::string& experiment) {
+  script::show_cmd cmd;
+  cmd.experiment = experiment;
+  return run_one("show", f, cmd);
+}
+
+int run_logs(const logs_flags& f) {
+  script::logs_cmd cmd;
+  cmd.experiment = f.experiment;
+  cmd.has_run = f.has_run;
+  cmd.run = f.run;
+  cmd.tail = f.tail;
+  return run_one("logs", f.cluster, cmd);
+}
+
+} // namespace lagom::cli
