@@ -59,6 +59,9 @@ nn::kernels table() {
   k.softmax_crossentropy_forward = LAGOM_TIMED(13, softmax_crossentropy_forward);
   k.softmax_crossentropy_backward = LAGOM_TIMED(14, softmax_crossentropy_backward);
   k.adam_update = LAGOM_TIMED(15, adam_update);
+  k.batchnorm_maxpool_forward = LAGOM_TIMED(16, batchnorm_maxpool_forward);
+  k.batchnorm_maxpool_backward = LAGOM_TIMED(17, batchnorm_maxpool_backward);
+  k.relu_forward = LAGOM_TIMED(18, relu_forward);
   return k;
 }
 void report(int steps) {

@@ -18,6 +18,8 @@ struct kernels {
   decltype(&cpu::batchnorm_forward) batchnorm_forward;
   decltype(&cpu::batchnorm_inference) batchnorm_inference;
   decltype(&cpu::batchnorm_backward) batchnorm_backward;
+  decltype(&cpu::batchnorm_maxpool_forward) batchnorm_maxpool_forward;
+  decltype(&cpu::batchnorm_maxpool_backward) batchnorm_maxpool_backward;
   decltype(&cpu::maxpool2d_forward) maxpool2d_forward;
   decltype(&cpu::maxpool2d_backward) maxpool2d_backward;
   decltype(&cpu::dropout_forward) dropout_forward;

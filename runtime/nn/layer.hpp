@@ -14,6 +14,8 @@ struct model::layer {
   int oc = 0, oh = 0, ow = 0;
   bool alias = false;          // output is the input (flatten of rows)
   bool relu_in_next = false;   // the next layer (batchnorm) undoes this ReLU
+  bool pool_next = false;      // batchnorm: fused with the maxpool2d after it
+  bool fused = false;          // maxpool2d: computed by the batchnorm before it
   // Views into the flat blocks (offsets; counts 0 when unused).
   size_t weight = 0, nweight = 0, bias = 0, nbias = 0;
   size_t stat = 0;             // stats_: running mean (oc) then running var (oc)

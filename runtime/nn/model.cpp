@@ -135,7 +135,7 @@ status make_model(const model_spec& spec, const model_options& opt,
       l.stat = ns;
       ns += 2 * size_t(l.c);
     }
-    at_out.push_back(l.alias ? 0 : reserve(l.out_size(B)));
+    at_out.push_back(l.alias || l.pool_next ? 0 : reserve(l.out_size(B)));
     at_mean.push_back(l.spec.kind == layer_kind::batchnorm ? reserve(2 * size_t(l.c)) : 0);
     if (l.spec.kind == layer_kind::maxpool2d || l.spec.kind == layer_kind::dropout)
       nbytes += l.out_size(B);
@@ -164,7 +164,7 @@ status make_model(const model_spec& spec, const model_options& opt,
   std::mt19937_64 rng(opt.seed);
   for (size_t i = 0; i < m->layers_.size(); ++i) {
     model::layer& l = m->layers_[i];
-    l.out = l.alias ? nullptr : a + at_out[i];
+    l.out = l.alias || l.pool_next ? nullptr : a + at_out[i];
     l.mean = l.spec.kind == layer_kind::batchnorm ? a + at_mean[i] : nullptr;
     l.rstd = l.mean ? l.mean + l.c : nullptr;
     if (l.spec.kind == layer_kind::maxpool2d || l.spec.kind == layer_kind::dropout) {
@@ -265,6 +265,10 @@ static status plan(const model_spec& spec, std::vector<model::layer>& out) {
     c = oc, h = oh, w = ow;
     ls.push_back(l);
   }
+  for (size_t i = 0; i + 1 < ls.size(); ++i) // batchnorm -> maxpool2d runs as one kernel
+    if (ls[i].spec.kind == layer_kind::batchnorm && ls[i].spatial_in &&
+        ls[i + 1].spec.kind == layer_kind::maxpool2d)
+      ls[i].pool_next = ls[i + 1].fused = true;
   out = std::move(ls);
   return status::ok();
 }

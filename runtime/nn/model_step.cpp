@@ -64,7 +64,13 @@ status model::forward(const tensor& x, const int* targets, mode m) {
       case layer_kind::batchnorm: {
         const int N = l.spatial_in ? 1 : B, S = l.spatial_in ? B * l.h * l.w : 1;
         float* rm = stats_.data() + l.stat;
-        if (train)
+        if (l.pool_next) { // writes the maxpool2d layer's output and argmaxes
+          layer& pool = layers_[i + 1];
+          k_->batchnorm_maxpool_forward(pool.out, pool.mask, l.mean, l.rstd, rm, rm + l.c, in,
+                                        w, bias, l.c, B, l.h, l.w, l.spec.eps,
+                                        l.spec.momentum, train);
+          out = nullptr;
+        } else if (train)
           k_->batchnorm_forward(l.out, l.mean, l.rstd, rm, rm + l.c, in, w, bias, N, l.c, S,
                                 l.spec.eps, l.spec.momentum);
         else
@@ -72,7 +78,8 @@ status model::forward(const tensor& x, const int* targets, mode m) {
         break;
       }
       case layer_kind::maxpool2d:
-        k_->maxpool2d_forward(l.out, l.mask, in, l.c * B, l.h, l.w);
+        if (!l.fused)
+          k_->maxpool2d_forward(l.out, l.mask, in, l.c * B, l.h, l.w);
         break;
       case layer_kind::dropout:
         if (train && l.spec.rate > 0.f)
@@ -147,12 +154,21 @@ status model::backward(const grads_ready_fn& ready) {
         const bool mask = i > 0 && layers_[i - 1].relu_in_next;
         if (!dinp) // first layer: gamma/beta grads only, written to scratch
           dinp = other;
+        if (l.pool_next) { // dout is the pooled gradient
+          k_->batchnorm_maxpool_backward(dinp, G + l.weight, G + l.bias, dout,
+                                         layers_[i + 1].mask, in, l.mean, l.rstd, P + l.weight,
+                                         l.c, B, l.h, l.w, mask);
+          break;
+        }
         k_->batchnorm_backward(dinp, G + l.weight, G + l.bias, dout, in, l.mean, l.rstd,
                                P + l.weight, N, l.c, S, mask);
         break;
       }
       case layer_kind::maxpool2d:
-        k_->maxpool2d_backward(dinp, dout, l.mask, l.c * B, l.h, l.w);
+        if (l.fused) // the batchnorm before expands the pooled gradient itself
+          dinp = dout;
+        else
+          k_->maxpool2d_backward(dinp, dout, l.mask, l.c * B, l.h, l.w);
         break;
       case layer_kind::dropout:
         if (l.spec.rate > 0.f)

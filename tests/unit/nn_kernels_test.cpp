@@ -213,6 +213,55 @@ TEST_CASE("batchnorm inference uses the running statistics", "[nn][batchnorm]") 
   for (int i = 0; i < 6; ++i) CHECK(out[i] == Approx(want[i]));
 }
 
+TEST_CASE("fused batchnorm+maxpool2d equals batchnorm then maxpool2d", "[nn][batchnorm][maxpool2d]") {
+  for (auto [H, W] : {std::pair{4, 6}, std::pair{5, 7}}) {
+    for (bool relu : {false, true}) {
+      const int C = 3, B = 2, OH = H / 2, OW = W / 2;
+      const size_t n = size_t(C) * B * H * W, on = size_t(C) * B * OH * OW;
+      vec x = random_vec(n, 35, -1.f, 2.f);
+      if (relu)
+        for (float& v : x) v = std::max(v, 0.f);
+      const vec g = random_vec(C, 36, -1.5f, 1.5f), bt = random_vec(C, 37), R = random_vec(on, 38);
+      // reference: the two kernels
+      vec y(n), pooled(on), mean(C), rstd(C), rm(C, 0.5f), rv(C, 2.f);
+      std::vector<uint8_t> idx(on);
+      cpu::batchnorm_forward(y.data(), mean.data(), rstd.data(), rm.data(), rv.data(), x.data(),
+                             g.data(), bt.data(), 1, C, B * H * W, 1e-5f, 0.1f);
+      cpu::maxpool2d_forward(pooled.data(), idx.data(), y.data(), C * B, H, W);
+      vec dy(n), dx(n), dg(C, 0.f), db(C, 0.f);
+      cpu::maxpool2d_backward(dy.data(), R.data(), idx.data(), C * B, H, W);
+      cpu::batchnorm_backward(dx.data(), dg.data(), db.data(), dy.data(), x.data(), mean.data(),
+                              rstd.data(), g.data(), 1, C, B * H * W, relu);
+      // fused
+      vec fpooled(on), fmean(C), frstd(C), frm(C, 0.5f), frv(C, 2.f);
+      std::vector<uint8_t> fidx(on);
+      cpu::batchnorm_maxpool_forward(fpooled.data(), fidx.data(), fmean.data(), frstd.data(),
+                                     frm.data(), frv.data(), x.data(), g.data(), bt.data(), C, B,
+                                     H, W, 1e-5f, 0.1f, true);
+      CHECK(rel_error(fpooled, pooled) < 1e-6);
+      CHECK(fidx == idx);
+      CHECK(rel_error(fmean, mean) < 1e-6);
+      CHECK(rel_error(frv, rv) < 1e-6);
+      vec fdx(n, 3.f), fdg(C, 0.f), fdb(C, 0.f);
+      cpu::batchnorm_maxpool_backward(fdx.data(), fdg.data(), fdb.data(), R.data(), fidx.data(),
+                                      x.data(), fmean.data(), frstd.data(), g.data(), C, B, H, W,
+                                      relu);
+      CHECK(rel_error(fdx, dx) < 1e-5);
+      CHECK(rel_error(fdg, dg) < 1e-5);
+      CHECK(rel_error(fdb, db) < 1e-5);
+      // eval: the running statistics, left unchanged
+      cpu::batchnorm_inference(y.data(), x.data(), g.data(), bt.data(), rm.data(), rv.data(), 1,
+                               C, B * H * W, 1e-5f);
+      cpu::maxpool2d_forward(pooled.data(), idx.data(), y.data(), C * B, H, W);
+      cpu::batchnorm_maxpool_forward(fpooled.data(), fidx.data(), fmean.data(), frstd.data(),
+                                     frm.data(), frv.data(), x.data(), g.data(), bt.data(), C, B,
+                                     H, W, 1e-5f, 0.1f, false);
+      CHECK(rel_error(fpooled, pooled) < 1e-6);
+      CHECK(rel_error(frm, rm) == 0);
+    }
+  }
+}
+
 TEST_CASE("maxpool2d: gradient goes to the argmax; odd edges get zero", "[nn][maxpool2d][grad]") {
   for (auto [H, W] : {std::pair{4, 6}, std::pair{5, 5}}) {
     const int P = 3, OH = H / 2, OW = W / 2;

@@ -10,6 +10,7 @@
 
 #include "nn/cpu/gemm.hpp"
 #include "nn/cpu/kernels.hpp"
+#include "nn/cpu/simd.hpp"
 
 namespace lagom::nn::cpu {
 
@@ -133,11 +134,7 @@ void conv2d_backward(float* dinp, float* dweight, float* dbias, const float* dou
       // dweight (OC, K) += dout (OC, N) col^T (N, K)
       gemm(false, true, OC, K, N, 1.f, d, int(S), col, N, 1.f, acc, K);
       for (int oc = 0; oc < OC; ++oc) {
-        const float* row = d + size_t(oc) * S;
-        float sum = 0.f;
-#pragma omp simd reduction(+ : sum)
-        for (int i = 0; i < N; ++i) sum += row[i];
-        acc[size_t(OC) * K + oc] += sum;
+        acc[size_t(OC) * K + oc] += sum_run(d + size_t(oc) * S, size_t(N));
       }
       if (dinp) { // dcol (K, N) = weight^T (K, OC) dout (OC, N), into col
         gemm(true, false, K, N, OC, 1.f, weight, K, d, int(S), 0.f, col, N);

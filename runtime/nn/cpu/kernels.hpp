@@ -65,6 +65,21 @@ void batchnorm_backward(float* dinp, float* dweight, float* dbias, const float* 
                         const float* inp, const float* mean, const float* rstd,
                         const float* weight, int N, int C, int S, bool relu_mask);
 
+// ---- batchnorm + maxpool2d, fused (channel-major: the conv stack's BN -> pool) -----
+// out, idx (C, B, H/2, W/2) as maxpool2d_forward of batchnorm's output, which is
+// never stored. train: batch statistics into mean/rstd (C) and the running
+// stats, as batchnorm_forward; eval: mean/rstd are set from the running stats.
+void batchnorm_maxpool_forward(float* out, uint8_t* idx, float* mean, float* rstd,
+                               float* running_mean, float* running_var, const float* inp,
+                               const float* weight, const float* bias, int C, int B, int H,
+                               int W, float eps, float momentum, bool train);
+// dout (C, B, H/2, W/2) is the pooled gradient; dinp (C, B, H, W) as
+// maxpool2d_backward followed by batchnorm_backward (relu_mask likewise).
+void batchnorm_maxpool_backward(float* dinp, float* dweight, float* dbias, const float* dout,
+                                const uint8_t* idx, const float* inp, const float* mean,
+                                const float* rstd, const float* weight, int C, int B, int H,
+                                int W, bool relu_mask);
+
 // ---- maxpool2d: 2x2, stride 2 (odd trailing rows/columns are dropped) ----------
 // out (P, H/2, W/2)  idx (P, H/2, W/2): argmax within the window, 0..3  inp (P, H, W)
 void maxpool2d_forward(float* out, uint8_t* idx, const float* inp, int P, int H, int W);

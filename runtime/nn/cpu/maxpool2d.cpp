@@ -1,10 +1,10 @@
 // maxpool2d, 2x2 windows, stride 2, over P independent (H, W) planes.
-// The argmax is kept as the window offset 0..3 (dy * 2 + dx): one byte each;
-// ties go to the first offset, as in PyTorch. Branch-free (argmaxes are random).
+// The argmax is kept as the window offset 0..3 (dy * 2 + dx): one byte each.
 #include <algorithm>
 #include <cstring>
 
 #include "nn/cpu/kernels.hpp"
+#include "nn/cpu/pool_window.hpp"
 
 namespace lagom::nn::cpu {
 
@@ -17,15 +17,7 @@ void maxpool2d_forward(float* out, uint8_t* idx, const float* inp, int P, int H,
       const float* r1 = r0 + W;
       float* o = out + (size_t(p) * OH + oh) * OW;
       uint8_t* ix = idx + (size_t(p) * OH + oh) * OW;
-#pragma omp simd
-      for (int ow = 0; ow < OW; ++ow) {
-        const float a = r0[2 * ow], b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1];
-        const bool ba = b > a, dc = d > c;
-        const float m01 = ba ? b : a, m23 = dc ? d : c;
-        const bool hi = m23 > m01;
-        o[ow] = hi ? m23 : m01;
-        ix[ow] = uint8_t(hi ? 2 + dc : ba);
-      }
+      pool_row(o, ix, r0, r1, OW, 1.f, 0.f);
     }
   }
 }
@@ -40,18 +32,8 @@ void maxpool2d_backward(float* dinp, const float* dout, const uint8_t* idx, int 
       std::memset(d, 0, sizeof(float) * H * W); // rows/columns no window covers
     for (int oh = 0; oh < OH; ++oh) {
       float* r0 = d + size_t(2 * oh) * W;
-      float* r1 = r0 + W;
-      const float* g = dout + (size_t(p) * OH + oh) * OW;
-      const uint8_t* ix = idx + (size_t(p) * OH + oh) * OW;
-#pragma omp simd
-      for (int ow = 0; ow < OW; ++ow) {
-        const float v = g[ow];
-        const float k = ix[ow]; // compared as float: GCC then vectorizes the selects
-        r0[2 * ow] = k == 0.f ? v : 0.f;
-        r0[2 * ow + 1] = k == 1.f ? v : 0.f;
-        r1[2 * ow] = k == 2.f ? v : 0.f;
-        r1[2 * ow + 1] = k == 3.f ? v : 0.f;
-      }
+      const size_t o = (size_t(p) * OH + oh) * OW;
+      unpool_row(r0, r0 + W, dout + o, idx + o, OW);
     }
   }
 }

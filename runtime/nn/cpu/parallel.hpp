@@ -20,8 +20,9 @@ void parallel_for(size_t n, size_t serial_below, F&& range) {
     const size_t T = size_t(omp_get_num_threads()), t = size_t(omp_get_thread_num());
     const size_t per = (n + T - 1) / T / 16 * 16 + 16; // 64-byte multiples
     const size_t lo = std::min(n, t * per), hi = std::min(n, lo + per);
+    F local = range; // a private copy: the loop's pointers are not reloaded per element
     if (lo < hi)
-      range(lo, hi);
+      local(lo, hi);
   }
 }
 
