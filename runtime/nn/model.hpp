@@ -103,6 +103,8 @@ public:
   /// targets: B labels in [0, classes), or nullptr (then no loss; eval only).
   /// Train mode uses batch statistics, updates BN running stats and draws new
   /// dropout masks. Errors (invalid_argument) leave the model unchanged.
+  /// The model may keep a pointer to x's floats: keep them valid and unchanged
+  /// until backward.
   status forward(const tensor& x, const int* targets, mode m);
   /// Adds d(mean loss)/d(params) to grads(). Needs the last forward to have been
   /// a train forward with targets; one backward per such forward.

@@ -82,8 +82,10 @@ vec naive_conv(const vec& inp, const vec& weight, const vec& bias, int B, int C,
 } // namespace
 
 TEST_CASE("conv2d forward matches a direct convolution", "[nn][conv2d]") {
-  for (int KS : {1, 3, 5}) {
-    const int B = 5, C = 3, H = 6, W = 5, OC = 4;
+  struct dims { int H, W, KS; };
+  for (dims d : {dims{6, 5, 1}, dims{6, 5, 3}, dims{6, 5, 5}, dims{2, 1, 5}, dims{3, 2, 5},
+                 dims{1, 4, 3}}) {
+    const int B = 5, C = 3, H = d.H, W = d.W, KS = d.KS, OC = 4;
     const vec x = random_vec(size_t(C) * B * H * W, 1), w = random_vec(size_t(OC) * C * KS * KS, 2),
               b = random_vec(OC, 3);
     vec out(size_t(OC) * B * H * W);
@@ -100,9 +102,9 @@ TEST_CASE("col2im is the adjoint of im2col", "[nn][conv2d]") {
   const int B = 4, C = 2, H = 5, W = 7, KS = 3, b0 = 1, nb = 2;
   const size_t K = size_t(C) * KS * KS, N = size_t(nb) * H * W;
   const vec x = random_vec(size_t(C) * B * H * W, 4), y = random_vec(K * N, 5);
-  vec col(K * N), back(x.size(), 7.f);
+  vec col(K * N), back(x.size(), 7.f), scratch = y;
   cpu::im2col(col.data(), x.data(), B, C, H, W, KS, b0, nb);
-  cpu::col2im(back.data(), y.data(), B, C, H, W, KS, b0, nb);
+  cpu::col2im(back.data(), scratch.data(), B, C, H, W, KS, b0, nb);
   // <im2col(x), y> = <x, col2im(y)> over the samples b0 .. b0+nb; others untouched
   vec xs(x.size(), 0.f);
   for (int c = 0; c < C; ++c)

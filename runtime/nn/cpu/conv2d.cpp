@@ -33,53 +33,89 @@ chunking chunks_for(int B, int K, int HW) {
 
 } // namespace
 
+// A (kh, kw) shift of one H x W plane is one contiguous run: rows h0 .. h1-1
+// of the output read rows h0+dy .. of the input, every element moved by dx, so
+// a single copy of L*W - |dx| floats does all of them; the |dx| elements per row
+// that wrapped around to the neighbouring row are then fixed up.
+// A few zeros (a row or two), inline: a memset call costs more than the stores.
+inline void zero(float* p, size_t n) {
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) store4(p + i, splat(0.f));
+  for (; i < n; ++i) p[i] = 0.f;
+}
+
+struct shift {
+  int dy, dx, h0, h1; // output rows h0 .. h1-1 have an input row
+  shift(int k, int KS, int H) : dy(k / KS - KS / 2), dx(k % KS - KS / 2) {
+    h0 = dy < 0 ? -dy : 0;
+    h1 = dy > 0 ? H - dy : H;
+  }
+};
+
 // col row r = (c, kh, kw), column (b - b0, h, w) = inp[c][b][h + kh - pad][w + kw - pad],
 // zero outside the image.
 void im2col(float* col, const float* inp, int B, int C, int H, int W, int KS, int b0,
             int nb) {
-  const int pad = KS / 2;
   const size_t HW = size_t(H) * W, N = size_t(nb) * HW;
   for (int r = 0; r < C * KS * KS; ++r) {
-    const int c = r / (KS * KS), dy = (r / KS) % KS - pad, dx = r % KS - pad;
-    const int w0 = std::max(0, -dx), w1 = std::min(W, W - dx);
+    const int c = r / (KS * KS);
+    const shift sh(r % (KS * KS), KS, H);
+    const int adx = sh.dx < 0 ? -sh.dx : sh.dx;
     for (int b = 0; b < nb; ++b) {
       const float* src = inp + (size_t(c) * B + b0 + b) * HW;
       float* dst = col + size_t(r) * N + size_t(b) * HW;
-      for (int h = 0; h < H; ++h) {
-        float* d = dst + size_t(h) * W;
-        const int ih = h + dy;
-        if (ih < 0 || ih >= H) {
-          std::memset(d, 0, sizeof(float) * W);
-          continue;
-        }
-        const float* s = src + size_t(ih) * W + dx;
-        for (int w = 0; w < w0; ++w) d[w] = 0.f;
-        for (int w = w0; w < w1; ++w) d[w] = s[w];
-        for (int w = w1; w < W; ++w) d[w] = 0.f;
+      if (sh.h0 >= sh.h1 || adx >= W) { // the shift leaves the image
+        zero(dst, HW);
+        continue;
       }
+      zero(dst, size_t(sh.h0) * W);
+      zero(dst + size_t(sh.h1) * W, size_t(H - sh.h1) * W);
+      const size_t n = size_t(sh.h1 - sh.h0) * W - adx;
+      float* d = dst + size_t(sh.h0) * W;
+      const float* s = src + size_t(sh.h0 + sh.dy) * W;
+      if (sh.dx >= 0) // d[w] = s[w + dx]; columns w >= W - dx are outside
+        std::memcpy(d, s + sh.dx, sizeof(float) * n);
+      else            // d[w] = s[w - |dx|]; columns w < |dx| are outside
+        std::memcpy(d + adx, s, sizeof(float) * n);
+      for (int h = sh.h0; h < sh.h1; ++h)
+        for (int j = 0; j < adx; ++j)
+          dst[size_t(h) * W + (sh.dx > 0 ? W - 1 - j : j)] = 0.f;
     }
   }
 }
 
 // The adjoint of im2col: every dinp value of samples b0 .. b0+nb is written.
-void col2im(float* dinp, const float* dcol, int B, int C, int H, int W, int KS, int b0,
-            int nb) {
-  const int pad = KS / 2;
+// dcol is scratch: its entries that came from outside the image are zeroed
+// first, so that each shift is again one contiguous add.
+void col2im(float* dinp, float* dcol, int B, int C, int H, int W, int KS, int b0, int nb) {
   const size_t HW = size_t(H) * W, N = size_t(nb) * HW;
   for (int c = 0; c < C; ++c) {
     for (int b = 0; b < nb; ++b) {
       float* d = dinp + (size_t(c) * B + b0 + b) * HW;
-      std::memset(d, 0, sizeof(float) * HW);
+      // the centre shift (0, 0) covers the whole plane: copy it, then add the others
+      const int centre = KS * KS / 2;
+      std::memcpy(d, dcol + (size_t(c) * KS * KS + centre) * N + size_t(b) * HW,
+                  sizeof(float) * HW);
       for (int k = 0; k < KS * KS; ++k) {
-        const int dy = k / KS - pad, dx = k % KS - pad;
-        const float* src = dcol + (size_t(c) * KS * KS + k) * N + size_t(b) * HW;
-        const int w0 = std::max(0, -dx), w1 = std::min(W, W - dx);
-        // col[h][w] came from inp[h + dy][w + dx]: send it back there.
-        for (int h = std::max(0, -dy); h < std::min(H, H - dy); ++h) {
-          const float* s = src + size_t(h) * W;
-          float* o = d + size_t(h + dy) * W + dx;
-          for (int w = w0; w < w1; ++w) o[w] += s[w];
-        }
+        if (k == centre)
+          continue;
+        const shift sh(k, KS, H);
+        const int adx = sh.dx < 0 ? -sh.dx : sh.dx;
+        if (sh.h0 >= sh.h1 || adx >= W)
+          continue;
+        float* src = dcol + (size_t(c) * KS * KS + k) * N + size_t(b) * HW;
+        for (int h = sh.h0; h < sh.h1; ++h)
+          for (int j = 0; j < adx; ++j)
+            src[size_t(h) * W + (sh.dx > 0 ? W - 1 - j : j)] = 0.f;
+        const size_t n = size_t(sh.h1 - sh.h0) * W - adx;
+        const float* s = src + size_t(sh.h0) * W;
+        float* o = d + size_t(sh.h0 + sh.dy) * W;
+        if (sh.dx >= 0)
+          o += sh.dx;
+        else
+          s += adx;
+#pragma omp simd
+        for (size_t i = 0; i < n; ++i) o[i] += s[i];
       }
     }
   }

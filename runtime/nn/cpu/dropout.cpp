@@ -1,8 +1,8 @@
-// Inverted dropout with a counter-based RNG: element i is kept when a
-// hash of (seed, i) is at or above p * 2^31 (31-bit draws). No RNG state is shared between
-// threads, so the mask is the same for any thread count and any loop split.
-// The hash is two rounds of murmur3's fmix32 (32-bit multiplies vectorize on
-// SSE4.1), keyed by the 64-bit seed.
+// Inverted dropout with a counter-based RNG: element i is kept when a hash of
+// (seed, i) is at or above p * 2^31 (31-bit draws). No RNG state is shared
+// between threads, so the mask is the same for any thread count and split.
+// The hash is murmur3's fmix32 (a bijection with full avalanche; its 32-bit
+// multiplies vectorize on SSE4.1) of i * golden ratio, xor a key from the seed.
 #include <algorithm>
 
 #include "nn/cpu/kernels.hpp"
@@ -25,8 +25,7 @@ void dropout_forward(float* out, uint8_t* mask, const float* inp, size_t n, floa
   // 31-bit draws compared as int32 (SSE has no unsigned compare)
   const int32_t threshold = int32_t(std::min(double(p) * 2147483648.0, 2147483647.0));
   const float scale = 1.f / (1.f - p);
-  const uint32_t k0 = fmix32(uint32_t(seed) ^ 0x9e3779b9u);
-  const uint32_t k1 = fmix32(uint32_t(seed >> 32) + 0x7f4a7c15u);
+  const uint32_t key = fmix32(fmix32(uint32_t(seed) ^ 0x9e3779b9u) ^ uint32_t(seed >> 32));
   parallel_for(n, 32768, [=](size_t lo, size_t hi) {
     // locals, not the closure's members: a byte store may alias the closure
     uint8_t* const m = mask;
@@ -34,7 +33,7 @@ void dropout_forward(float* out, uint8_t* mask, const float* inp, size_t n, floa
     const float* const x = inp;
 #pragma omp simd
     for (uint32_t i = uint32_t(lo); i < uint32_t(hi); ++i) { // n < 2^31 (the model's limit)
-      const uint32_t h = fmix32(fmix32(i * 0x9e3779b9u ^ k0) + k1);
+      const uint32_t h = fmix32((i * 0x9e3779b9u) ^ key);
       const int32_t keep = int32_t(h >> 1) >= threshold;
       m[i] = uint8_t(keep);
       o[i] = x[i] * (scale * float(keep));

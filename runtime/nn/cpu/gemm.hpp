@@ -22,7 +22,8 @@ void parallel_gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha,
                    const float* A, int lda, const float* B, int ldb, float beta, float* C,
                    int ldc);
 
-/// Per-thread scratch that grows on first use and is then reused: slot 0..3.
+/// Per-thread scratch that grows on first use and is then reused. Slots: 0 conv2d
+/// im2col, 1 conv2d partial sums, 2 batchnorm_maxpool_backward dy, 3 free.
 float* thread_scratch(int slot, size_t n);
 
 } // namespace lagom::nn::cpu

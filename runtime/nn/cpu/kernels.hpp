@@ -1,8 +1,11 @@
 // lagom::nn::cpu: the reference CPU kernels (OpenBLAS sgemm + OpenMP loops).
 //
-// This is the clean, plain version every other backend is checked against; a
-// cuda/ backend provides the same functions (see nn/backend.hpp). No kernel
-// allocates, none checks its arguments: the model validates shapes once.
+// The reference backend: a cuda/ one provides the same functions (see
+// nn/backend.hpp) and is checked against these. None checks its arguments (the
+// model validates shapes once). None allocates in steady state: conv2d and the
+// fused batchnorm+maxpool keep per-thread scratch (< 2 MB) that grows on first
+// use. Loops the compiler vectorizes poorly use f4 vectors (simd.hpp); the
+// tests compare every kernel with finite differences or a plain version.
 //
 // One signature, as in llm.c: outputs first, then inputs, then dimensions.
 //   <op>_forward(out, <saved for backward>, inp, weight, bias, dims...)
@@ -42,10 +45,10 @@ void conv2d_backward(float* dinp, float* dweight, float* dbias, const float* dou
                      const float* inp, const float* weight, int B, int C, int H, int W,
                      int OC, int KS);
 // Samples b0 .. b0+nb-1 only: col (K, nb*H*W) <- inp (C, B, H, W), and its adjoint
-// dinp (C, B, H, W) <- dcol (K, nb*H*W) (those samples' values are overwritten).
+// dinp (C, B, H, W) <- dcol (K, nb*H*W) (those samples' values are overwritten;
+// dcol is scratch: col2im zeroes its entries that fall outside the image).
 void im2col(float* col, const float* inp, int B, int C, int H, int W, int KS, int b0, int nb);
-void col2im(float* dinp, const float* dcol, int B, int C, int H, int W, int KS, int b0,
-            int nb);
+void col2im(float* dinp, float* dcol, int B, int C, int H, int W, int KS, int b0, int nb);
 
 // ---- batchnorm: element (n, c, s) at (n*C + c)*S + s ----------------------------
 // Channel-major activations: N = 1, C channels, S = B*H*W. Rows: N = B, S = 1.
@@ -132,8 +135,11 @@ void sgd_update(float* params, float* velocity, const float* grads, size_t n, fl
                 float momentum, bool nesterov, float weight_decay);
 
 // ---- threads -------------------------------------------------------------------
-// OpenMP threads for every kernel (0 leaves the default: all cores). OpenBLAS
-// itself always runs single-threaded (see gemm.hpp).
+// OpenMP threads for the kernels called from THIS thread (OpenMP keeps the
+// setting per calling thread; 0 leaves the default: all cores). A train
+// function calls it once with its container's cpus. OpenBLAS itself always
+// runs single-threaded (see gemm.hpp). Results are deterministic for a given
+// thread count; sums split differently with another count (last-bit changes).
 void set_num_threads(int n);
 int num_threads();
 
