@@ -28,13 +28,14 @@ std::unique_ptr<nn::model> build(const nn::model_spec& spec, int max_batch, uint
   return m;
 }
 
-// A tiny CNN with every layer kind and a 2-channel input (NCHW -> channel-major).
+// A tiny CNN with every layer kind and a 2-channel input (NCHW -> channel-major):
+// batchnorm fused with the maxpool after it, alone on an image, and on features.
 nn::model_spec tiny_cnn() {
   nn::model_spec s;
   s.channels = 2, s.height = 6, s.width = 6;
   s.layers = {L::conv2d(3), L::batchnorm(), L::maxpool2d(), L::dropout(0.25f),
               L::conv2d(4), L::batchnorm(), L::flatten(), L::dense(5, true),
-              L::relu_layer(), L::dropout(0.5f), L::dense(3)};
+              L::batchnorm(), L::relu_layer(), L::dropout(0.5f), L::dense(3)};
   return s;
 }
 
@@ -156,7 +157,10 @@ TEST_CASE("whole-model gradient check (every layer kind, fixed dropout masks)",
   REQUIRE(m->backward().is_ok());
   const std::vector<float> analytic(m->grads(), m->grads() + m->param_count());
   std::vector<float> numeric(m->param_count());
-  const float h = 1e-3f;
+  // small: a larger step lets some conv weights move a maxpool argmax or a ReLU
+  // across its kink (seen at 1e-3 with the batchnorm on features), which is not
+  // a gradient error
+  const float h = 3e-4f;
   for (size_t i = 0; i < m->param_count(); ++i) {
     float& p = m->params()[i];
     const float keep = p;
@@ -174,6 +178,7 @@ TEST_CASE("whole-model gradient check (every layer kind, fixed dropout masks)",
       scale = std::max(scale, double(std::fabs(numeric[j])));
     }
     INFO(v.name << " max error " << err << " scale " << scale);
+
     CHECK(err / scale < 2e-2);
   }
 }
@@ -185,7 +190,7 @@ TEST_CASE("backward reports each layer's gradients, last layer first", "[nn][mod
   REQUIRE(m->forward(x, y.data(), nn::mode::train).is_ok());
   std::vector<std::pair<size_t, size_t>> ready;
   REQUIRE(m->backward([&](size_t off, size_t n) { ready.emplace_back(off, n); }).is_ok());
-  REQUIRE(ready.size() == 6); // conv, bn, conv, bn, dense, dense
+  REQUIRE(ready.size() == 7); // conv, bn, conv, bn, dense, bn, dense
   size_t end = m->param_count();
   for (auto [off, n] : ready) { // contiguous, from the end of the block down to 0
     CHECK(off + n == end);
