@@ -4,8 +4,8 @@
 // OpenBLAS runs single-threaded (set once when the library loads, and by
 // cpu::set_num_threads): the kernels split work over OpenMP threads
 // themselves. Two thread pools on two cores fight: OpenBLAS's idle workers
-// spin in sched_yield while OpenMP's want the same core (measured: the CNN
-// step took 1.4x as long with both pools as with OpenMP alone).
+// spin in sched_yield while OpenMP's want the same core (measured on an early
+// version: the CNN step took 1.4x as long with both pools as with OpenMP alone).
 #pragma once
 
 #include <cstddef>
