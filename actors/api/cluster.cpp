@@ -58,6 +58,7 @@ status cluster::start_embedded(const embedded_options& opts, std::unique_ptr<clu
     no.token = token;
     no.cpus = opts.cpus_per_node;
     no.memory_mb = opts.memory_mb_per_node;
+    no.data_dir = actors::resolve_data_dir(opts.data_dir);
     no.process_containers = opts.process_containers;
     no.worker_binary = opts.worker_binary;
     for (size_t g = i; g < gpus.size(); g += opts.nodes)
