@@ -139,8 +139,8 @@ named_values train(train_context& ctx, const nn::model_spec& spec,
         double secs = std::chrono::duration<double>(clock_type::now() - t0).count();
         samples_per_s = seen / std::max(secs, 1e-9);
         named_values r;
-        r.set("epoch", epoch + 1);
-        r.set("epochs", epochs);
+        r.set("epoch", double(epoch + 1));
+        r.set("epochs", double(epochs));
         r.set("progress", double(i + 1) / order.size());
         r.set("loss", loss_sum / seen);
         r.set("accuracy", double(correct) / seen);
@@ -153,8 +153,8 @@ named_values train(train_context& ctx, const nn::model_spec& spec,
       break;
     auto ev = evaluate(*m, data.test);
     named_values r;
-    r.set("epoch", epoch + 1);
-    r.set("epochs", epochs);
+    r.set("epoch", double(epoch + 1));
+    r.set("epochs", double(epochs));
     r.set("loss", loss_sum / seen);
     r.set("accuracy", double(correct) / seen);
     r.set("test_loss", ev.loss);
@@ -162,7 +162,7 @@ named_values train(train_context& ctx, const nn::model_spec& spec,
     r.set("samples_per_s", samples_per_s);
     auto state = nn::save_state(*m, opt.get());
     named_values ck;
-    ck.set("epoch", epoch + 1);
+    ck.set("epoch", double(epoch + 1));
     ck.set("test_accuracy", ev.accuracy);
     if (auto st = ctx.save_checkpoint(step, std::string(state.begin(), state.end()), ck); !st)
       ctx.log("checkpoint not saved: " + st.to_string(), "warn");

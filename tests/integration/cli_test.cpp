@@ -43,7 +43,7 @@ TEST_CASE("the main job says hello from every container of the embedded cluster"
   REQUIRE(r.code == 0);
   CHECK(r.output.find("embedded cluster: 3 node(s)") != std::string::npos);
   CHECK(count(r.output, "Hello from cpu on node-") == 6); // 3 nodes x 2 cpus
-  CHECK(std::regex_search(r.output, std::regex("CONTAINER +NODE +RANK +CPUS +GPUS +DEVICE")));
+  CHECK(std::regex_search(r.output, std::regex("RUN +NODE +CONTAINER +CPUS +GPUS +DEVICE")));
 }
 
 TEST_CASE("the embedded cluster's size follows the flags", "[cli]") {
@@ -167,7 +167,9 @@ TEST_CASE("with process containers a crashing function costs its container only"
   INFO(r.output);
   CHECK(r.code == 1);
   CHECK(r.output.find("worker process killed by signal 6 (Aborted)") != std::string::npos);
-  CHECK(count(r.output, "survived=1") == 2);
+  CHECK(r.output.find("survived") != std::string::npos);  // the others' metric column
+  // A lost worker is restarted (max_restarts 3), then the run gives up.
+  CHECK(r.output.find("after 3 restart(s)") != std::string::npos);
   CHECK(r.output.find(script + ":1:1") != std::string::npos);
 }
 
