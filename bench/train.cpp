@@ -37,10 +37,14 @@ result run_lagom(const std::string& model, int threads, int steps, int epochs) {
   p.set("epochs", static_cast<double>(epochs));
   if (steps > 0)
     p.set("train_limit", static_cast<double>(steps * 128));
-  p.set("report_every", 1000000.0);
+  p.set("report_every", 100000.0);
   result r;
-  if (fn == nullptr || !lagom::check_params(fn->name, fn->params, p)) {
+  if (fn == nullptr) {
     std::fprintf(stderr, "bench_train: no function fashion_mnist_%s\n", model.c_str());
+    return r;
+  }
+  if (auto st = lagom::check_params(fn->name, fn->params, p); !st) {
+    std::fprintf(stderr, "bench_train: %s\n", st.to_string().c_str());
     return r;
   }
   lagom::train_context::placement where;
