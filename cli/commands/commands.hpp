@@ -3,6 +3,7 @@
 // 0 success, 1 a failure at run time, 2 bad input (flag, file, script line).
 #pragma once
 
+#include <csignal>
 #include <cstdint>
 #include <string>
 
@@ -70,6 +71,11 @@ int run_logs(const logs_flags& f);
 /// Splits "host:port"; false with a message in `err` when malformed.
 bool split_host_port(const std::string& s, std::string& host, uint16_t& port,
                      std::string& err);
+
+/// Blocks SIGINT and SIGTERM in the calling thread and every thread it
+/// starts afterwards (call it before the actor system exists); the returned
+/// set is what sigwait() then waits for.
+sigset_t block_stop_signals();
 
 /// A token from the flag or, when empty, from LAGOM_TOKEN.
 std::string token_or_env(const std::string& flag);

@@ -27,6 +27,15 @@ bool split_host_port(const std::string& s, std::string& host, uint16_t& port,
   return true;
 }
 
+sigset_t block_stop_signals() {
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  return stop;
+}
+
 std::string token_or_env(const std::string& flag) {
   if (!flag.empty())
     return flag;

@@ -34,13 +34,7 @@ int run_head(const head_flags& f) {
                  f.timeout_ms, f.heartbeat_ms);
     return 2;
   }
-  // Block the stop signals in every thread; the main thread waits for them.
-  sigset_t stop;
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGINT);
-  sigaddset(&stop, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
-
+  sigset_t stop = block_stop_signals(); // before CAF starts its threads
   caf::actor_system_config cfg;
   wire::configure(cfg);
   cfg.load<caf::io::middleman>();

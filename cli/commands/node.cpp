@@ -47,12 +47,7 @@ int run_node(const node_flags& f) {
                  err.empty() ? "port must be 1..65535" : err.c_str());
     return 2;
   }
-  sigset_t stop;
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGINT);
-  sigaddset(&stop, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
-
+  sigset_t stop = block_stop_signals(); // before CAF starts its threads
   caf::actor_system_config cfg;
   wire::configure(cfg);
   cfg.load<caf::io::middleman>();

@@ -52,6 +52,9 @@ struct run_result {
 run_result run(const std::vector<std::string>& argv, const std::string& input = "",
                std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
+/// The pids of the processes whose parent is `parent` (a node's workers).
+std::vector<pid_t> children_of(pid_t parent);
+
 /// A TCP port on 127.0.0.1 that was free a moment ago.
 unsigned free_port();
 

@@ -170,32 +170,6 @@ TEST_CASE("a node that cannot reach its head says so and exits 1", "[cluster]") 
   CHECK(r.output.find("cannot reach the head at 127.0.0.1:" + port) != std::string::npos);
 }
 
-namespace {
-
-// The pids of the processes whose parent is `parent` (its worker processes).
-std::vector<pid_t> children_of(pid_t parent) {
-  std::vector<pid_t> out;
-  for (auto& e : std::filesystem::directory_iterator("/proc")) {
-    auto name = e.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos)
-      continue;
-    std::ifstream stat(e.path() / "stat");
-    std::string line;
-    std::getline(stat, line);
-    auto close = line.rfind(')');
-    if (close == std::string::npos)
-      continue;
-    std::istringstream rest(line.substr(close + 2));
-    char state;
-    pid_t ppid = 0;
-    rest >> state >> ppid;
-    if (ppid == parent)
-      out.push_back(static_cast<pid_t>(std::stol(name)));
-  }
-  return out;
-}
-
-} // namespace
 
 TEST_CASE("a worker process killed with -9 costs its container, not its node",
           "[cluster][fault]") {
