@@ -5,6 +5,7 @@
 #include <caf/all.hpp>
 
 #include "core/log.hpp"
+#include "scheduling/ledger.hpp"
 #include "schemas/cluster.capnp.h"
 #include "schemas/experiment.capnp.h"
 #include "supervision/restart_policy.hpp"
@@ -19,14 +20,8 @@ namespace {
 
 constexpr auto service_timeout = std::chrono::seconds(30);
 
-struct granted {                  // one container as granted
-  uint64_t id = 0;
-  uint32_t node_id = 0;
-  std::string node;
-  uint32_t cpus = 0;
-  uint64_t memory_mb = 0;
-  std::vector<uint32_t> gpus;
-};
+using granted = scheduling::container; // one container as granted
+
 
 struct launch_coordinator_state {
   // Constant after construction.
@@ -78,10 +73,14 @@ wire::frame release_frame(const std::vector<uint64_t>& ids) {
 status read_grant(const wire::frame& f, std::vector<granted>& out) {
   return wire::read<schema::ContainerGrant>(f, [&](schema::ContainerGrant::Reader r) {
     for (auto c : r.getContainers()) {
-      granted g{c.getId(), c.getNodeId(), c.getNodeName().cStr(), c.getCpus(),
-                c.getMemoryMb(), {}};
+      granted g;
+      g.id = c.getId();
+      g.node_id = c.getNodeId();
+      g.node_name = c.getNodeName().cStr();
+      g.cpus = c.getCpus();
+      g.memory_mb = c.getMemoryMb();
       for (auto x : c.getGpuIds())
-        g.gpus.push_back(x);
+        g.gpu_ids.push_back(x);
       out.push_back(std::move(g));
     }
     return status::ok();
@@ -95,12 +94,12 @@ wire::frame launch_frame(const launch_coordinator_state& st, uint32_t rank) {
     auto cb = b.initContainer();
     cb.setId(c.id);
     cb.setNodeId(c.node_id);
-    cb.setNodeName(c.node);
+    cb.setNodeName(c.node_name);
     cb.setCpus(c.cpus);
     cb.setMemoryMb(c.memory_mb);
-    auto g = cb.initGpuIds(static_cast<unsigned>(c.gpus.size()));
-    for (unsigned i = 0; i < c.gpus.size(); ++i)
-      g.set(i, c.gpus[i]);
+    auto g = cb.initGpuIds(static_cast<unsigned>(c.gpu_ids.size()));
+    for (unsigned i = 0; i < c.gpu_ids.size(); ++i)
+      g.set(i, c.gpu_ids[i]);
     b.setFunction(st.function);
     b.setRank(rank);
     b.setWorldSize(static_cast<uint32_t>(st.containers.size()));
@@ -243,9 +242,9 @@ void launch_run(self_ptr self, uint32_t rank) {
   auto& c = st.containers[rank];
   auto& o = st.report->outcomes[rank];
   o.container_id = c.id;
-  o.node = c.node;
+  o.node = c.node_name;
   o.cpus = c.cpus;
-  o.gpus = c.gpus;
+  o.gpus = c.gpu_ids;
   record_run(self, rank, schema::RunStatus::RUNNING);
   progress(self, progress_event::started, rank);
   self->request(st.head, caf::infinite, atoms::launch::value, launch_frame(st, rank),
