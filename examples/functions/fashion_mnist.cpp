@@ -86,6 +86,8 @@ named_values train(train_context& ctx, const nn::model_spec& spec,
   nn::model_options mo;
   mo.max_batch = batch;
   mo.seed = seed;
+  mo.init = ctx.param("init", "fan_in") == "he" ? nn::init_scheme::he_glorot
+                                                : nn::init_scheme::fan_in_uniform;
   check(nn::make_model(spec, mo, &m));
   auto opt = make_opt(m->param_count(), ctx);
 
@@ -222,6 +224,10 @@ std::vector<param_spec> common_params() {
     param_spec::text("data", "/usr/share/datasets/fashion-mnist", "directory of the IDX files"),
     param_spec::integer("train_limit", 0, 0, 60000, "train on the first N samples (0: all)"),
     param_spec::integer("report_every", 50, 1, 100000, "batches between progress reports"),
+    // fan_in (PyTorch's default) measured 0.897 test accuracy after 2 CNN
+    // epochs against 0.879 for he (bench/README.md), so it is the default.
+    param_spec::one_of("init", "fan_in", {"fan_in", "he"},
+                       "weights: U(+-1/sqrt(fan_in)) or He/Glorot uniform"),
   };
 }
 

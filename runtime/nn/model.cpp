@@ -76,7 +76,8 @@ status bad(size_t i, const char* field, const std::string& msg) {
                        "layers[" + std::to_string(i) + "]." + field);
 }
 
-// He uniform (fan_in) before a ReLU, Glorot uniform otherwise; uniform floats
+// He uniform (fan_in) before a ReLU, Glorot uniform otherwise (or, with
+// init_scheme::fan_in_uniform, U(+-1/sqrt(fan_in)) for weights and biases); uniform floats
 // from the top 24 bits of mt19937_64, so the weights depend only on the seed.
 void init_uniform(float* w, size_t n, double bound, std::mt19937_64& rng) {
   for (size_t i = 0; i < n; ++i) {
@@ -180,8 +181,14 @@ status make_model(const model_spec& spec, const model_options& opt,
       const double fan_in = double(l.c) * ks * ks, fan_out = double(l.oc) * ks * ks;
       const bool relu_next = l.spec.relu || (i + 1 < m->layers_.size() &&
                                              m->layers_[i + 1].spec.kind == layer_kind::relu);
-      init_uniform(w, l.nweight, relu_next ? std::sqrt(6.0 / fan_in)
-                                           : std::sqrt(6.0 / (fan_in + fan_out)), rng);
+      if (opt.init == init_scheme::fan_in_uniform) {
+        const double bound = 1.0 / std::sqrt(fan_in);
+        init_uniform(w, l.nweight, bound, rng);
+        init_uniform(m->params_.data() + l.bias, l.nbias, bound, rng);
+      } else {
+        init_uniform(w, l.nweight, relu_next ? std::sqrt(6.0 / fan_in)
+                                             : std::sqrt(6.0 / (fan_in + fan_out)), rng);
+      }
     }
   }
   *out = std::move(m);

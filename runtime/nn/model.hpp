@@ -74,9 +74,16 @@ model_spec fashion_mnist_cnn_spec(float dropout1 = 0.3f, float dropout2 = 0.3f,
 /// `in` features (any (C, H, W) with C*H*W == in is accepted).
 model_spec mlp_spec(int in, int units, float dropout, int classes);
 
+/// How conv2d and dense weights start (batchnorm: gamma 1, beta 0 always).
+enum class init_scheme {
+  he_glorot,       ///< He uniform before a ReLU, Glorot uniform otherwise; biases 0
+  fan_in_uniform,  ///< U(+-1/sqrt(fan_in)) for weights and biases (PyTorch's default)
+};
+
 struct model_options {
   int max_batch = 128; ///< activations are sized for this many samples
   uint64_t seed = 0;   ///< initial weights and dropout masks derive from it
+  init_scheme init = init_scheme::he_glorot;
   const kernels* backend = nullptr; ///< nullptr: cpu_kernels(); must outlive the model
 };
 

@@ -96,6 +96,28 @@ TEST_CASE("initialisation is seeded: He before ReLU, Glorot last, BN gamma 1", "
   for (size_t j = 0; j < lay[2].count; ++j) CHECK(a->params()[lay[2].offset + j] == 1.f);
 }
 
+TEST_CASE("fan_in_uniform draws weights and biases within 1/sqrt(fan_in)", "[nn][model]") {
+  nn::model_options opt;
+  opt.max_batch = 4;
+  opt.seed = 7;
+  opt.init = nn::init_scheme::fan_in_uniform;
+  std::unique_ptr<nn::model> m;
+  REQUIRE(nn::make_model(nn::fashion_mnist_cnn_spec(), opt, &m).is_ok());
+  const auto& lay = m->param_layout();
+  auto max_abs = [&](size_t i) {
+    float mx = 0;
+    for (size_t j = 0; j < lay[i].count; ++j)
+      mx = std::max(mx, std::fabs(m->params()[lay[i].offset + j]));
+    return mx;
+  };
+  CHECK(max_abs(0) <= 1.0 / 3 + 1e-6);  // conv1 weight, fan_in 9
+  CHECK(max_abs(0) > 0.8 / 3);
+  CHECK(max_abs(1) > 0.f);              // conv1 bias is drawn too, not zero
+  CHECK(max_abs(1) <= 1.0 / 3 + 1e-6);
+  for (size_t j = 0; j < lay[2].count; ++j)
+    CHECK(m->params()[lay[2].offset + j] == 1.f);  // BN gamma stays 1
+}
+
 TEST_CASE("bad specs and bad inputs are status errors", "[nn][model]") {
   nn::model_options opt;
   std::unique_ptr<nn::model> m;
