@@ -55,17 +55,8 @@ wire::frame grant_frame(const scheduling::grant& g) {
   return wire::build<schema::ContainerGrant>([&](schema::ContainerGrant::Builder b) {
     b.setRequestId(g.request_id);
     auto list = b.initContainers(static_cast<unsigned>(g.containers.size()));
-    for (unsigned i = 0; i < g.containers.size(); ++i) {
-      auto& c = g.containers[i];
-      list[i].setId(c.id);
-      list[i].setNodeId(c.node_id);
-      list[i].setNodeName(c.node_name);
-      list[i].setCpus(c.cpus);
-      list[i].setMemoryMb(c.memory_mb);
-      auto gpus = list[i].initGpuIds(static_cast<unsigned>(c.gpu_ids.size()));
-      for (unsigned k = 0; k < c.gpu_ids.size(); ++k)
-        gpus.set(k, c.gpu_ids[k]);
-    }
+    for (unsigned i = 0; i < g.containers.size(); ++i)
+      wire::to_wire(list[i], g.containers[i]);
   });
 }
 

@@ -72,17 +72,8 @@ wire::frame release_frame(const std::vector<uint64_t>& ids) {
 
 status read_grant(const wire::frame& f, std::vector<granted>& out) {
   return wire::read<schema::ContainerGrant>(f, [&](schema::ContainerGrant::Reader r) {
-    for (auto c : r.getContainers()) {
-      granted g;
-      g.id = c.getId();
-      g.node_id = c.getNodeId();
-      g.node_name = c.getNodeName().cStr();
-      g.cpus = c.getCpus();
-      g.memory_mb = c.getMemoryMb();
-      for (auto x : c.getGpuIds())
-        g.gpu_ids.push_back(x);
-      out.push_back(std::move(g));
-    }
+    for (auto c : r.getContainers())
+      out.push_back(wire::from_wire(c));
     return status::ok();
   });
 }
@@ -91,15 +82,7 @@ wire::frame launch_frame(const launch_coordinator_state& st, uint32_t rank) {
   auto& c = st.containers[rank];
   auto& o = st.report->outcomes[rank];
   return wire::build<schema::FunctionLaunch>([&](schema::FunctionLaunch::Builder b) {
-    auto cb = b.initContainer();
-    cb.setId(c.id);
-    cb.setNodeId(c.node_id);
-    cb.setNodeName(c.node_name);
-    cb.setCpus(c.cpus);
-    cb.setMemoryMb(c.memory_mb);
-    auto g = cb.initGpuIds(static_cast<unsigned>(c.gpu_ids.size()));
-    for (unsigned i = 0; i < c.gpu_ids.size(); ++i)
-      g.set(i, c.gpu_ids[i]);
+    wire::to_wire(b.initContainer(), c);
     b.setFunction(st.function);
     b.setRank(rank);
     b.setWorldSize(static_cast<uint32_t>(st.containers.size()));

@@ -40,6 +40,29 @@ status from_wire(schema::Error::Reader in) {
   return status::error(code, in.getMessage().cStr(), in.getWhere().cStr());
 }
 
+void to_wire(schema::Container::Builder out, const scheduling::container& in) {
+  out.setId(in.id);
+  out.setNodeId(in.node_id);
+  out.setNodeName(in.node_name);
+  out.setCpus(in.cpus);
+  out.setMemoryMb(in.memory_mb);
+  auto gpus = out.initGpuIds(static_cast<unsigned>(in.gpu_ids.size()));
+  for (unsigned k = 0; k < in.gpu_ids.size(); ++k)
+    gpus.set(k, in.gpu_ids[k]);
+}
+
+scheduling::container from_wire(schema::Container::Reader in) {
+  scheduling::container c;
+  c.id = in.getId();
+  c.node_id = in.getNodeId();
+  c.node_name = in.getNodeName().cStr();
+  c.cpus = in.getCpus();
+  c.memory_mb = in.getMemoryMb();
+  for (auto g : in.getGpuIds())
+    c.gpu_ids.push_back(g);
+  return c;
+}
+
 void to_wire(schema::FunctionSpec::Builder out, const train_fn_registration& in) {
   out.setName(in.name);
   out.setOpen(in.open);
