@@ -21,16 +21,23 @@ Enum read_enum(byte_reader& r, uint8_t last) {
 }
 
 // Reads the version byte; a version this build does not know stops decoding.
-status open_record(byte_reader& r, const std::string& where, const char* what) {
+// Versions first..last are read.
+status open_record(byte_reader& r, const std::string& where, const char* what,
+                   uint8_t* version_out = nullptr, uint8_t first = record_version,
+                   uint8_t last = record_version) {
   uint8_t version = r.u8();
   if (!r.ok())
     return status::error(errc::io_error, std::string("corrupt record: empty ") + what, where);
-  if (version != record_version)
+  if (version < first || version > last)
     return status::error(errc::io_error,
                          std::string("unsupported ") + what + " record version " +
                            std::to_string(version) + " (this build reads version " +
-                           std::to_string(record_version) + ")",
+                           (first == last ? std::to_string(last)
+                                          : std::to_string(first) + " to " + std::to_string(last)) +
+                           ")",
                          where);
+  if (version_out != nullptr)
+    *version_out = version;
   return status::ok();
 }
 
@@ -92,7 +99,9 @@ status check(experiment_kind kind, const experiment_config& config) {
   if (!config.metric.empty())
     if (auto st = check_name("config.metric", config.metric, false); !st)
       return st;
-  return check_values("config.hyperparameters", config.hyperparameters);
+  if (auto st = check_values("config.hyperparameters", config.hyperparameters); !st)
+    return st;
+  return check_values("config.search", config.search);
 }
 
 status check(const run_record& run) {
@@ -106,7 +115,7 @@ status check(const run_record& run) {
 
 std::string encode(const experiment& e) {
   byte_writer w;
-  w.u8(record_version);
+  w.u8(experiment_record_version);
   w.u64(e.id);
   w.str(e.name);
   w.u8(static_cast<uint8_t>(e.kind));
@@ -116,6 +125,7 @@ std::string encode(const experiment& e) {
   w.values(e.config.hyperparameters);
   w.str(e.config.metric);
   w.u8(static_cast<uint8_t>(e.config.dir));
+  w.values(e.config.search);
   return w.take();
 }
 
@@ -146,7 +156,8 @@ std::string encode(const metric_point& p) {
 
 status decode(std::string_view bytes, const std::string& where, experiment* out) {
   byte_reader r(bytes);
-  if (auto st = open_record(r, where, "experiment"); !st)
+  uint8_t version = 0;
+  if (auto st = open_record(r, where, "experiment", &version, 1, experiment_record_version); !st)
     return st;
   out->id = r.u64();
   out->name = r.str();
@@ -157,6 +168,7 @@ status decode(std::string_view bytes, const std::string& where, experiment* out)
   out->config.hyperparameters = r.values();
   out->config.metric = r.str();
   out->config.dir = read_enum<direction>(r, last_direction);
+  out->config.search = version >= 2 ? r.values() : named_values{};
   return close_record(r, where, "experiment");
 }
 

@@ -2,9 +2,11 @@
 // value layout of each record (format version 1). The keys that lead to these
 // values are in experiment_table.cpp. Field types are those of encoding.hpp.
 //
-// experiment (db "experiments"), version 1:
-//   u8 version = 1 | u64 id | str name | u8 kind | u8 status | i64 created_ms
+// experiment (db "experiments"), version 2 (version 1, still read, ends
+// before `search`):
+//   u8 version = 2 | u64 id | str name | u8 kind | u8 status | i64 created_ms
 //   | str function | named_values hyperparameters | str metric | u8 direction
+//   | named_values search
 //
 // run (db "runs"), version 1:
 //   u8 version = 1 | u64 experiment_id | u32 run | u8 status
@@ -69,6 +71,10 @@ struct experiment_config {
   named_values hyperparameters;  ///< train: its values; search: fixed ones
   std::string metric;            ///< search: the optimization key
   direction dir = direction::max;
+  /// search: its definition (space, optimizer, settings, trial budget, seed,
+  /// early stopping, ...), enough for a restarted driver to resume it; empty
+  /// for train. Kept opaque here: the driver writes and reads it.
+  named_values search;
 };
 
 struct experiment {
@@ -111,8 +117,10 @@ status check(experiment_kind kind, const experiment_config& config);
 /// "final_metrics" (or "<field>.<name>"), "node".
 status check(const run_record& run);
 
-/// The current format version of every record above.
+/// The current format version of the run and metric records.
 constexpr uint8_t record_version = 1;
+/// The current format version of the experiment record (1 is still read).
+constexpr uint8_t experiment_record_version = 2;
 
 std::string encode(const experiment& e);
 std::string encode(const run_record& r);

@@ -196,40 +196,93 @@ status experiment_table::put_run(const run_record& run) {
   });
 }
 
-status experiment_table::update_run_status(uint64_t experiment_id, uint32_t run, run_status s,
-                                           const run_update& update, run_record* out) {
+namespace {
+
+// Checks what a run change carries before any transaction starts.
+status check_update(const run_update& update) {
   if (update.node)
     if (auto st = check_name("node", *update.node, false); !st)
       return st;
   if (update.final_metrics)
     if (auto st = check_values("final_metrics", *update.final_metrics); !st)
       return st;
+  return status::ok();
+}
+
+// Moves run `r` (of `e`) to `s` and applies `update` (see update_run_status).
+status move_run(const experiment& e, run_record& r, run_status s, const run_update& update,
+                int64_t now) {
+  if (is_final(r.status) && s != r.status)
+    return status::error(errc::invalid_argument,
+                         std::string("run is ") + to_string(r.status) + "; it cannot become " +
+                           to_string(s),
+                         run_where(e, r.run));
+  if (s == run_status::running && r.status != run_status::running) {
+    ++r.attempts;
+    r.start_ms = r.start_ms != 0 ? r.start_ms : now;
+    r.end_ms = 0;
+  }
+  if (has_ended(s) && s != r.status)
+    r.end_ms = now;
+  r.status = s;
+  r.node = update.node.value_or(r.node);
+  r.container = update.container.value_or(r.container);
+  r.error = update.error ? clip(*update.error) : r.error;
+  r.final_metrics = update.final_metrics.value_or(r.final_metrics);
+  return status::ok();
+}
+
+} // namespace
+
+status experiment_table::update_run_status(uint64_t experiment_id, uint32_t run, run_status s,
+                                           const run_update& update, run_record* out) {
+  if (auto st = check_update(update); !st)
+    return st;
   return env_.update([&](write_txn& t) {
     experiment e;
     run_record r;
     if (auto st = load(t, experiments_, runs_, experiment_id, &e, run, &r); !st)
       return st;
-    if (is_final(r.status) && s != r.status)
-      return status::error(errc::invalid_argument,
-                           std::string("run is ") + to_string(r.status) + "; it cannot become " +
-                             to_string(s),
-                           run_where(e, run));
-    int64_t now = now_ms();
-    if (s == run_status::running && r.status != run_status::running) {
-      ++r.attempts;
-      r.start_ms = r.start_ms != 0 ? r.start_ms : now;
-      r.end_ms = 0;
-    }
-    if (has_ended(s) && s != r.status)
-      r.end_ms = now;
-    r.status = s;
-    r.node = update.node.value_or(r.node);
-    r.container = update.container.value_or(r.container);
-    r.error = update.error ? clip(*update.error) : r.error;
-    r.final_metrics = update.final_metrics.value_or(r.final_metrics);
+    if (auto st = move_run(e, r, s, update, now_ms()); !st)
+      return st;
     if (out != nullptr)
       *out = r;
     return t.put(runs_, run_key(e.id, run), encode(r));
+  });
+}
+
+status experiment_table::apply_run_changes(const std::vector<run_change>& changes) {
+  for (auto& c : changes) {
+    run_record probe;
+    probe.hyperparameters = c.hyperparameters;
+    if (auto st = check(probe); !st)
+      return st;
+    if (auto st = check_update(c.update); !st)
+      return st;
+  }
+  return env_.update([&](write_txn& t) {
+    int64_t now = now_ms();
+    experiment e;
+    for (auto& c : changes) {
+      if (e.id != c.experiment_id)
+        if (auto st = load(t, experiments_, runs_, c.experiment_id, &e); !st)
+          return st;
+      run_record r;
+      std::string_view bytes;
+      status got = t.get(runs_, run_key(e.id, c.run), &bytes);
+      if (got.code() == errc::not_found) {
+        r.experiment_id = e.id;
+        r.run = c.run;
+        r.hyperparameters = c.hyperparameters;
+      } else if (!got || !(got = decode(bytes, run_where(e, c.run), &r))) {
+        return got;
+      }
+      if (auto st = move_run(e, r, c.status, c.update, now); !st)
+        return st;
+      if (auto st = t.put(runs_, run_key(e.id, c.run), encode(r)); !st)
+        return st;
+    }
+    return status::ok();
   });
 }
 

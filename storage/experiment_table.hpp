@@ -59,6 +59,15 @@ struct run_update {
   std::optional<named_values> final_metrics;
 };
 
+/// One change of a run, for apply_run_changes.
+struct run_change {
+  uint64_t experiment_id = 0;
+  uint32_t run = 0;
+  run_status status = run_status::queued;
+  named_values hyperparameters;  ///< used when the run is new
+  run_update update;
+};
+
 class experiment_table {
 public:
   /// A table that is not open; every call on it fails with internal.
@@ -91,6 +100,13 @@ public:
   /// stored record.
   status update_run_status(uint64_t experiment_id, uint32_t run, run_status s,
                            const run_update& update = {}, run_record* out = nullptr);
+  /// Applies `changes` in order in ONE transaction (a search's trial table
+  /// changes at thousands a second: one commit for many). A run that does not
+  /// exist is created first (queued, with the change's hyperparameters), then
+  /// moved as update_run_status does. All or nothing: the first bad change
+  /// (unknown experiment, a final run moved) fails the batch, naming it, and
+  /// nothing is stored.
+  status apply_run_changes(const std::vector<run_change>& changes);
   status get_run(uint64_t experiment_id, uint32_t run, run_record* out) const;
   /// Every run of the experiment, by run number.
   status list_runs(uint64_t experiment_id, std::vector<run_record>* out) const;

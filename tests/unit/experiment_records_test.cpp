@@ -23,6 +23,8 @@ experiment sample_experiment() {
   e.config.hyperparameters.set("optimizer", std::string("adam"));
   e.config.metric = "accuracy";
   e.config.dir = direction::min;
+  e.config.search.set("space", std::string("lr: double [0.0001, 0.1] log"));
+  e.config.search.set("trials", 40.0);
   return e;
 }
 
@@ -58,6 +60,29 @@ TEST_CASE("experiment_records: an experiment round trips") {
   CHECK(back.config.hyperparameters.number("epochs", 0) == 3.0);
   CHECK(back.config.metric == "accuracy");
   CHECK(back.config.dir == direction::min);
+}
+
+TEST_CASE("experiment_records: the search definition round trips, and version 1 reads without it") {
+  experiment back;
+  REQUIRE(decode(encode(sample_experiment()), "x", &back).is_ok());
+  CHECK(back.config.search.text("space", "") == "lr: double [0.0001, 0.1] log");
+  CHECK(back.config.search.number("trials", 0) == 40);
+
+  // A version 1 record is the version 2 one without its last field.
+  auto e = sample_experiment();
+  e.config.search = named_values{};
+  std::string v1 = encode(e);
+  v1.resize(v1.size() - 4);  // an empty named_values is its u32 count
+  v1[0] = 1;
+  experiment old;
+  status st = decode(v1, "x", &old);
+  INFO(st.to_string());
+  REQUIRE(st.is_ok());
+  CHECK(old.config.search.empty());
+  CHECK(old.config.metric == "accuracy");
+  v1[0] = 3;
+  CHECK(decode(v1, "x", &old).message() ==
+        "unsupported experiment record version 3 (this build reads version 1 to 2)");
 }
 
 TEST_CASE("experiment_records: a run and a metric point round trip") {

@@ -202,6 +202,57 @@ TEST_CASE("experiment_table: a run's status moves, counting attempts and times")
   CHECK(f.table.update_run_status(e.id, 4, run_status::running).where() == "sweep/4");
 }
 
+TEST_CASE("experiment_table: a batch of run changes is one all-or-nothing transaction") {
+  fixture f;
+  auto e = f.create("search-1");
+  std::vector<run_change> batch;
+  for (uint32_t run = 0; run < 3; ++run) {
+    run_change c;
+    c.experiment_id = e.id;
+    c.run = run;
+    c.status = run_status::running;
+    c.hyperparameters.set("lr", 0.1 * (run + 1));
+    c.update.node = "node-1";
+    batch.push_back(c);
+  }
+  run_change done;
+  done.experiment_id = e.id;
+  done.run = 1;
+  done.status = run_status::finished;
+  done.update.final_metrics = named_values{};
+  done.update.final_metrics->set("accuracy", 0.5);
+  batch.push_back(done);
+  REQUIRE(f.table.apply_run_changes(batch).is_ok());
+
+  std::vector<run_record> runs;
+  REQUIRE(f.table.list_runs(e.id, &runs).is_ok());
+  REQUIRE(runs.size() == 3);
+  CHECK(runs[0].status == run_status::running);
+  CHECK(runs[0].attempts == 1);
+  CHECK(runs[0].hyperparameters.number("lr", 0) == Approx(0.1));
+  CHECK(runs[1].status == run_status::finished);
+  CHECK(runs[1].final_metrics.number("accuracy", 0) == 0.5);
+  CHECK(runs[1].end_ms == f.clock);
+
+  // A finished run moved back fails the whole batch: run 2's change is not kept.
+  std::vector<run_change> bad(2);
+  bad[0].experiment_id = e.id;
+  bad[0].run = 2;
+  bad[0].status = run_status::failed;
+  bad[1].experiment_id = e.id;
+  bad[1].run = 1;
+  bad[1].status = run_status::running;
+  status st = f.table.apply_run_changes(bad);
+  CHECK(st.code() == errc::invalid_argument);
+  CHECK(st.where() == "search-1/1");
+  REQUIRE(f.table.list_runs(e.id, &runs).is_ok());
+  CHECK(runs[2].status == run_status::running);
+
+  bad.resize(1);
+  bad[0].experiment_id = 999;
+  CHECK(f.table.apply_run_changes(bad).code() == errc::not_found);
+}
+
 TEST_CASE("experiment_table: runs list by number and metric series by step") {
   fixture f;
   experiment e = f.create("sweep");
