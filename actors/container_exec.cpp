@@ -30,6 +30,7 @@ status decode_launch(const wire::frame& f, const std::string& node, launch_spec&
     out.id.experiment_id = r.getExperimentId();
     out.id.run = r.getRun();
     out.id.attempt = r.getAttempt();
+    out.heartbeat_ms = r.getHeartbeatMs();
     return status::ok();
   });
 }
@@ -63,7 +64,9 @@ wire::frame run_function(caf::actor_system& sys, const train_fn_registration& fn
     if (!spec.where.gpus.empty())
       if (auto st = gpu::bind_thread(spec.where.gpus.front()); !st)
         throw std::runtime_error(st.to_string());
-    trainer_guard trainer{spawn_trainer_worker(sys, spec.id, spec.where.node, links, stop)};
+    trainer_links with_beat = links;
+    with_beat.heartbeat_ms = spec.heartbeat_ms;
+    trainer_guard trainer{spawn_trainer_worker(sys, spec.id, spec.where.node, with_beat, stop)};
     std::string tb_dir;
     if (!spec.id.experiment.empty() && !data_dir.empty())
       tb_dir = data_dir + "/tensorboard/" + spec.id.experiment + "/run-"

@@ -32,6 +32,7 @@ struct launch_spec {
   train_context::placement where;
   named_values params;
   run_identity id;
+  uint32_t heartbeat_ms = 0;  ///< > 0: the trainer heartbeats to the owner this often
 };
 
 /// Decodes a FunctionLaunch frame; `node` names the node for the context.

@@ -88,6 +88,7 @@ void to_wire(schema::ExperimentInfo::Builder b, const storage::experiment& e,
                 e.config.hyperparameters);
   b.setMetric(e.config.metric);
   b.setDirection(to_wire(e.config.dir));
+  wire::to_wire(b.initSearch(static_cast<unsigned>(e.config.search.size())), e.config.search);
   if (runs == nullptr)
     return;
   auto list = b.initRuns(static_cast<unsigned>(runs->size()));

@@ -44,6 +44,7 @@ caf::result<wire::frame> on_create(self_ptr self, const wire::frame& f) {
     config.hyperparameters = wire::from_wire(r.getHyperparameters());
     config.metric = frames::text(r.getMetric());
     resume = r.getResume();
+    config.search = wire::from_wire(r.getSearch());
     auto st = frames::from_wire(r.getKind(), &kind);
     return st ? frames::from_wire(r.getDirection(), &config.dir) : st;
   });
@@ -59,30 +60,60 @@ caf::result<wire::frame> on_create(self_ptr self, const wire::frame& f) {
   return frames::info_frame(e);
 }
 
+// One RunUpdate as a storage change: empty node and error, container 0 and
+// no final metrics keep what is stored.
+status read_change(schema::RunUpdate::Reader r, storage::run_change& c) {
+  c.experiment_id = r.getExperimentId();
+  c.run = r.getRun();
+  c.hyperparameters = wire::from_wire(r.getHyperparameters());
+  if (r.hasNode() && r.getNode().size() > 0)
+    c.update.node = frames::text(r.getNode());
+  if (r.getContainer() != 0)
+    c.update.container = r.getContainer();
+  if (r.hasError() && r.getError().size() > 0)
+    c.update.error = frames::text(r.getError());
+  if (r.hasFinalMetrics() && r.getFinalMetrics().size() > 0)
+    c.update.final_metrics = wire::from_wire(r.getFinalMetrics());
+  return frames::from_wire(r.getStatus(), &c.status);
+}
+
+// RunUpdateBatch: every change in one transaction, or none.
+caf::result<caf::unit_t> on_run_batch(self_ptr self, const wire::frame& f) {
+  std::vector<storage::run_change> changes;
+  auto rd = wire::read<schema::RunUpdateBatch>(f, [&](schema::RunUpdateBatch::Reader r) {
+    changes.resize(r.getUpdates().size());
+    unsigned i = 0;
+    for (auto u : r.getUpdates())
+      if (auto st = read_change(u, changes[i++]); !st)
+        return status::error(st.code(), st.message(), "updates[" + std::to_string(i - 1) +
+                                                        "]." + st.where());
+    return status::ok();
+  });
+  if (rd)
+    rd = self->state.table.apply_run_changes(changes);
+  if (!rd)
+    return wire::to_error(rd);
+  self->state.log->debug("{} run change(s) stored", changes.size());
+  return caf::unit;
+}
+
 // Creates the run (queued, with its hyperparameters) when it is new, then
 // moves it to the frame's status with the fields the frame sets.
 caf::result<caf::unit_t> on_run_update(self_ptr self, const wire::frame& f) {
+  if (f.schema() == wire::schema_id<schema::RunUpdateBatch>())
+    return on_run_batch(self, f);
   auto& table = self->state.table;
-  storage::run_record probe;
-  storage::run_status to{};
-  storage::run_update update;
+  storage::run_change c;
   auto rd = wire::read<schema::RunUpdate>(f, [&](schema::RunUpdate::Reader r) {
-    probe.experiment_id = r.getExperimentId();
-    probe.run = r.getRun();
-    probe.hyperparameters = wire::from_wire(r.getHyperparameters());
-    if (r.hasNode() && r.getNode().size() > 0)
-      update.node = frames::text(r.getNode());
-    if (r.getContainer() != 0)
-      update.container = r.getContainer();
-    if (r.hasError() && r.getError().size() > 0)
-      update.error = frames::text(r.getError());
-    if (r.hasFinalMetrics() && r.getFinalMetrics().size() > 0)
-      update.final_metrics = wire::from_wire(r.getFinalMetrics());
-    return frames::from_wire(r.getStatus(), &to);
+    return read_change(r, c);
   });
   // Every input is checked before anything is written.
-  probe.node = update.node.value_or("");
-  probe.final_metrics = update.final_metrics.value_or(named_values{});
+  storage::run_record probe;
+  probe.experiment_id = c.experiment_id;
+  probe.run = c.run;
+  probe.hyperparameters = c.hyperparameters;
+  probe.node = c.update.node.value_or("");
+  probe.final_metrics = c.update.final_metrics.value_or(named_values{});
   if (rd)
     rd = storage::check(probe);
   storage::experiment e;
@@ -102,7 +133,7 @@ caf::result<caf::unit_t> on_run_update(self_ptr self, const wire::frame& f) {
     }
   }
   if (rd)
-    rd = table.update_run_status(e.id, probe.run, to, update, &stored);
+    rd = table.update_run_status(e.id, probe.run, c.status, c.update, &stored);
   if (!rd)
     return wire::to_error(rd);
   self->state.log->debug("{}/{}: {}{} (attempt {})", e.name, probe.run,

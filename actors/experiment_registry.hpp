@@ -14,6 +14,9 @@
 //       and error, container 0 and no final metrics keep what is stored;
 //       hyperparameters of a run that exists are ignored. A finished or
 //       stopped_early run never changes status: invalid_argument.
+//   (atoms::run_update, frame RunUpdateBatch) -> unit
+//       Each update as above, all in one transaction: all stored or none
+//       (the error names "updates[i].<field>" or the run).
 //   (atoms::metrics, frame MetricReport)     -> unit
 //       Numbers only (a text is invalid_argument naming "metrics.<key>").
 //   (atoms::exp_end, frame ExperimentEnd)    -> unit

@@ -81,6 +81,17 @@ caf::result<wire::frame> relay(self_ptr self, const caf::actor& to, const char* 
   return rp;
 }
 
+void heartbeat(self_ptr self) {
+  auto& st = self->state;
+  self->send(st.links.owner, atoms::heartbeat::value,
+             wire::build<schema::TrialHeartbeat>([&](schema::TrialHeartbeat::Builder b) {
+               b.setExperimentId(st.id.experiment_id);
+               b.setRun(st.id.run);
+               b.setAttempt(st.id.attempt);
+             }));
+  self->delayed_send(self, std::chrono::milliseconds(st.links.heartbeat_ms), atoms::tick::value);
+}
+
 caf::behavior trainer_worker(self_ptr self, run_identity id, std::string node,
                              trainer_links links, std::shared_ptr<std::atomic<bool>> stop) {
   auto& st = self->state;
@@ -88,7 +99,10 @@ caf::behavior trainer_worker(self_ptr self, run_identity id, std::string node,
   st.id = std::move(id);
   st.links = std::move(links);
   st.stop = std::move(stop);
+  if (st.links.owner && st.links.heartbeat_ms > 0)
+    heartbeat(self);
   return {
+    [=](atoms::tick) { heartbeat(self); },
     [=](atoms::report, const wire::frame& f) { return on_report(self, f); },
     [=](atoms::save, const wire::frame& f) {
       return relay(self, self->state.links.checkpointer, "checkpointer", atoms::save::value, f);

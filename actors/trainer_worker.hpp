@@ -18,6 +18,9 @@
 //       Forwarded to the checkpointer; no checkpointer: an error reply.
 //   (atoms::log, frame LogRecord)       sent on to the log_aggregator
 //   (atoms::stop, uint64_t)             raises the run's stop flag
+// With links.heartbeat_ms > 0 it sends the owner (atoms::heartbeat, frame
+// TrialHeartbeat) at once and then every heartbeat_ms while it lives: a
+// frozen or partitioned worker falls silent, and the owner sees a straggler.
 // It lives as long as the function runs; run_function stops it after.
 #pragma once
 
@@ -38,6 +41,7 @@ struct trainer_links {
   caf::actor registry;      // experiment_registry
   caf::actor checkpointer;
   caf::actor logs;          // log_aggregator
+  uint32_t heartbeat_ms = 0; // > 0: heartbeats to the owner this often
 };
 
 caf::actor spawn_trainer_worker(caf::actor_system& sys, run_identity id, std::string node,

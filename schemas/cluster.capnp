@@ -121,6 +121,8 @@ struct FunctionLaunch {
   experimentId @6 :UInt64;
   run @7 :UInt32;
   attempt @8 :UInt32;
+  heartbeatMs @9 :UInt32;    # > 0: the run's trainer_worker sends the owner a
+                             # TrialHeartbeat this often while the function runs
 }
 
 # node -> head -> client: the function returned.

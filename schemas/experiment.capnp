@@ -36,6 +36,7 @@ struct ExperimentCreate {
   metric @4 :Text;
   direction @5 :Direction;
   resume @6 :Bool;           # an existing experiment of that name is continued
+  search @7 :List(KeyValue); # a search's definition (space, optimizer, ...); see trial_scheduler
 }
 
 struct RunInfo {
@@ -63,6 +64,7 @@ struct ExperimentInfo {
   metric @7 :Text;
   direction @8 :Direction;
   runs @9 :List(RunInfo);    # filled when asked for (ExperimentQuery.withRuns)
+  search @10 :List(KeyValue);
 }
 
 # driver -> registry: a run is created (queued, with its hyperparameters) or
@@ -76,6 +78,12 @@ struct RunUpdate {
   container @5 :UInt64;
   error @6 :Text;
   finalMetrics @7 :List(KeyValue);
+}
+
+# driver -> registry: many run changes, stored in one transaction, in order
+# (a search's trial table changes faster than one commit per change).
+struct RunUpdateBatch {
+  updates @0 :List(RunUpdate);
 }
 
 # driver -> registry: the experiment ended.
@@ -187,4 +195,11 @@ struct TrainReport {
 struct TrainDecision {
   stop @0 :Bool;
   reason @1 :Text;
+}
+
+# trainer -> owner (trial_scheduler): the run is alive (FunctionLaunch.heartbeatMs).
+struct TrialHeartbeat {
+  experimentId @0 :UInt64;
+  run @1 :UInt32;
+  attempt @2 :UInt32;
 }

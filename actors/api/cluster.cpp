@@ -36,6 +36,7 @@ status cluster::start_embedded(const embedded_options& opts, std::unique_ptr<clu
     p->cfg.load<caf::io::middleman>(); // workers attach to their node over loopback
   p->sys = std::make_unique<caf::actor_system>(p->cfg);
   p->embedded = true;
+  p->data_dir = actors::resolve_data_dir(opts.data_dir);
   if (auto st = actors::spawn_services(*p->sys, actors::resolve_data_dir(opts.data_dir),
                                        p->services);
       !st)
@@ -93,6 +94,7 @@ status cluster::connect(const std::string& host_port, std::unique_ptr<cluster>& 
   if (port <= 0 || port > 65535)
     return status::error(errc::invalid_argument, "port must be 1..65535", host_port);
   auto p = std::make_unique<impl>();
+  p->data_dir = actors::resolve_data_dir("");
   wire::configure(p->cfg);
   p->cfg.load<caf::io::middleman>();
   p->cfg.set("middleman.connection-timeout", caf::timespan{timeout});

@@ -22,6 +22,7 @@ struct cluster::impl {
   caf::actor head;
   std::vector<caf::actor> nodes; // embedded only
   bool embedded = false;
+  std::string data_dir;          // this process's data directory (plots go under it)
   // The head's services: spawned here when embedded (and stopped with it),
   // else asked of the head once (actors/api/experiments.cpp) and cached.
   actors::service_handles services;

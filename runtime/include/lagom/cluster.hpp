@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "lagom/experiment.hpp"
+#include "lagom/search.hpp"
 #include "lagom/status.hpp"
 #include "lagom/train.hpp"
 #include "lagom/values.hpp"
@@ -145,6 +146,23 @@ public:
 
   /// True for an embedded cluster.
   bool embedded() const;
+
+  // --- hyperparameter search (lagom/search.hpp) --------------------------------
+
+  /// Runs a search of `function` over `space` and waits for its end. Bad
+  /// input (direction, metric, an empty space, an unknown optimizer or rule,
+  /// a setting out of range, a hyperparameter the function does not take) is
+  /// invalid_argument or not_found naming it, before any trial runs. Trials
+  /// that fail do not fail the search: they are in `out`.
+  status search(const std::string& function, const searchspace& space,
+                const search_options& opts, search_result& out,
+                const search_watch& watch = {});
+
+  /// Continues search `experiment` from the registry (its driver or head
+  /// died): finished trials are kept, unfinished ones run again, and the
+  /// optimizer goes on to the trial budget.
+  status resume(const std::string& experiment, search_result& out,
+                const search_watch& watch = {});
 
   // --- experiments, metrics and logs ------------------------------------------
   // Read from the cluster's services (the head's, or the embedded cluster's

@@ -1,0 +1,535 @@
+#include "actors/trial_scheduler.hpp"
+
+#include <cmath>
+#include <ctime>
+#include <deque>
+
+#include <caf/all.hpp>
+
+#include "actors/trial_scheduler_state.hpp"
+#include "core/log.hpp"
+#include "schemas/cluster.capnp.h"
+#include "schemas/experiment.capnp.h"
+#include "tuning/search_definition.hpp"
+#include "wire/atoms.hpp"
+#include "wire/convert.hpp"
+#include "wire/errors.hpp"
+#include "wire/read.hpp"
+
+namespace lagom::actors {
+
+namespace sched {
+
+namespace {
+
+constexpr auto service_timeout = std::chrono::seconds(30);
+
+bool deadline_passed(const state& st) {
+  return st.deadline && clock::now() >= *st.deadline;
+}
+
+// The head checks a request's function and hyperparameters before any grant:
+// the fixed ones with the centre of the space stand for every trial.
+wire::frame request_frame(const state& st, uint32_t count, bool queue) {
+  tuning::trial centre;
+  centre.config = st.job.space.from_unit(std::vector<double>(st.job.space.size(), 0.5));
+  centre.budget = st.job.opts.optimizer == "asha" || st.job.opts.optimizer == "hyperband" ? 1 : 0;
+  named_values params = launch_params(st, centre);
+  return wire::build<schema::ContainerRequest>([&](schema::ContainerRequest::Builder b) {
+    b.setOwner("search " + st.experiment);
+    b.setFunction(st.job.function);
+    wire::to_wire(b.initParams(static_cast<unsigned>(params.size())), params);
+    b.setCount(count);
+    auto each = b.initEach();
+    each.setCpus(st.job.opts.cpus);
+    each.setGpus(st.job.opts.gpus);
+    b.setGang(false);
+    b.setPlacement(schema::Placement::SPREAD);
+    b.setQueue(queue);
+  });
+}
+
+wire::frame release_frame(const std::vector<uint64_t>& ids) {
+  return wire::build<schema::ContainerRelease>([&](schema::ContainerRelease::Builder b) {
+    auto l = b.initContainerIds(static_cast<unsigned>(ids.size()));
+    for (unsigned i = 0; i < ids.size(); ++i)
+      l.set(i, ids[i]);
+  });
+}
+
+wire::frame launch_frame(const state& st, const slot& s, const tuning::trial_entry& e) {
+  named_values params = launch_params(st, e.t);
+  uint32_t beat = static_cast<uint32_t>(st.job.opts.heartbeat_timeout.count() / 4);
+  return wire::build<schema::FunctionLaunch>([&](schema::FunctionLaunch::Builder b) {
+    wire::to_wire(b.initContainer(), s.c);
+    b.setFunction(st.job.function);
+    b.setRank(0);
+    b.setWorldSize(1);
+    wire::to_wire(b.initParams(static_cast<unsigned>(params.size())), params);
+    b.setExperiment(st.experiment);
+    b.setExperimentId(st.experiment_id);
+    b.setRun(e.t.id);
+    b.setAttempt(e.view.attempts);
+    b.setHeartbeatMs(st.job.opts.heartbeat_timeout.count() > 0 ? std::max(beat, 1u) : 0);
+  });
+}
+
+void progress(self_ptr self, search_progress::kind_t kind, const tuning::trial_entry& e) {
+  auto& st = self->state;
+  if (st.job.on_progress)
+    st.job.on_progress(st.table.progress(kind, e, st.job.opts.num_trials));
+}
+
+void dispatch_all(self_ptr self);
+void maybe_finish(self_ptr self);
+
+// --- containers --------------------------------------------------------------
+
+void release(self_ptr self, std::vector<uint64_t> ids) {
+  if (ids.empty())
+    return;
+  self->request(self->state.head, service_timeout, atoms::release::value, release_frame(ids))
+    .then([]() {}, [](caf::error&) {});
+}
+
+void add_slots(self_ptr self, const wire::frame& grant) {
+  auto& st = self->state;
+  wire::read<schema::ContainerGrant>(grant, [&](schema::ContainerGrant::Reader r) {
+    for (auto c : r.getContainers()) {
+      slot s;
+      s.c = wire::from_wire(c);
+      st.slots.push_back(std::move(s));
+    }
+    return status::ok();
+  });
+}
+
+// A container went away (lost, or given up on a straggler): ask for another.
+void replace_container(self_ptr self, size_t i) {
+  auto& st = self->state;
+  st.slots[i].gone = true;
+  st.slots[i].busy = false;
+  release(self, {st.slots[i].c.id});
+  if (st.ending)
+    return;
+  ++st.replacing;
+  self->request(st.head, caf::infinite, atoms::request::value, request_frame(st, 1, true))
+    .then(
+      [=](const wire::frame& f) {
+        auto& st = self->state;
+        --st.replacing;
+        if (st.ending) {
+          std::vector<granted> g;
+          wire::read<schema::ContainerGrant>(f, [&](schema::ContainerGrant::Reader r) {
+            for (auto c : r.getContainers())
+              release(self, {c.getId()});
+            return status::ok();
+          });
+          return;
+        }
+        add_slots(self, f);
+        dispatch_all(self);
+      },
+      [=](caf::error& e) {
+        auto& st = self->state;
+        --st.replacing;
+        st.log->warn("no replacement container: {}", wire::to_status(e).to_string());
+        maybe_finish(self);
+      });
+}
+
+// --- trials ------------------------------------------------------------------
+
+void launch(self_ptr self, size_t i, uint32_t id);
+
+// Ends trial `e`: tells the optimizer and the rule, records it.
+void end_trial(self_ptr self, tuning::trial_entry& e, tuning::outcome how, double loss) {
+  auto& st = self->state;
+  st.opt->tell({e.t, how, loss});
+  if (st.stopper)
+    st.stopper->on_end(e.t.id, how);
+  st.table.set_status(e, tuning::to_string(how));
+  record(self, e);
+  progress(self, search_progress::trial_ended, e);
+}
+
+// The trial in slot i lost its container (`why`): retried or failed.
+void lose_trial(self_ptr self, size_t i, tuning::trial_entry& e, const std::string& why) {
+  auto& st = self->state;
+  st.log->warn("trial {} lost ({}), attempt {}", e.t.id, why, e.view.attempts);
+  replace_container(self, i);
+  e.view.error = why;
+  e.stop_requested = false;
+  if (e.view.attempts <= st.job.opts.max_retries) {
+    st.table.set_status(e, "lost");
+    record(self, e);
+    if (st.stopper)
+      st.stopper->on_retry(e.t.id);
+    st.retry.push_back(e.t.id);
+    progress(self, search_progress::trial_retrying, e);
+  } else {
+    e.view.error = "lost " + std::to_string(e.view.attempts) + " times; last: " + why;
+    end_trial(self, e, tuning::outcome::failed, NAN);
+  }
+}
+
+void trial_returned(self_ptr self, size_t i, uint32_t id, uint32_t attempt, status result,
+                    const named_values& values, double elapsed_ms) {
+  auto& st = self->state;
+  auto& s = st.slots[i];
+  if (s.gone || !s.busy || s.trial != id || s.attempt != attempt)
+    return; // a straggler's late answer: its trial moved on
+  s.busy = false;
+  auto& e = *st.table.find(id);
+  e.view.elapsed_ms = elapsed_ms;
+  if (result.code() == errc::container_lost)
+    return lose_trial(self, i, e, result.to_string()), dispatch_all(self);
+  if (!result) {
+    e.view.error = result.to_string();
+    st.log->warn("trial {} failed: {}", id, e.view.error);
+    end_trial(self, e, tuning::outcome::failed, NAN);
+    return dispatch_all(self);
+  }
+  const value* v = values.find(st.job.opts.metric);
+  bool returned = v != nullptr && std::holds_alternative<double>(*v) &&
+                  !std::isnan(std::get<double>(*v));
+  if (e.stop_requested && !std::isnan(e.best_loss)) {
+    e.view.has_value = true;
+    e.view.value = st.table.to_metric(e.best_loss);
+    end_trial(self, e, tuning::outcome::stopped_early, e.best_loss);
+  } else if (returned || !std::isnan(e.best_loss)) {
+    e.view.has_value = true;
+    e.view.value = returned ? std::get<double>(*v) : st.table.to_metric(e.best_loss);
+    end_trial(self, e, tuning::outcome::finished, st.table.to_loss(e.view.value));
+  } else {
+    e.view.error = "returned no number '" + st.job.opts.metric + "'";
+    end_trial(self, e, tuning::outcome::failed, NAN);
+  }
+  dispatch_all(self);
+}
+
+void launch(self_ptr self, size_t i, uint32_t id) {
+  auto& st = self->state;
+  auto& s = st.slots[i];
+  auto& e = *st.table.find(id);
+  ++e.view.attempts;
+  e.view.node = s.c.node_name;
+  e.best_loss = NAN;
+  s.busy = true;
+  s.trial = id;
+  s.attempt = e.view.attempts;
+  s.last_beat = clock::now();
+  st.table.set_status(e, "running");
+  record(self, e, s.c.id);
+  progress(self, search_progress::trial_started, e);
+  uint32_t attempt = s.attempt;
+  self->request(st.head, caf::infinite, atoms::launch::value, launch_frame(st, s, e),
+                caf::actor_cast<caf::actor>(self))
+    .then(
+      [=](const wire::frame& f) {
+        status result;
+        named_values values;
+        double ms = 0;
+        if (f.schema() == wire::schema_id<schema::FunctionExit>()) {
+          auto rd = wire::read<schema::FunctionExit>(f, [&](schema::FunctionExit::Reader r) {
+            result = wire::from_wire(r.getError());
+            return status::ok();
+          });
+          result = rd ? result : rd;
+        } else {
+          result = wire::read<schema::FunctionResult>(f, [&](schema::FunctionResult::Reader r) {
+            values = wire::from_wire(r.getValues());
+            ms = r.getElapsedMs();
+            return status::ok();
+          });
+        }
+        trial_returned(self, i, id, attempt, result, values, ms);
+      },
+      [=](caf::error& err) {
+        trial_returned(self, i, id, attempt, wire::to_status(err), {}, 0);
+      });
+}
+
+// Gives slot i its next trial: a retry first, else the optimizer's next.
+void dispatch(self_ptr self, size_t i) {
+  auto& st = self->state;
+  if (st.ending || st.slots[i].busy || st.slots[i].gone || deadline_passed(st))
+    return;
+  if (!st.retry.empty()) {
+    uint32_t id = st.retry.front();
+    st.retry.pop_front();
+    return launch(self, i, id);
+  }
+  if (st.exhausted)
+    return;
+  if (st.job.opts.num_trials > 0 && st.next_id >= st.job.opts.num_trials) {
+    st.exhausted = true;
+    return;
+  }
+  tuning::trial t;
+  t.id = st.next_id;
+  auto a = st.opt->ask(t);
+  if (a == tuning::ask_status::wait)
+    return; // asked again after the next tell
+  if (a == tuning::ask_status::exhausted) {
+    st.exhausted = true;
+    return;
+  }
+  ++st.next_id;
+  auto& e = st.table.add(t);
+  record(self, e);
+  launch(self, i, t.id);
+}
+
+void dispatch_all(self_ptr self) {
+  for (size_t i = 0; i < self->state.slots.size(); ++i)
+    dispatch(self, i);
+  maybe_finish(self);
+}
+
+// Ends the search once nothing runs and nothing more can start.
+void maybe_finish(self_ptr self) {
+  auto& st = self->state;
+  if (st.ending)
+    return;
+  size_t usable = 0;
+  for (auto& s : st.slots) {
+    if (s.busy)
+      return;
+    usable += s.gone ? 0 : 1;
+  }
+  bool work_left = !st.retry.empty() || !st.exhausted;
+  if (!deadline_passed(st) && work_left && usable == 0 && st.replacing > 0)
+    return; // waiting for a replacement container
+  if (!deadline_passed(st) && !st.retry.empty() && usable > 0)
+    return;
+  if (!deadline_passed(st) && work_left && usable == 0 && st.replacing == 0 &&
+      st.table.ended() == 0)
+    st.report->overall = status::error(errc::unavailable, "no container left to run trials",
+                                       st.experiment);
+  // Trials still waiting for a retry when the search ends: failed, not lost.
+  for (auto id : st.retry) {
+    auto& e = *st.table.find(id);
+    e.view.error += " (not retried: the search ended)";
+    end_trial(self, e, tuning::outcome::failed, NAN);
+  }
+  st.retry.clear();
+  finish(self);
+}
+
+} // namespace
+
+// --- the registry's copy of the trial table -----------------------------------
+
+named_values launch_params(const state& st, const tuning::trial& t) {
+  named_values p = st.job.opts.params;
+  for (auto& [k, v] : t.config.entries())
+    p.set(k, v);
+  if (t.budget > 0)
+    p.set(st.job.opts.resource, t.budget);
+  return p;
+}
+
+void record(self_ptr self, const tuning::trial_entry& e, uint64_t container) {
+  auto& st = self->state;
+  if (!st.registry)
+    return;
+  change c;
+  c.run = e.t.id;
+  c.status = e.view.status;
+  c.hyperparameters = launch_params(st, e.t);
+  if (st.job.opts.optimizer == "hyperband")
+    c.hyperparameters.set("bracket", double(e.t.bracket));
+  c.node = e.view.node;
+  c.container = container;
+  c.error = e.view.error;
+  if (e.view.has_value)
+    c.final_metrics.set(st.job.opts.metric, e.view.value);
+  st.batch.push_back(std::move(c));
+  flush(self);
+}
+
+void flush(self_ptr self) {
+  auto& st = self->state;
+  if (st.batch_in_flight || st.batch.empty())
+    return;
+  st.batch_in_flight = true;
+  auto f = batch_frame(st);
+  st.batch.clear();
+  self->request(st.registry, service_timeout, atoms::run_update::value, std::move(f))
+    .then(
+      [=]() {
+        self->state.batch_in_flight = false;
+        flush(self);
+        if (self->state.ending)
+          finish(self);
+      },
+      [=](caf::error& e) {
+        self->state.batch_in_flight = false;
+        self->state.log->error("trial table not stored: {}", wire::to_status(e).to_string());
+        flush(self);
+        if (self->state.ending)
+          finish(self);
+      });
+}
+
+// Once the table is stored: release, end the experiment, answer.
+void finish(self_ptr self) {
+  auto& st = self->state;
+  if (!st.ending) {
+    st.ending = true;
+    std::vector<uint64_t> ids;
+    for (auto& s : st.slots)
+      if (!s.gone)
+        ids.push_back(s.c.id);
+    release(self, ids);
+  }
+  if (st.batch_in_flight || !st.batch.empty() || st.answered)
+    return;
+  st.answered = true;
+  auto& r = st.report->result;
+  r = st.table.summarize();
+  r.experiment = st.experiment;
+  r.metric = st.job.opts.metric;
+  r.direction = st.job.opts.direction;
+  r.elapsed_ms = std::chrono::duration<double, std::milli>(clock::now() - st.started).count();
+  st.report->space = st.job.space;
+  if (st.registry) {
+    auto end = wire::build<schema::ExperimentEnd>([&](schema::ExperimentEnd::Builder b) {
+      b.setExperimentId(st.experiment_id);
+      b.setStatus(r.finished + r.early_stopped > 0 ? "finished" : "failed");
+    });
+    self->send(st.registry, atoms::exp_end::value, std::move(end));
+  }
+  st.done.deliver(caf::unit);
+  self->quit();
+}
+
+void begin(self_ptr self) {
+  auto& st = self->state;
+  st.started = clock::now();
+  if (st.job.opts.time_budget.count() > 0)
+    st.deadline = st.started + st.job.opts.time_budget;
+  bool all = st.job.opts.containers == 0;
+  self->request(st.head, caf::infinite, atoms::request::value,
+                request_frame(st, all ? 1u << 16 : st.job.opts.containers, !all))
+    .then(
+      [=](const wire::frame& f) {
+        add_slots(self, f);
+        self->state.log->info("search '{}': {} container(s)", self->state.experiment,
+                              self->state.slots.size());
+        if (self->state.job.opts.heartbeat_timeout.count() > 0)
+          self->send(self, atoms::tick::value);
+        dispatch_all(self);
+      },
+      [=](caf::error& err) {
+        self->state.report->overall = wire::to_status(err);
+        self->state.ending = true;
+        finish(self);
+      });
+}
+
+void on_tick(self_ptr self) {
+  auto& st = self->state;
+  if (st.ending)
+    return;
+  auto now = clock::now();
+  for (size_t i = 0; i < st.slots.size(); ++i) {
+    auto& s = st.slots[i];
+    if (s.busy && !s.gone && now - s.last_beat > st.job.opts.heartbeat_timeout) {
+      auto& e = *st.table.find(s.trial);
+      lose_trial(self, i, e,
+                 "straggler: no heartbeat for " +
+                   std::to_string(st.job.opts.heartbeat_timeout.count()) + " ms");
+    }
+  }
+  if (deadline_passed(st))
+    for (auto& s : st.slots)
+      if (s.busy)
+        st.table.find(s.trial)->stop_requested = true;
+  dispatch_all(self);
+  if (!st.ending)
+    self->delayed_send(self, st.job.opts.heartbeat_timeout / 4, atoms::tick::value);
+}
+
+wire::frame on_report(self_ptr self, const wire::frame& f) {
+  auto& st = self->state;
+  bool stop = false;
+  std::string why;
+  wire::read<schema::TrainReport>(f, [&](schema::TrainReport::Reader r) {
+    auto* e = st.table.find(r.getRun());
+    if (e == nullptr || e->view.status != "running")
+      return status::ok();
+    auto metrics = wire::from_wire(r.getMetrics());
+    const value* v = metrics.find(st.job.opts.metric);
+    if (v != nullptr && std::holds_alternative<double>(*v) && !std::isnan(std::get<double>(*v))) {
+      double loss = st.table.report(*e, r.getStep(), std::get<double>(*v));
+      if (st.stopper &&
+          st.stopper->on_report(e->t.id, r.getStep(), loss) == tuning::verdict::stop) {
+        stop = true;
+        why = std::string("early stopping (") + st.stopper->name() + ")";
+      }
+      if (st.job.on_progress) {
+        auto p = st.table.progress(search_progress::report, *e, st.job.opts.num_trials);
+        p.step = r.getStep();
+        p.reported = std::get<double>(*v);
+        st.job.on_progress(p);
+      }
+    }
+    if (deadline_passed(st)) {
+      stop = true;
+      why = "time budget spent";
+    }
+    e->stop_requested = e->stop_requested || stop;
+    stop = e->stop_requested;
+    return status::ok();
+  });
+  return wire::build<schema::TrainDecision>([&](schema::TrainDecision::Builder b) {
+    b.setStop(stop);
+    b.setReason(why);
+  });
+}
+
+void on_heartbeat(self_ptr self, const wire::frame& f) {
+  auto& st = self->state;
+  wire::read<schema::TrialHeartbeat>(f, [&](schema::TrialHeartbeat::Reader r) {
+    for (auto& s : st.slots)
+      if (s.busy && s.trial == r.getRun() && s.attempt == r.getAttempt())
+        s.last_beat = clock::now();
+    return status::ok();
+  });
+}
+
+} // namespace sched
+
+namespace {
+
+caf::behavior trial_scheduler(sched::self_ptr self, caf::actor head, search_job job,
+                              std::shared_ptr<search_report> report) {
+  auto& st = self->state;
+  st.head = std::move(head);
+  st.job = std::move(job);
+  st.report = std::move(report);
+  st.log = log::make("client", "trial_scheduler");
+  return {
+    [=](atoms::launch) {
+      self->state.done = self->make_response_promise<caf::unit_t>();
+      sched::open_experiment(self);
+      return self->state.done;
+    },
+    [=](atoms::report, const wire::frame& f) { return sched::on_report(self, f); },
+    [=](atoms::heartbeat, const wire::frame& f) { sched::on_heartbeat(self, f); },
+    [=](atoms::tick) { sched::on_tick(self); },
+    [=](atoms::release, const wire::frame&) {},
+  };
+}
+
+} // namespace
+
+caf::actor spawn_trial_scheduler(caf::actor_system& sys, caf::actor cluster_manager,
+                                 search_job job, std::shared_ptr<search_report> report) {
+  return sys.spawn(trial_scheduler, std::move(cluster_manager), std::move(job),
+                   std::move(report));
+}
+
+} // namespace lagom::actors

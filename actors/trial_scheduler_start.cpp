@@ -1,0 +1,285 @@
+// trial_scheduler, starting: find the registry, create the experiment (or
+// read it back and rebuild optimizer, rule and table to resume it), and the
+// registry's frames.
+#include <cmath>
+#include <ctime>
+
+#include <caf/all.hpp>
+
+#include "actors/experiment_frames.hpp"
+#include "actors/trial_scheduler_state.hpp"
+#include "schemas/experiment.capnp.h"
+#include "tuning/search_definition.hpp"
+#include "wire/atoms.hpp"
+#include "wire/convert.hpp"
+#include "wire/errors.hpp"
+#include "wire/read.hpp"
+
+namespace lagom::actors::sched {
+
+namespace {
+
+constexpr auto service_timeout = std::chrono::seconds(30);
+
+schema::RunStatus run_status(const std::string& s) {
+  if (s == "running")
+    return schema::RunStatus::RUNNING;
+  if (s == "finished")
+    return schema::RunStatus::FINISHED;
+  if (s == "failed")
+    return schema::RunStatus::FAILED;
+  if (s == "stopped_early")
+    return schema::RunStatus::STOPPED_EARLY;
+  if (s == "lost")
+    return schema::RunStatus::LOST;
+  return schema::RunStatus::QUEUED;
+}
+
+std::string default_name(const std::string& function, int attempt) {
+  char buf[32];
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  ::localtime_r(&t, &tm);
+  std::strftime(buf, sizeof(buf), "%Y%m%d-%H%M%S", &tm);
+  return function + "-search-" + buf + (attempt > 0 ? "-" + std::to_string(attempt + 1) : "");
+}
+
+void fail(self_ptr self, status why) {
+  self->state.report->overall = std::move(why);
+  self->state.ending = true;
+  finish(self);
+}
+
+// The optimizer and the early-stopping rule of the job's options.
+status make_policies(state& st) {
+  tuning::optimizer_options oo;
+  oo.name = st.job.opts.optimizer;
+  oo.seed = st.job.opts.seed;
+  oo.num_trials = st.job.opts.num_trials;
+  oo.settings = st.job.opts.optimizer_settings;
+  if (auto s = tuning::make_optimizer(st.job.space, oo, st.opt); !s)
+    return s;
+  if (auto s = tuning::make_early_stopper(st.job.opts.early_stopping, st.stopper); !s)
+    return s;
+  st.table = tuning::search_table(st.job.opts.direction != "min");
+  return status::ok();
+}
+
+// Resume: the stored trials become the table; ended ones are told to the
+// optimizer, unfinished ones are queued to run again.
+status rebuild(self_ptr self, schema::ExperimentInfo::Reader info) {
+  auto& st = self->state;
+  bool budgeted = st.job.opts.optimizer == "asha" || st.job.opts.optimizer == "hyperband";
+  for (auto run : info.getRuns()) {
+    named_values hp = wire::from_wire(run.getHyperparameters());
+    tuning::trial t;
+    t.id = run.getRun();
+    for (auto& d : st.job.space.dims()) {
+      const value* v = hp.find(d.name);
+      if (v == nullptr)
+        return status::error(errc::io_error, "stored trial lacks hyperparameter '" + d.name + "'",
+                             st.experiment + "/" + std::to_string(t.id));
+      t.config.set(d.name, *v);
+    }
+    if (budgeted)
+      t.budget = hp.number(st.job.opts.resource, 0);
+    t.bracket = static_cast<uint32_t>(hp.number("bracket", 0));
+    st.opt->adopt(t);
+    auto& e = st.table.add(t);
+    e.view.attempts = run.getAttempts();
+    e.view.node = frames::text(run.getNode());
+    e.view.error = frames::text(run.getError());
+    named_values final_metrics = wire::from_wire(run.getFinalMetrics());
+    double v = final_metrics.number(st.job.opts.metric, NAN);
+    auto s = run.getStatus();
+    if ((s == schema::RunStatus::FINISHED || s == schema::RunStatus::STOPPED_EARLY) &&
+        !std::isnan(v)) {
+      e.view.has_value = true;
+      e.view.value = v;
+      auto how = s == schema::RunStatus::FINISHED ? tuning::outcome::finished
+                                                  : tuning::outcome::stopped_early;
+      st.opt->tell({t, how, st.table.to_loss(v)});
+      st.table.set_status(e, tuning::to_string(how));
+    } else if (s == schema::RunStatus::FAILED || s == schema::RunStatus::FINISHED ||
+               s == schema::RunStatus::STOPPED_EARLY) {
+      st.opt->tell({t, tuning::outcome::failed, NAN});
+      st.table.set_status(e, "failed");
+    } else {
+      st.retry.push_back(t.id);  // queued, running or lost when the driver died
+    }
+    st.next_id = std::max(st.next_id, t.id + 1);
+  }
+  st.log->info("resuming '{}': {} trial(s) recorded, {} ended, {} to run again", st.experiment,
+               info.getRuns().size(), st.table.ended(), st.retry.size());
+  return status::ok();
+}
+
+// Feeds the rule the metric series of every ended trial, then begins.
+void replay_rule(self_ptr self) {
+  auto& st = self->state;
+  std::vector<uint32_t> ended;
+  for (auto& e : st.table.entries())
+    if (e.view.status == "finished" || e.view.status == "stopped_early" ||
+        e.view.status == "failed")
+      ended.push_back(e.t.id);
+  if (!st.stopper || ended.empty())
+    return begin(self);
+  auto left = std::make_shared<size_t>(ended.size());
+  for (auto id : ended) {
+    auto q = wire::build<schema::MetricQuery>([&](schema::MetricQuery::Builder b) {
+      b.setExperimentId(st.experiment_id);
+      b.setRun(id);
+      b.setKey(st.job.opts.metric);
+    });
+    auto done = [=]() {
+      if (--*left == 0)
+        begin(self);
+    };
+    self->request(st.registry, service_timeout, atoms::metrics::value, std::move(q))
+      .then(
+        [=](const wire::frame& f) {
+          auto& st = self->state;
+          wire::read<schema::MetricSeriesList>(f, [&](schema::MetricSeriesList::Reader r) {
+            for (auto series : r.getSeries())
+              for (auto p : series.getPoints())
+                st.stopper->on_report(id, p.getStep(), st.table.to_loss(p.getValue()));
+            return status::ok();
+          });
+          auto* e = st.table.find(id);
+          st.stopper->on_end(id, e->view.status == "failed" ? tuning::outcome::failed
+                                 : e->view.status == "finished" ? tuning::outcome::finished
+                                                                : tuning::outcome::stopped_early);
+          done();
+        },
+        [=](caf::error&) { done(); });
+  }
+}
+
+wire::frame create_frame(const state& st, bool resume) {
+  return wire::build<schema::ExperimentCreate>([&](schema::ExperimentCreate::Builder b) {
+    b.setName(st.experiment);
+    b.setKind(schema::ExperimentKind::SEARCH);
+    b.setFunction(st.job.function);
+    wire::to_wire(b.initHyperparameters(static_cast<unsigned>(st.job.opts.params.size())),
+                  st.job.opts.params);
+    b.setMetric(st.job.opts.metric);
+    b.setDirection(st.job.opts.direction == "min" ? schema::Direction::MIN
+                                                  : schema::Direction::MAX);
+    b.setResume(resume);
+    auto def = tuning::encode_search(st.job.space, st.job.opts);
+    wire::to_wire(b.initSearch(static_cast<unsigned>(def.size())), def);
+  });
+}
+
+void create(self_ptr self) {
+  auto& st = self->state;
+  st.experiment = st.job.opts.name.empty() ? default_name(st.job.function, st.name_tries)
+                                           : st.job.opts.name;
+  self->request(st.registry, service_timeout, atoms::create::value, create_frame(st, false))
+    .then(
+      [=](const wire::frame& info) {
+        wire::read<schema::ExperimentInfo>(info, [&](schema::ExperimentInfo::Reader r) {
+          self->state.experiment_id = r.getId();
+          return status::ok();
+        });
+        begin(self);
+      },
+      [=](caf::error& err) {
+        auto& st = self->state;
+        auto why = wire::to_status(err);
+        if (st.job.opts.name.empty() && why.code() == errc::invalid_argument &&
+            ++st.name_tries < 20)
+          return create(self);
+        fail(self, why);
+      });
+}
+
+// Resume: read the experiment back, rebuild, mark it running again.
+void reopen(self_ptr self) {
+  auto& st = self->state;
+  st.experiment = st.job.opts.name;
+  auto q = wire::build<schema::ExperimentQuery>([&](schema::ExperimentQuery::Builder b) {
+    b.setName(st.experiment);
+    b.setWithRuns(true);
+  });
+  self->request(st.registry, service_timeout, atoms::query::value, std::move(q))
+    .then(
+      [=](const wire::frame& f) {
+        auto& st = self->state;
+        status rd = wire::read<schema::ExperimentInfo>(f, [&](schema::ExperimentInfo::Reader r) {
+          if (r.getKind() != schema::ExperimentKind::SEARCH)
+            return status::error(errc::invalid_argument, "is not a search; only a search resumes",
+                                 st.experiment);
+          st.experiment_id = r.getId();
+          st.job.function = frames::text(r.getFunction());
+          st.job.opts.params = wire::from_wire(r.getHyperparameters());
+          st.job.opts.metric = frames::text(r.getMetric());
+          st.job.opts.direction = r.getDirection() == schema::Direction::MIN ? "min" : "max";
+          if (auto s = tuning::decode_search(wire::from_wire(r.getSearch()), st.job.space,
+                                             st.job.opts); !s)
+            return status::error(s.code(), s.message(), st.experiment + ": " + s.where());
+          if (auto s = make_policies(st); !s)
+            return s;
+          return rebuild(self, r);
+        });
+        if (!rd)
+          return fail(self, rd);
+        self->request(st.registry, service_timeout, atoms::create::value, create_frame(st, true))
+          .then([=](const wire::frame&) { replay_rule(self); },
+                [=](caf::error& err) { fail(self, wire::to_status(err)); });
+      },
+      [=](caf::error& err) { fail(self, wire::to_status(err)); });
+}
+
+} // namespace
+
+wire::frame batch_frame(const state& st) {
+  return wire::build<schema::RunUpdateBatch>([&](schema::RunUpdateBatch::Builder b) {
+    auto list = b.initUpdates(static_cast<unsigned>(st.batch.size()));
+    for (unsigned i = 0; i < st.batch.size(); ++i) {
+      const change& c = st.batch[i];
+      auto u = list[i];
+      u.setExperimentId(st.experiment_id);
+      u.setRun(c.run);
+      u.setStatus(run_status(c.status));
+      wire::to_wire(u.initHyperparameters(static_cast<unsigned>(c.hyperparameters.size())),
+                    c.hyperparameters);
+      u.setNode(c.node);
+      u.setContainer(c.container);
+      u.setError(c.error);
+      wire::to_wire(u.initFinalMetrics(static_cast<unsigned>(c.final_metrics.size())),
+                    c.final_metrics);
+    }
+  });
+}
+
+void open_experiment(self_ptr self) {
+  self->request(self->state.head, service_timeout, atoms::services::value)
+    .then(
+      [=](caf::actor registry, caf::actor, caf::actor) {
+        auto& st = self->state;
+        st.registry = registry;
+        if (st.job.resume)
+          return reopen(self);
+        if (auto s = make_policies(st); !s)
+          return fail(self, s);
+        create(self);
+      },
+      [=](caf::error& e) {
+        auto& st = self->state;
+        if (st.job.resume)
+          return fail(self, status::error(errc::unavailable,
+                                          "resume needs the head's registry: " +
+                                            wire::to_status(e).to_string(),
+                                          st.job.opts.name));
+        st.log->warn("no registry ({}); the search is not recorded",
+                     wire::to_status(e).to_string());
+        if (auto s = make_policies(st); !s)
+          return fail(self, s);
+        st.experiment = st.job.opts.name.empty() ? default_name(st.job.function, 0)
+                                                 : st.job.opts.name;
+        begin(self);
+      });
+}
+
+} // namespace lagom::actors::sched

@@ -1,0 +1,100 @@
+// trial_scheduler's state and the functions its two files share
+// (trial_scheduler.cpp: trials and containers; trial_scheduler_start.cpp:
+// creating or resuming the experiment, and the registry's frames).
+// Internal to actors/.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_response_promise.hpp>
+
+#include "actors/trial_scheduler.hpp"
+#include "core/log.hpp"
+#include "scheduling/ledger.hpp"
+#include "tuning/early_stopping.hpp"
+#include "tuning/optimizer.hpp"
+#include "tuning/search_table.hpp"
+#include "wire/frame.hpp"
+
+namespace lagom::actors::sched {
+
+using clock = std::chrono::steady_clock;
+using granted = scheduling::container;
+
+/// One container the search holds.
+struct slot {
+  granted c;
+  bool busy = false;       // a trial runs in it
+  bool gone = false;       // lost or given up; a replacement was asked for
+  uint32_t trial = 0;      // the trial running, when busy
+  uint32_t attempt = 0;    // and its attempt: older answers are stale
+  clock::time_point last_beat;
+};
+
+/// One change of the trial table, waiting to be stored.
+struct change {
+  uint32_t run = 0;
+  std::string status;      // a trial_view status
+  named_values hyperparameters;
+  std::string node;
+  uint64_t container = 0;
+  std::string error;
+  named_values final_metrics;
+};
+
+struct state {
+  // Constant after construction.
+  caf::actor head;
+  search_job job;                     // on resume, completed from the registry
+  std::shared_ptr<search_report> report;
+  std::shared_ptr<spdlog::logger> log;
+  // Set while starting.
+  caf::actor registry;
+  uint64_t experiment_id = 0;
+  std::string experiment;
+  std::unique_ptr<tuning::optimizer> opt;
+  std::unique_ptr<tuning::early_stopper> stopper;
+  tuning::search_table table{true};
+  clock::time_point started;
+  std::optional<clock::time_point> deadline;
+  int name_tries = 0;
+  // Mutable: trials and containers.
+  std::vector<slot> slots;
+  uint32_t replacing = 0;             // replacement containers asked for
+  std::deque<uint32_t> retry;         // trials to run again, oldest first
+  uint32_t next_id = 0;
+  bool exhausted = false;             // the optimizer has nothing more
+  // The registry's copy.
+  std::vector<change> batch;
+  bool batch_in_flight = false;
+  // The end.
+  bool ending = false;
+  bool answered = false;
+  caf::typed_response_promise<caf::unit_t> done;
+};
+
+using self_ptr = caf::stateful_actor<state>*;
+
+/// The hyperparameters trial `t` runs with: the fixed ones, its
+/// configuration, and its budget under opts.resource.
+named_values launch_params(const state& st, const tuning::trial& t);
+/// Queues trial `e`'s current state for the registry and flushes.
+void record(self_ptr self, const tuning::trial_entry& e, uint64_t container = 0);
+/// Sends the queued changes unless a batch is in flight.
+void flush(self_ptr self);
+/// The queued changes as one RunUpdateBatch.
+wire::frame batch_frame(const state& st);
+/// Releases the containers, waits for the table to be stored, answers.
+void finish(self_ptr self);
+/// Requests the containers and starts dispatching trials.
+void begin(self_ptr self);
+/// Finds the registry, creates (or resumes) the experiment, then begin().
+void open_experiment(self_ptr self);
+
+} // namespace lagom::actors::sched
