@@ -259,6 +259,14 @@ const std::vector<command_spec>& command_table() {
      "launch FN [on N|on all] [gang] [pack|spread] [cpus=K] [gpus=G] [memory=MB] [key=value ...]",
      "Start function FN in N containers (default 1) with the given resources and parameters.",
      parse_launch},
+    {"search",
+     "search FN [optimizer=NAME] [trials=N] [metric=KEY] [direction=max|min] [key=value ...] "
+     "space { NAME: KIND [A, B] [log]; ... }",
+     "Search FN's hyperparameters: random, grid, de, asha, hyperband or tpe, with early "
+     "stopping.",
+     parse_search},
+    {"resume", "resume EXPERIMENT",
+     "Continue a search whose driver or head died; finished trials are kept.", parse_resume},
     {"status", "status", "Show the cluster's nodes, resources and running functions.",
      parse_status},
     {"experiments", "experiments",

@@ -36,6 +36,7 @@
 
 #include "cli/script/parser.hpp"
 #include "core/suggest.hpp"
+#include "lagom/search.hpp"
 #include "lagom/status.hpp"
 
 namespace lagom::script {
@@ -57,6 +58,20 @@ struct launch_cmd {
   uint32_t gpus = 0;       ///< per container
   uint64_t memory_mb = 0;  ///< per container; 0 = no reservation
   std::vector<std::pair<std::string, param_value>> params;  ///< in order
+  location loc;
+};
+
+/// search FN [key=value ...] space { ... } (see search_command.cpp).
+struct search_cmd {
+  std::string function;
+  tuning::searchspace space;
+  search_options opts;
+  location loc;
+};
+
+/// resume EXPERIMENT: continue a search whose driver died.
+struct resume_cmd {
+  std::string experiment;
   location loc;
 };
 
@@ -90,8 +105,11 @@ struct quit_cmd {
   location loc;
 };
 
-using command = std::variant<launch_cmd, status_cmd, experiments_cmd, show_cmd, logs_cmd,
+using command = std::variant<launch_cmd, search_cmd, resume_cmd, status_cmd, experiments_cmd, show_cmd, logs_cmd,
                              help_cmd, quit_cmd>;
+
+status parse_search(const statement& st, command& out);
+status parse_resume(const statement& st, command& out);
 
 /// One row of the command table.
 struct command_spec {
