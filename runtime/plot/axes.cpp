@@ -16,12 +16,17 @@ std::string printf_string(const char* fmt, int prec, double v) {
   return buf;
 }
 
-// "1.5e-05" -> "1.5e-5", "2e+06" -> "2e6": printf's exponent, shortened.
+// "1.5e-05" -> "1.5e-5", "1.0e+300" -> "1e300": printf's form, shortened.
 std::string tidy_exponent(std::string s) {
   auto e = s.find('e');
   if (e == std::string::npos)
     return s;
   std::string mant = s.substr(0, e), exp = s.substr(e + 1);
+  if (mant.find('.') != std::string::npos) {  // "1.0" -> "1"
+    mant.erase(mant.find_last_not_of('0') + 1);
+    if (mant.back() == '.')
+      mant.pop_back();
+  }
   bool neg = !exp.empty() && exp[0] == '-';
   if (!exp.empty() && (exp[0] == '-' || exp[0] == '+'))
     exp.erase(0, 1);
@@ -86,10 +91,10 @@ std::vector<tick> log_ticks(double lo, double hi, int max_ticks) {
 }
 
 std::string format_tick(double v, double step) {
-  if (v == 0)
-    return "0";
   int step_e = step_exponent(step);
   if (std::fabs(v) >= 1e6 || step < 1e-3) {
+    if (v == 0)
+      return "0";
     int v_e = static_cast<int>(std::floor(std::log10(std::fabs(v))));
     return tidy_exponent(printf_string("%.*e", std::max(v_e - step_e, 0), v));
   }

@@ -31,7 +31,7 @@ std::vector<tick> linear_ticks(double lo, double hi, int max_ticks = 6);
 std::vector<tick> log_ticks(double lo, double hi, int max_ticks = 6);
 
 /// A tick label for `v` on an axis with step `step`: fixed notation with as
-/// many decimals as the step needs ("0.25", "10", "-3"), or
+/// many decimals as the step needs ("0.25", "0.0", "10", "-3"), or
 /// scientific notation ("1.5e-5") when |v| >= 1e6 or step < 1e-3.
 std::string format_tick(double v, double step);
 

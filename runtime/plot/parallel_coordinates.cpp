@@ -127,8 +127,9 @@ canvas draw_parallel_coordinates(const std::vector<plot_axis>& axes,
     maps[i].px_hi = box.top;
   }
   int spacing = shown == 0 ? box.right - box.left : xs[1] - xs[0];
+  int bar_left = box.right + 90, bar_right = bar_left + 14;
   if (layout != nullptr)
-    *layout = parallel_layout{xs, maps, best, worst};
+    *layout = parallel_layout{xs, maps, box, bar_left, bar_right, best, worst};
 
   // Worst first, so the best lines end up on top.
   std::vector<size_t> order(rows.size());
@@ -165,7 +166,6 @@ canvas draw_parallel_coordinates(const std::vector<plot_axis>& axes,
   }
 
   // The colour bar: value v_min at the bottom to v_max at the top.
-  int bar_left = box.right + 90, bar_right = bar_left + 14;
   axis_map bar{v_min, v_max, false, double(box.bottom), double(box.top)};
   for (int y = box.top; y <= box.bottom; ++y) {
     double t = box.bottom == box.top ? 1.0 : double(box.bottom - y) / (box.bottom - box.top);

@@ -61,6 +61,8 @@ struct history_layout {
 struct parallel_layout {
   std::vector<int> axis_x;
   std::vector<axis_map> axes;
+  plot_box box;                ///< rows top..bottom hold the axes and the colour bar
+  int bar_left = 0, bar_right = 0;  ///< the colour bar's columns
   double best = 0, worst = 0;  ///< metric values at the dark and light end of blues()
 };
 
