@@ -35,6 +35,10 @@ status interpreter::execute(const script::command& cmd, bool& quit) {
   quit = false;
   if (auto l = std::get_if<script::launch_cmd>(&cmd))
     return launch(*l);
+  if (auto s = std::get_if<script::search_cmd>(&cmd))
+    return search(*s);
+  if (auto r = std::get_if<script::resume_cmd>(&cmd))
+    return resume(*r);
   if (std::holds_alternative<script::status_cmd>(cmd))
     return show_status();
   if (is_experiment_command(cmd))

@@ -23,6 +23,11 @@ private:
   status launch(const script::launch_cmd& cmd);
   status show_status();
 
+  // search and resume (interpreter_search.cpp).
+  status search(const script::search_cmd& cmd);
+  status resume(const script::resume_cmd& cmd);
+  status print_search(const search_result& r);
+
   // experiments, show and logs (interpreter_experiments.cpp).
   static bool is_experiment_command(const script::command& cmd);
   status execute_experiment_command(const script::command& cmd);

@@ -4,6 +4,7 @@
 //   lagom head / node     a multi-process, multi-machine cluster
 //   lagom status          nodes and resources
 //   lagom experiments     the experiment registry; show EXPERIMENT; logs EXPERIMENT [RUN]
+//   lagom resume NAME     continue a search whose driver or head died
 //   lagom functions       the train functions this binary can run
 // Exit codes: 0 ok, 1 failed at run time, 2 bad input (flag, file, line).
 #include <algorithm>
@@ -113,6 +114,13 @@ int main(int argc, char** argv) {
   logs->add_option("--tail", lf.tail, "only the newest N records (0: all)");
   add_reader_flags(logs, lf.cluster);
 
+  cluster_flags resume_flags;
+  std::string resume_name;
+  auto* resume = app.add_subcommand(
+    "resume", "continue a search whose driver or head died (finished trials are kept)");
+  resume->add_option("experiment", resume_name, "the search's experiment name")->required();
+  add_cluster_flags(resume, resume_flags);
+
   auto* functions = app.add_subcommand("functions", "list the train functions of this binary");
 
   // The first word that is not a flag must name a subcommand.
@@ -131,7 +139,7 @@ int main(int argc, char** argv) {
       std::cerr << "lagom: unknown command '" << word << "'"
                 << (close.empty() ? "" : "; did you mean '" + close + "'?")
                 << " (commands: run, shell, head, node, status, experiments, show, logs, "
-                   "functions; see --help)\n";
+                   "resume, functions; see --help)\n";
       return 2;
     }
     break;
@@ -143,7 +151,8 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   }
   // The global --data reaches every command that opens a cluster or a head.
-  for (auto* f : {&run_flags, &shell_flags, &sf.cluster, &exp_flags, &show_flags, &lf.cluster})
+  for (auto* f : {&run_flags, &shell_flags, &sf.cluster, &exp_flags, &show_flags, &lf.cluster,
+                 &resume_flags})
     f->data_dir = data_dir;
   lf.has_run = logs_run->count() > 0;
   hf.data_dir = data_dir;
@@ -175,6 +184,8 @@ int main(int argc, char** argv) {
     return run_show(show_flags, show_name);
   if (logs->parsed())
     return run_logs(lf);
+  if (resume->parsed())
+    return run_resume(resume_flags, resume_name);
   if (functions->parsed()) {
     for (auto& name : lagom::function_registry::from_linked().names())
       std::cout << name << "\n";

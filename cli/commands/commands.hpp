@@ -67,6 +67,7 @@ int run_worker(const worker_flags& f);
 int run_experiments(const cluster_flags& f);
 int run_show(const cluster_flags& f, const std::string& experiment);
 int run_logs(const logs_flags& f);
+int run_resume(const cluster_flags& f, const std::string& experiment);
 
 /// Splits "host:port"; false with a message in `err` when malformed.
 bool split_host_port(const std::string& s, std::string& host, uint16_t& port,

@@ -39,6 +39,12 @@ int run_show(const cluster_flags& f, const std::string& experiment) {
   return run_one("show", f, cmd);
 }
 
+int run_resume(const cluster_flags& f, const std::string& experiment) {
+  script::resume_cmd cmd;
+  cmd.experiment = experiment;
+  return run_one("resume", f, cmd);
+}
+
 int run_logs(const logs_flags& f) {
   script::logs_cmd cmd;
   cmd.experiment = f.experiment;

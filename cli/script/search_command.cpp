@@ -226,10 +226,12 @@ status parse_search(const statement& st, command& out) {
   search_cmd cmd;
   cmd.loc = st.loc;
   const auto& a = st.args;
-  if (a.empty() || a[0].kind != token_kind::word || a[0].text == "space")
-    return st.error(a.empty() ? st.error("").where().empty() ? token{} : a[0] : a[0],
-                    "search needs a function name: " +
-                      std::string(find_command("search")->synopsis));
+  std::string need = "search needs a function name: " +
+                     std::string(find_command("search")->synopsis);
+  if (a.empty())
+    return st.error(need);
+  if (a[0].kind != token_kind::word || a[0].text == "space")
+    return st.error(a[0], need);
   cmd.function = a[0].text;
   std::vector<std::string> seen;
   bool has_space = false;
