@@ -131,9 +131,9 @@ status read_asha_settings(const optimizer_options& o, double& rf, double& r_min,
   constexpr double huge = 1e12;
   if (auto st = read_setting(o, "reduction_factor", 2, 2, huge, rf); !st)
     return st;
-  if (auto st = read_setting(o, "resource_min", 1, 1e-12, huge, r_min); !st)
+  if (auto st = read_setting(o, "resource_min", 1, 1e-6, huge, r_min); !st)
     return st;
-  if (auto st = read_setting(o, "resource_max", 4, 1e-12, huge, r_max); !st)
+  if (auto st = read_setting(o, "resource_max", 4, 1e-6, huge, r_max); !st)
     return st;
   if (r_max < r_min)
     return status::error(errc::invalid_argument,
