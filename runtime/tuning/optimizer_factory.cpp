@@ -26,6 +26,7 @@ struct maker_row {
 const maker_row makers[] = {
   {"random", make_random_search},
   {"grid", make_grid_search},
+  {"de", make_differential_evolution},
   // asha, hyperband, tpe: their rows are added by the branches that write them.
 };
 

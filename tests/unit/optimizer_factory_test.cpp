@@ -29,9 +29,10 @@ optimizer_options named(const std::string& name) {
 TEST_CASE("the factory lists random, grid and de first, and makes each listed name",
           "[optimizer]") {
   auto names = optimizer_names();
-  REQUIRE(names.size() >= 2);
+  REQUIRE(names.size() >= 3);
   CHECK(names[0] == "random");
   CHECK(names[1] == "grid");
+  CHECK(names[2] == "de");
   auto sp = small_space();
   for (const auto& n : names) {
     std::unique_ptr<optimizer> opt;
@@ -51,9 +52,9 @@ TEST_CASE("an unknown optimizer is named, with a did-you-mean", "[optimizer]") {
   CHECK(st.code() == errc::invalid_argument);
   CHECK(st.where() == "gird");
   CHECK_THAT(st.message(), StartsWith("unknown optimizer; did you mean 'grid'? (known: random, "
-                                      "grid"));
+                                      "grid, de"));
   st = make_optimizer(small_space(), named("simulated_annealing"), opt);
-  CHECK_THAT(st.message(), StartsWith("unknown optimizer (known: random, grid"));
+  CHECK_THAT(st.message(), StartsWith("unknown optimizer (known: random, grid, de"));
   CHECK(opt == nullptr);
 }
 
@@ -72,7 +73,14 @@ TEST_CASE("settings are checked by name, type and range", "[optimizer]") {
     const char* error;
   };
   auto c = GENERATE(
+    bad{"de", "populaton", 8.0,
+        "de: populaton: unknown setting; did you mean 'population'? (de takes: population, "
+        "mutation, crossover)"},
     bad{"random", "grid_points", 3.0, "random: grid_points: unknown setting (random takes: none)"},
+    bad{"de", "population", 3.0, "de: population: must be within [4, 10000], got 3"},
+    bad{"de", "population", 4.5, "de: population: must be an integer, got 4.5"},
+    bad{"de", "mutation", std::string("big"), "de: mutation: must be a number, got 'big'"},
+    bad{"de", "crossover", 1.5, "de: crossover: must be within [0, 1], got 1.5"},
     bad{"grid", "grid_points", 0.0, "grid: grid_points: must be within [1, 1000], got 0"},
     bad{"grid", "grid_points", 2.5, "grid: grid_points: must be an integer, got 2.5"});
   auto o = named(c.optimizer);
