@@ -27,6 +27,8 @@ const maker_row makers[] = {
   {"random", make_random_search},
   {"grid", make_grid_search},
   // asha, hyperband, tpe: their rows are added by the branches that write them.
+  {"asha", make_asha},
+  {"hyperband", make_hyperband},
 };
 
 std::string joined(const std::vector<std::string>& names) {
