@@ -77,7 +77,7 @@ void asha_ladder::record(const searchspace& space, const trial_result& r, size_t
 
 asha_optimizer::asha_optimizer(const char* name, const searchspace& space, uint64_t seed,
                                uint32_t num_trials, std::vector<asha_ladder> ladders)
-  : name_(name), space_(space), num_trials_(num_trials), gen_(seed),
+  : name_(name), space_(space), seed_(seed), num_trials_(num_trials),
     ladders_(std::move(ladders)) {}
 
 ask_status asha_optimizer::ask(trial& out) {
@@ -92,7 +92,8 @@ ask_status asha_optimizer::ask(trial& out) {
     }
   }
   auto s = static_cast<size_t>(new_configs_ % ladders_.size());
-  out.config = space_.sample(gen_);
+  rng gen = trial_rng(seed_, out.id);
+  out.config = space_.sample(gen);
   out.budget = ladders_[s].budget(0);
   out.bracket = static_cast<uint32_t>(s);
   ladders_[s].add_pending(space_, out, 0);
@@ -118,10 +119,8 @@ void asha_optimizer::adopt(const trial& t) {
   size_t k = l.rung_of(t.budget);
   if (k >= l.rungs())
     return;
-  if (k == 0) {
-    (void)space_.sample(gen_);  // the draw that made t: keeps the rng in step
+  if (k == 0)
     ++new_configs_;
-  }
   l.add_pending(space_, t, k);
 }
 

@@ -30,14 +30,13 @@
 //      count; 0: no bound);
 //   2. a promotion, the best-ranked promotable configuration of the highest
 //      rung that has one (Hyperband: brackets in order s = 0..s_max);
-//   3. a new configuration, searchspace::sample with the optimizer's rng, at
-//      rung 0 (Hyperband: of bracket (new configurations so far) mod
-//      (s_max + 1)).
+//   3. a new configuration at rung 0 (Hyperband: of bracket (new
+//      configurations so far) mod (s_max + 1)): searchspace::sample with
+//      trial_rng(seed, trial id), so it depends on the seed and the id only.
 //
 // Resume: adopt(t) puts t as pending at its rung and, for a rung above 0,
-// marks its configuration promoted from the rung below; a rung-0 trial is a
-// sample the rng drew, so adopt draws (and drops) one sample to bring the
-// rng to where the uninterrupted run had it. After adopt + tell of a trial
+// marks its configuration promoted from the rung below (a rung-0 trial
+// counts toward Hyperband's round robin). After adopt + tell of a trial
 // table, the next ask equals the uninterrupted run's.
 #pragma once
 
@@ -118,9 +117,9 @@ private:
   // Constant after construction.
   const char* name_;
   searchspace space_;
+  uint64_t seed_;
   uint32_t num_trials_;
   // Changed by ask, tell and adopt.
-  rng gen_;
   std::vector<asha_ladder> ladders_;
   uint64_t asked_ = 0;      ///< trials asked or adopted
   uint64_t new_configs_ = 0;///< of those, rung-0 samples (Hyperband's round robin)

@@ -28,6 +28,8 @@ const maker_row makers[] = {
   {"grid", make_grid_search},
   {"de", make_differential_evolution},
   // asha, hyperband, tpe: their rows are added by the branches that write them.
+  {"asha", make_asha},
+  {"hyperband", make_hyperband},
 };
 
 std::string joined(const std::vector<std::string>& names) {

@@ -316,3 +316,16 @@ TEST_CASE("on a toy learning curve, ASHA beats random search for the same total 
   CHECK(asha_sum < 0.5 * random_sum);
   CHECK(asha_wins >= 15);
 }
+
+TEST_CASE("make_optimizer builds asha by name and names a misspelt setting", "[asha]") {
+  auto sp = toy_space();
+  optimizer_options o;
+  o.name = "asha";
+  std::unique_ptr<optimizer> opt;
+  REQUIRE(make_optimizer(sp, o, opt).is_ok());
+  CHECK(std::string(opt->name()) == "asha");
+  o.settings.set("reduction_factr", 3.0);
+  auto st = make_optimizer(sp, o, opt);
+  CHECK(st.code() == errc::invalid_argument);
+  CHECK(st.where() == "asha: reduction_factr");
+}
