@@ -103,14 +103,16 @@ void start_thread(caf::actor node, train_fn_registration fn, launch_spec spec,
 void start_process(caf::actor node, uint64_t container, proc::spawn_spec spawn) {
   std::thread([node, container, spawn = std::move(spawn)] {
     int ws = 0;
+    int32_t child = 0;
     auto st = proc::spawn_and_wait(
       spawn,
       [&](pid_t pid) {
-        caf::anon_send(node, atoms::attach::value, container, static_cast<int32_t>(pid));
+        child = static_cast<int32_t>(pid);
+        caf::anon_send(node, atoms::attach::value, container, child);
       },
       ws);
     std::string what = st ? proc::describe_wait_status(ws) : st.to_string();
-    caf::anon_send(node, atoms::exited::value, container, static_cast<int32_t>(ws), what);
+    caf::anon_send(node, atoms::exited::value, container, child, static_cast<int32_t>(ws), what);
   }).detach();
 }
 

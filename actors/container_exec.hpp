@@ -8,8 +8,9 @@
 //  - thread mode: start_thread runs run_function on a new detached thread and
 //    sends (atoms::finished, id, frame) to the node_manager.
 //  - process mode: start_process runs `lagom worker` on a new detached thread
-//    that waits for it and then sends (atoms::exited, id, int32 wait_status,
-//    std::string description) to the node_manager; the worker itself delivers
+//    that waits for it and then sends (atoms::exited, id, int32 pid, int32
+//    wait_status, std::string description) to the node_manager (the pid tells
+//    this worker's exit from a later worker's in the same container); the worker itself delivers
 //    (atoms::finished, id, frame) over CAF before it exits.
 #pragma once
 

@@ -174,10 +174,14 @@ caf::behavior running(self_ptr self) {
               st.services.checkpointer, st.services.logs};
     },
     // Process mode: the worker process ended; if it did not report, say how.
-    [=](atoms::exited, uint64_t container, int32_t wait_status, const std::string& what) {
+    [=](atoms::exited, uint64_t container, int32_t pid, int32_t wait_status,
+        const std::string& what) {
       auto& st = self->state;
-      if (st.running.count(container) == 0)
-        return; // it reported its result before exiting
+      auto i = st.running.find(container);
+      // It reported its result before exiting; the container may already run
+      // its next function, in another worker.
+      if (i == st.running.end() || (pid != 0 && i->second.pid != pid))
+        return;
       st.log->warn("container {}: worker process {} before returning a result", container,
                    what);
       // The process is gone, not the function's verdict: the run may be

@@ -394,7 +394,7 @@ void finish(self_ptr self) {
   r.direction = st.job.opts.direction;
   r.elapsed_ms = std::chrono::duration<double, std::milli>(clock::now() - st.started).count();
   st.report->space = st.job.space;
-  if (st.registry) {
+  if (st.registry && st.experiment_id != 0) {
     auto end = wire::build<schema::ExperimentEnd>([&](schema::ExperimentEnd::Builder b) {
       b.setExperimentId(st.experiment_id);
       b.setStatus(r.finished + r.early_stopped > 0 ? "finished" : "failed");
@@ -405,11 +405,8 @@ void finish(self_ptr self) {
   self->quit();
 }
 
-void begin(self_ptr self) {
+void acquire(self_ptr self, std::function<void()> then) {
   auto& st = self->state;
-  st.started = clock::now();
-  if (st.job.opts.time_budget.count() > 0)
-    st.deadline = st.started + st.job.opts.time_budget;
   bool all = st.job.opts.containers == 0;
   self->request(st.head, caf::infinite, atoms::request::value,
                 request_frame(st, all ? 1u << 16 : st.job.opts.containers, !all))
@@ -418,15 +415,22 @@ void begin(self_ptr self) {
         add_slots(self, f);
         self->state.log->info("search '{}': {} container(s)", self->state.experiment,
                               self->state.slots.size());
-        if (self->state.job.opts.heartbeat_timeout.count() > 0)
-          self->send(self, atoms::tick::value);
-        dispatch_all(self);
+        then();
       },
       [=](caf::error& err) {
         self->state.report->overall = wire::to_status(err);
-        self->state.ending = true;
         finish(self);
       });
+}
+
+void begin(self_ptr self) {
+  auto& st = self->state;
+  st.started = clock::now();
+  if (st.job.opts.time_budget.count() > 0)
+    st.deadline = st.started + st.job.opts.time_budget;
+  if (st.job.opts.heartbeat_timeout.count() > 0)
+    self->send(self, atoms::tick::value);
+  dispatch_all(self);
 }
 
 void on_tick(self_ptr self) {

@@ -46,7 +46,6 @@ std::string default_name(const std::string& function, int attempt) {
 
 void fail(self_ptr self, status why) {
   self->state.report->overall = std::move(why);
-  self->state.ending = true;
   finish(self);
 }
 
@@ -175,6 +174,8 @@ void create(self_ptr self) {
   auto& st = self->state;
   st.experiment = st.job.opts.name.empty() ? default_name(st.job.function, st.name_tries)
                                            : st.job.opts.name;
+  if (st.ending)
+    return;
   self->request(st.registry, service_timeout, atoms::create::value, create_frame(st, false))
     .then(
       [=](const wire::frame& info) {
@@ -224,9 +225,13 @@ void reopen(self_ptr self) {
         });
         if (!rd)
           return fail(self, rd);
-        self->request(st.registry, service_timeout, atoms::create::value, create_frame(st, true))
-          .then([=](const wire::frame&) { replay_rule(self); },
-                [=](caf::error& err) { fail(self, wire::to_status(err)); });
+        acquire(self, [=]() {
+          auto& st = self->state;
+          self->request(st.registry, service_timeout, atoms::create::value,
+                        create_frame(st, true))
+            .then([=](const wire::frame&) { replay_rule(self); },
+                  [=](caf::error& err) { fail(self, wire::to_status(err)); });
+        });
       },
       [=](caf::error& err) { fail(self, wire::to_status(err)); });
 }
@@ -263,7 +268,9 @@ void open_experiment(self_ptr self) {
           return reopen(self);
         if (auto s = make_policies(st); !s)
           return fail(self, s);
-        create(self);
+        st.experiment = st.job.opts.name.empty() ? default_name(st.job.function, 0)
+                                                 : st.job.opts.name;
+        acquire(self, [=]() { create(self); });
       },
       [=](caf::error& e) {
         auto& st = self->state;
@@ -278,7 +285,7 @@ void open_experiment(self_ptr self) {
           return fail(self, s);
         st.experiment = st.job.opts.name.empty() ? default_name(st.job.function, 0)
                                                  : st.job.opts.name;
-        begin(self);
+        acquire(self, [=]() { begin(self); });
       });
 }
 

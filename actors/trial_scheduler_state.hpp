@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -92,7 +93,10 @@ void flush(self_ptr self);
 wire::frame batch_frame(const state& st);
 /// Releases the containers, waits for the table to be stored, answers.
 void finish(self_ptr self);
-/// Requests the containers and starts dispatching trials.
+/// Requests the search's containers (the head checks the function and its
+/// hyperparameters first), then calls `then`; on refusal the search ends.
+void acquire(self_ptr self, std::function<void()> then);
+/// Starts dispatching trials to the containers held.
 void begin(self_ptr self);
 /// Finds the registry, creates (or resumes) the experiment, then begin().
 void open_experiment(self_ptr self);

@@ -1,0 +1,188 @@
+// Hyperparameter search end to end with the real `lagom` binary: a search
+// records its trial table and writes its plots; a trial that throws fails
+// alone; bad input is named with file:line:col and nothing is stored; a
+// worker process killed with -9 mid-search costs a retry, not a trial; and a
+// search whose driver (and embedded head) was killed with -9 is resumed with
+// `lagom resume` without running any finished trial again. Waits are bounded
+// and driven by output.
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "child_process.hpp"
+
+using namespace lagom::test;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string lagom_bin = LAGOM_BINARY;
+
+bool contains(const std::string& text, const std::string& needle) {
+  return text.find(needle) != std::string::npos;
+}
+
+// run -> status, from `lagom show`'s table.
+std::map<int, std::string> run_statuses(const std::string& data, const std::string& name) {
+  auto r = run({lagom_bin, "--data", data, "show", name});
+  std::map<int, std::string> out;
+  std::istringstream in(r.output);
+  std::string line;
+  std::regex row(R"(^\s*(\d+)\s+(queued|running|finished|failed|stopped_early|lost)\s)");
+  std::smatch m;
+  while (std::getline(in, line))
+    if (std::regex_search(line, m, row))
+      out[std::stoi(m[1])] = m[2];
+  return out;
+}
+
+const char* space = "space { x: double [-3, 3]; y: double [-4, 0]; opt: categorical [a, b] }";
+
+} // namespace
+
+TEST_CASE("a search runs its trials, records the table and writes its plots", "[search]") {
+  temp_dir d;
+  auto script = d.write("s.lagom", std::string("search objective optimizer=random trials=12 "
+                                               "metric=score name=s1 steps=3 ") +
+                                     space + "\n");
+  auto r = run({lagom_bin, "--data", d.path(), "run", script});
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  CHECK(contains(r.output, "search s1: 12 trials, 12 finished, 0 stopped early, 0 failed"));
+  CHECK(contains(r.output, "best:    trial "));
+  auto runs = run_statuses(d.path(), "s1");
+  CHECK(runs.size() == 12);
+  for (auto& [id, s] : runs)
+    CHECK(s == "finished");
+  CHECK(fs::file_size(d.path() + "/plots/s1/optimization_history.png") > 1000);
+  CHECK(fs::file_size(d.path() + "/plots/s1/parallel_coordinates.png") > 1000);
+  auto list = run({lagom_bin, "--data", d.path(), "experiments"});
+  CHECK(std::regex_search(list.output, std::regex(R"(s1\s+search\s+objective\s+finished\s+12)")));
+}
+
+TEST_CASE("a trial that throws is failed with its message; the search goes on", "[search]") {
+  temp_dir d;
+  auto script = d.write("s.lagom", std::string("search objective optimizer=tpe trials=16 "
+                                               "metric=score name=s2 fail_above=0 ") +
+                                     space + "\n");
+  auto r = run({lagom_bin, "--data", d.path(), "run", script});
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  std::smatch m;
+  REQUIRE(std::regex_search(r.output, m,
+                            std::regex(R"(16 trials, (\d+) finished, 0 stopped early, (\d+) failed)")));
+  CHECK(std::stoi(m[1]) + std::stoi(m[2]) == 16);
+  CHECK(std::stoi(m[2]) > 0);
+  CHECK(std::stoi(m[1]) > 0);
+  CHECK(contains(r.output, "is above fail_above"));
+  auto runs = run_statuses(d.path(), "s2");
+  CHECK(runs.size() == 16);
+}
+
+TEST_CASE("bad search input is named, exits non-zero and stores nothing", "[search]") {
+  temp_dir d;
+  struct bad_case {
+    std::string line;
+    int code;
+    std::string says;
+  };
+  std::vector<bad_case> cases = {
+    {"search objective trials=4 space { x: double [3, -3] }", 2, "b.lagom:1:35: x: "},
+    {"search objective trials=4 space { x: double [0, 1] log }", 2, "x: "},
+    {"search objective trials=4 space { x: doubel [0, 1] }", 2, "did you mean 'double'"},
+    {"search objective trials=4 space { }", 2, "the space is empty"},
+    {"search objective trials=4 direction=up space { x: double [0, 1] }", 2,
+     "direction must be max or min"},
+    {"search objective trials=4 optimizer=tpee metric=score space { x: double [0, 1] }", 1,
+     "did you mean 'tpe'"},
+    {"search objective trials=4 metric=score space { z: double [0, 1] }", 1, "z"},
+    {"search objective trials=4 metric=score early_stopping=medain space { x: double [0, 1] }",
+     1, "did you mean 'median'"},
+    {"search nosuchfn trials=4 space { x: double [0, 1] }", 1, "nosuchfn"},
+  };
+  for (auto& c : cases) {
+    auto script = d.write("b.lagom", c.line + "\n");
+    auto r = run({lagom_bin, "--data", d.path(), "run", script});
+    INFO(c.line << "\n" << r.output);
+    CHECK(r.code == c.code);
+    CHECK(contains(r.output, c.says));
+  }
+  auto list = run({lagom_bin, "--data", d.path(), "experiments"});
+  CHECK(contains(list.output, "no experiments yet"));
+}
+
+TEST_CASE("a worker process killed with -9 mid-search costs a retry, not a trial",
+          "[search][fault]") {
+  temp_dir d;
+  auto script = d.write("s.lagom", std::string("search objective optimizer=random trials=8 "
+                                               "metric=score name=s3 steps=20 step_ms=25 ") +
+                                     space + "\n");
+  auto p = child_process::start({lagom_bin, "--data", d.path(), "run", script,
+                                 "--process-containers", "--nodes", "2"});
+  // Wait for the first worker processes (bounded), then kill one.
+  std::vector<pid_t> workers;
+  for (int i = 0; i < 2000 && workers.empty(); ++i) {
+    p->wait_for("never printed", 5ms);
+    workers = children_of(p->pid());
+  }
+  REQUIRE(!workers.empty());
+  ::kill(workers.front(), SIGKILL);
+  auto code = p->wait_exit(60s);
+  INFO(p->output());
+  REQUIRE(code.has_value());
+  CHECK(*code == 0);
+  CHECK(contains(p->output(), "search s3: 8 trials, 8 finished, 0 stopped early, 0 failed, 1 retried"));
+  CHECK(contains(p->output(), "killed by signal 9"));
+  auto runs = run_statuses(d.path(), "s3");
+  CHECK(runs.size() == 8);
+  for (auto& [id, s] : runs)
+    CHECK(s == "finished");
+}
+
+TEST_CASE("a search whose driver was killed resumes without rerunning finished trials",
+          "[search][fault]") {
+  temp_dir d;
+  std::string trace = d.path() + "/trace.txt";
+  auto script = d.write("s.lagom", "search objective optimizer=tpe trials=16 containers=2 "
+                                   "metric=score name=s4 steps=4 step_ms=25 trace=\"" +
+                                     trace + "\" " + space + "\n");
+  auto p = child_process::start({lagom_bin, "--data", d.path(), "run", script});
+  REQUIRE(p->wait_for("  finished 5  ", 60s));
+  p->signal(SIGKILL);
+  p->wait_exit(10s);
+  auto before = run_statuses(d.path(), "s4");
+  std::set<int> done;
+  for (auto& [id, s] : before)
+    if (s == "finished")
+      done.insert(id);
+  REQUIRE(done.size() >= 5);
+  REQUIRE(done.size() < 16);
+
+  auto r = run({lagom_bin, "--data", d.path(), "resume", "s4"});
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  CHECK(contains(r.output, "search s4: 16 trials, 16 finished"));
+  auto after = run_statuses(d.path(), "s4");
+  CHECK(after.size() == 16);
+  for (auto& [id, s] : after)
+    CHECK(s == "finished");
+  // Every trial finished before the kill ran exactly once.
+  std::ifstream in(trace);
+  std::map<int, int> starts;
+  std::string word;
+  int id = 0, attempt = 0;
+  while (in >> word >> id >> word >> attempt)
+    ++starts[id];
+  for (int r : done) {
+    INFO("run " << r);
+    CHECK(starts[r] == 1);
+  }
+  CHECK(starts.size() == 16);
+}
