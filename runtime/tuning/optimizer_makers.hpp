@@ -2,6 +2,7 @@
 // the settings reader they share. Internal to runtime/tuning.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,6 +23,10 @@ status make_asha(const searchspace& space, const optimizer_options& o,
                  std::unique_ptr<optimizer>& out);
 status make_hyperband(const searchspace& space, const optimizer_options& o,
                       std::unique_ptr<optimizer>& out);
+
+/// The rng for trial `trial_id` of a search seeded with `seed`: optimizers
+/// that draw per trial from it stay the same across a resume (adopt + tell).
+rng trial_rng(uint64_t seed, uint32_t trial_id);
 
 /// invalid_argument naming the first setting of `o` that is not in `known`
 /// ("<optimizer>: <setting>", with a did-you-mean).

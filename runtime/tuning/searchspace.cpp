@@ -86,6 +86,10 @@ bool is_identifier(const std::string& s) {
 
 std::string exact_number(double x) {
   char buf[40];
+  if (x == std::floor(x) && std::fabs(x) < 1e15) {  // "100", not "1e+02"
+    std::snprintf(buf, sizeof(buf), "%.0f", x);
+    return buf;
+  }
   for (int precision = 1; precision <= 17; ++precision) {
     std::snprintf(buf, sizeof(buf), "%.*g", precision, x);
     if (std::strtod(buf, nullptr) == x)

@@ -199,6 +199,9 @@ TEST_CASE("config_key is exact and in the space's order", "[searchspace]") {
   c.set("bs", 32.0);
   c.set("units", 64.0);
   CHECK(config_key(sp, c) == "lr=0.001,units=64,bs=32,opt=adam");
+  c.set("units", 100.0);
+  c.set("lr", 1e-5);
+  CHECK(config_key(sp, c) == "lr=1e-05,units=100,bs=32,opt=adam");
   named_values d = c;
   d.set("lr", 0.0010000000000000002);
   CHECK(config_key(sp, d) != config_key(sp, c));
