@@ -27,6 +27,7 @@ const maker_row makers[] = {
   {"random", make_random_search},
   {"grid", make_grid_search},
   {"de", make_differential_evolution},
+  {"tpe", make_tpe},
   // asha, hyperband, tpe: their rows are added by the branches that write them.
   {"asha", make_asha},
   {"hyperband", make_hyperband},

@@ -28,15 +28,23 @@
 // float); draws come from our own rng, so sequences differ from Optuna's.
 //
 // Asynchronous: trials asked and not told are not in the model (Optuna
-// without constant_liar). A failed trial, or one with a NaN loss, is ignored.
-// Cost per ask: O(n log n) per dimension to build the mixtures plus
-// O(n_ei_candidates * n) density terms per dimension; scratch buffers are
-// kept between asks, so a steady state allocates only the returned config.
+// without constant_liar). A failed trial, or one with a NaN loss, is ignored;
+// so is a configuration outside the space. Trial i draws from
+// trial_rng(seed, i): the first n_startup_trials are random search's, and a
+// resumed search (adopt, tell) draws as the uninterrupted one would have.
+// Exhausted once num_trials distinct trials were asked or adopted.
+//
+// Cost per ask, n trials told, d dimensions, c candidates: O(n d) to split
+// and gather (each dimension's order by value is kept as trials are told),
+// then O(c n) density terms per dimension, evaluated for all candidates at
+// once in loops that vectorise. Scratch buffers live between asks, so a
+// steady state allocates only the returned configuration.
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <cstring>
 #include <numeric>
+#include <unordered_set>
 
 #include "tuning/optimizer_makers.hpp"
 
@@ -312,8 +320,8 @@ class tpe final : public optimizer {
 public:
   tpe(const searchspace& space, const optimizer_options& o, size_t n_startup,
       size_t n_candidates, double prior_weight)
-    : space_(space), num_trials_(o.num_trials), n_startup_(n_startup),
-      n_candidates_(n_candidates), prior_weight_(prior_weight), gen_(o.seed) {
+    : space_(space), seed_(o.seed), num_trials_(o.num_trials), n_startup_(n_startup),
+      n_candidates_(n_candidates), prior_weight_(prior_weight) {
     for (const auto& d : space_.dims())
       coders_.emplace_back(d);
     by_x_.resize(coders_.size());
@@ -322,9 +330,15 @@ public:
   const char* name() const override { return "tpe"; }
 
   ask_status ask(trial& out) override {
-    if (num_trials_ != 0 && issued_ >= num_trials_)
+    if (!issued_.count(out.id) && num_trials_ != 0 && issued_.size() >= num_trials_)
       return ask_status::exhausted;
-    issued_ = std::max<uint64_t>(issued_ + 1, uint64_t{out.id} + 1);
+    issued_.insert(out.id);
+    out.budget = 0;
+    out.bracket = 0;
+    // Trial i's draws depend on the seed and i only (and on the model): the
+    // random start is random search's, and a resumed search draws as the
+    // uninterrupted one would have.
+    gen_ = trial_rng(seed_, out.id);
     if (obs_.size() < n_startup_) {
       out.config = space_.sample(gen_);
       return ask_status::ready;
@@ -368,9 +382,7 @@ public:
     }
   }
 
-  void adopt(const trial& t) override {
-    issued_ = std::max<uint64_t>(issued_ + 1, uint64_t{t.id} + 1);
-  }
+  void adopt(const trial& t) override { issued_.insert(t.id); }
 
 private:
   static size_t gamma(size_t n) {
@@ -531,18 +543,19 @@ private:
 
   // Constant after construction.
   const searchspace space_;
+  const uint64_t seed_;
   const uint32_t num_trials_;
   const size_t n_startup_, n_candidates_;
   const double prior_weight_;
   std::vector<coder> coders_;
 
   // The model: told trials in id order, their unit coordinates row by row.
-  rng gen_;
-  uint64_t issued_ = 0;  ///< trials asked or adopted (the budget counts these)
+  std::unordered_set<uint32_t> issued_;  ///< trials asked or adopted (the budget)
   std::vector<observation> obs_;
   std::vector<double> x_;
 
   // Scratch, kept between asks.
+  rng gen_;  ///< reseeded per ask: trial_rng(seed, id)
   std::vector<double> row_, w_below_, w_above_, xs_below_, xs_above_, p_below_, p_above_;
   std::vector<std::vector<uint32_t>> by_x_;  ///< per dimension: obs_ indices by value
   std::vector<uint32_t> rank_, side_pos_, by_x_below_, by_x_above_;

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "tuning/optimizer_makers.hpp"
+#include "tuning/optimizer.hpp"
 
 using namespace lagom;
 using namespace lagom::tuning;
@@ -80,13 +80,14 @@ double hartmann6(const named_values& c) {
   return -sum;
 }
 
-std::unique_ptr<optimizer> make(const searchspace& sp, uint64_t seed, named_values settings = {}) {
+std::unique_ptr<optimizer> make(const searchspace& sp, uint64_t seed, named_values settings = {},
+                                const std::string& name = "tpe") {
   optimizer_options o;
-  o.name = "tpe";
+  o.name = name;
   o.seed = seed;
   o.settings = std::move(settings);
   std::unique_ptr<optimizer> opt;
-  auto st = make_tpe(sp, o, opt);
+  auto st = make_optimizer(sp, o, opt);
   INFO(st.to_string());
   REQUIRE(st.is_ok());
   return opt;
@@ -123,11 +124,7 @@ std::pair<double, double> tpe_vs_random(const searchspace& sp, const objective& 
   for (uint64_t seed = 1; seed <= 15; ++seed) {
     auto opt = make(sp, seed);
     t.push_back(best_of(run(*opt, f, n), f));
-    rng gen(seed);
-    std::vector<named_values> random;
-    for (uint32_t i = 0; i < n; ++i)
-      random.push_back(sp.sample(gen));
-    r.push_back(best_of(random, f));
+    r.push_back(best_of(run(*make(sp, seed, {}, "random"), f, n), f));
   }
   return {median(t), median(r)};
 }
@@ -154,32 +151,32 @@ TEST_CASE("the same seed gives the same sequence, another seed another", "[tpe]"
   CHECK(differ > 50);
 }
 
-TEST_CASE("the first n_startup_trials trials are the space's random samples", "[tpe]") {
+TEST_CASE("the first n_startup_trials trials are random search's", "[tpe]") {
   auto sp = mixed_space();
   named_values s;
   s.set("n_startup_trials", 7.0);
   auto opt = make(sp, 5, s);
   auto got = run(*opt, mixed, 7);
-  rng gen(5);
+  auto random = run(*make(sp, 5, {}, "random"), mixed, 8);
   for (size_t i = 0; i < got.size(); ++i)
-    CHECK(key(got[i]) == key(sp.sample(gen)));
-  // The 8th is the model's: not the next random sample.
+    CHECK(key(got[i]) == key(random[i]));
+  // The 8th is the model's.
   trial t;
   t.id = 7;
   REQUIRE(opt->ask(t) == ask_status::ready);
-  CHECK(key(t.config) != key(sp.sample(gen)));
+  CHECK(key(t.config) != key(random[7]));
 }
 
 TEST_CASE("trials asked but not told count for nothing: the start stays random", "[tpe]") {
   auto sp = mixed_space();
   auto opt = make(sp, 9);
-  rng gen(9);
+  auto random = run(*make(sp, 9, {}, "random"), mixed, 25);
   std::vector<trial> running;
   for (uint32_t id = 0; id < 25; ++id) {
     trial t;
     t.id = id;
     REQUIRE(opt->ask(t) == ask_status::ready);
-    CHECK(key(t.config) == key(sp.sample(gen)));
+    CHECK(key(t.config) == key(random[id]));
     running.push_back(t);
   }
   // Told in reverse order; then the model takes over with valid configurations.
@@ -191,6 +188,31 @@ TEST_CASE("trials asked but not told count for nothing: the start stays random",
     REQUIRE(opt->ask(t) == ask_status::ready);
     CHECK(sp.check(t.config).is_ok());
     opt->tell({t, outcome::finished, mixed(t.config)});
+  }
+}
+
+TEST_CASE("a resumed search (adopt, tell) asks what the uninterrupted one would", "[tpe]") {
+  auto sp = mixed_space();
+  auto whole = run(*make(sp, 21), mixed, 40);
+  auto resumed = make(sp, 21);
+  for (uint32_t id = 0; id < 30; ++id) {
+    trial t;
+    t.id = id;
+    t.config = whole[id];
+    resumed->adopt(t);
+  }
+  for (uint32_t id = 0; id < 30; ++id) {
+    trial t;
+    t.id = id;
+    t.config = whole[id];
+    resumed->tell({t, outcome::finished, mixed(t.config)});
+  }
+  for (uint32_t id = 30; id < 40; ++id) {
+    trial t;
+    t.id = id;
+    REQUIRE(resumed->ask(t) == ask_status::ready);
+    CHECK(key(t.config) == key(whole[id]));
+    resumed->tell({t, outcome::finished, mixed(t.config)});
   }
 }
 
@@ -242,7 +264,7 @@ TEST_CASE("adopted trials count against the budget", "[tpe]") {
   o.name = "tpe";
   o.num_trials = 5;
   std::unique_ptr<optimizer> opt;
-  REQUIRE(make_tpe(sp, o, opt).is_ok());
+  REQUIRE(make_optimizer(sp, o, opt).is_ok());
   rng gen(0);
   for (uint32_t id = 0; id < 3; ++id) {
     trial t;
@@ -309,7 +331,7 @@ TEST_CASE("bad settings are errors naming the setting", "[tpe]") {
     o.name = "tpe";
     o.settings.set(k, v);
     std::unique_ptr<optimizer> opt;
-    auto st = make_tpe(sp, o, opt);
+    auto st = make_optimizer(sp, o, opt);
     INFO(k << ": " << st.to_string());
     CHECK(st.code() == errc::invalid_argument);
     CHECK(st.to_string().find(k) != std::string::npos);
@@ -330,7 +352,7 @@ TEST_CASE("bad settings are errors naming the setting", "[tpe]") {
   ok.settings.set("n_ei_candidates", 1.0);
   ok.settings.set("prior_weight", 0.5);
   std::unique_ptr<optimizer> opt;
-  REQUIRE(make_tpe(sp, ok, opt).is_ok());
+  REQUIRE(make_optimizer(sp, ok, opt).is_ok());
   CHECK(std::string(opt->name()) == "tpe");
   run(*opt, branin, 20);  // n_startup_trials 0: the model from the first ask
 }
