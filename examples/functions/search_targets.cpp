@@ -7,6 +7,8 @@
 //       score (and loss = -score). Throws when x > fail_above. With trace, it
 //       appends "run R attempt A" to FILE first (the resume test counts them).
 //   noop      returns score=0 at once: the scheduler's own cost per trial.
+#include <sys/prctl.h>
+
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -34,6 +36,8 @@ lagom::named_values objective(lagom::train_context& ctx) {
   double budget = ctx.param("budget", 0.0);
   auto steps = static_cast<uint64_t>(budget > 0 ? budget : ctx.param("steps", 1.0));
   auto step_ms = std::chrono::duration<double, std::milli>(ctx.param("step_ms", 0.0));
+  if (step_ms.count() > 0)
+    ::prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);  // sleep what was asked, not +50 us
   for (uint64_t t = 1; t <= steps && !ctx.stop_requested(); ++t) {
     if (step_ms.count() > 0)
       std::this_thread::sleep_for(step_ms);
