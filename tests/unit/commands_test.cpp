@@ -190,7 +190,7 @@ TEST_CASE("edit distance and suggestions", "[script][commands]") {
 }
 
 TEST_CASE("help text, names and completion come from the table", "[script][commands]") {
-  CHECK(command_names() == std::vector<std::string>{"launch", "status", "experiments", "show",
+  CHECK(command_names() == std::vector<std::string>{"launch", "search", "resume", "status", "experiments", "show",
                                                     "logs", "help", "quit", "exit"});
   CHECK(complete_command("") == command_names());
   CHECK(complete_command("e") == std::vector<std::string>{"experiments", "exit"});
@@ -236,4 +236,45 @@ TEST_CASE("experiments, show and logs name an experiment; logs takes a run and a
   CHECK(error_of("logs m tail=x").find("tail must be a non-negative integer") !=
         std::string::npos);
   CHECK(error_of("logs m tail=1 tail=2").find("'tail' given twice") != std::string::npos);
+}
+
+TEST_CASE("search: options, fixed hyperparameters and a space over several lines") {
+  auto cmd = command_ok<search_cmd>(
+    "search fashion_mnist_mlp optimizer=asha trials=40 direction=max metric=accuracy "
+    "resource=epochs reduction_factor=3 epochs=4 time_budget=1.5 space {\n"
+    "  lr: double [1e-4, 1e-1] log; units: integer [32, 512]\n"
+    "  opt: categorical [adam, sgd]; bs: discrete [32, 64, 128] }");
+  CHECK(cmd.function == "fashion_mnist_mlp");
+  CHECK(cmd.opts.optimizer == "asha");
+  CHECK(cmd.opts.num_trials == 40);
+  CHECK(cmd.opts.metric == "accuracy");
+  CHECK(cmd.opts.resource == "epochs");
+  CHECK(cmd.opts.optimizer_settings.number("reduction_factor", 0) == 3);
+  CHECK(cmd.opts.params.number("epochs", 0) == 4);
+  CHECK(cmd.opts.time_budget == std::chrono::milliseconds(1500));
+  REQUIRE(cmd.space.size() == 4);
+  CHECK(cmd.space.dims()[0].log);
+  CHECK(cmd.space.dims()[1].kind == tuning::dim_kind::integer);
+  CHECK(cmd.space.dims()[2].choices == std::vector<std::string>{"adam", "sgd"});
+  CHECK(cmd.space.dims()[3].values == std::vector<double>{32, 64, 128});
+}
+
+TEST_CASE("search: bad input names the line, column and dimension") {
+  CHECK(error_of("search f space { lr: double [0.1, 0.01] }") ==
+        "run.lagom:1:18: lr: empty range [0.1, 0.01]");
+  CHECK(error_of("search f space { lr: double [-1, 1] log }").find("run.lagom:1:18: lr: ") == 0);
+  CHECK(error_of("search f space { lr: doubel [0, 1] }") ==
+        "run.lagom:1:22: lr: unknown kind 'doubel'; did you mean 'double'? (double, integer, "
+        "discrete, categorical)");
+  CHECK(error_of("search f space { n: integer [1.5, 4] }") ==
+        "run.lagom:1:21: n: integer bounds must be whole numbers");
+  CHECK(error_of("search f trials=-1 space { x: double [0, 1] }").find(
+          "trials must be a whole number") != std::string::npos);
+  CHECK(error_of("search f direction=up space { x: double [0, 1] }") ==
+        "run.lagom:1:20: direction must be max or min, got 'up'");
+  CHECK(error_of("search f trials=4") == "run.lagom:1:1: search needs a space { NAME: KIND [A, B]; ... }");
+  CHECK(error_of("search f trials=4 trials=5 space { x: double [0, 1] }") ==
+        "run.lagom:1:19: 'trials' given twice");
+  CHECK(error_of("resume") == "run.lagom:1:1: resume takes one experiment name: resume EXPERIMENT");
+  CHECK(command_ok<resume_cmd>("resume s4").experiment == "s4");
 }
