@@ -21,6 +21,10 @@
 namespace lagom::actors {
 
 namespace {
+constexpr std::chrono::milliseconds stop_grace{2000};
+}
+
+namespace {
 
 using promise = caf::typed_response_promise<wire::frame>;
 
@@ -50,6 +54,14 @@ struct node_manager_state {
   // Mutable.
   uint64_t heartbeat_seq = 0;
   std::map<uint64_t, running_container> running;
+
+  // A node that ends takes its worker processes with it, frozen ones too
+  // (PDEATHSIG covers the node's process dying, not the actor ending).
+  ~node_manager_state() {
+    for (auto& kv : running)
+      if (kv.second.pid > 0)
+        ::kill(kv.second.pid, SIGKILL);
+  }
 };
 
 using self_ptr = caf::stateful_actor<node_manager_state>*;
@@ -200,6 +212,18 @@ caf::behavior running(self_ptr self) {
       i->second.stop->store(true);
       if (i->second.worker)
         self->send(i->second.worker, atoms::stop::value, container);
+      // A worker process that does not stop (frozen, or ignoring the request)
+      // is killed after a grace period, as a released YARN container is.
+      if (i->second.pid > 0)
+        self->delayed_send(self, stop_grace, atoms::reap::value, container, i->second.pid);
+    },
+    [=](atoms::reap, uint64_t container, int32_t pid) {
+      auto i = self->state.running.find(container);
+      if (i == self->state.running.end() || i->second.pid != pid)
+        return; // it stopped, and perhaps the container runs another worker now
+      self->state.log->warn("container {}: worker process {} did not stop within {} ms; killing it",
+                            container, pid, stop_grace.count());
+      ::kill(pid, SIGKILL);
     },
     [=](atoms::tick) {
       auto& st = self->state;

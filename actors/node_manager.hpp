@@ -21,7 +21,9 @@
 //   (atoms::finished, uint64_t container, frame) -> unit
 //       From a container thread or worker process: its outcome.
 //   (atoms::stop, uint64_t container)  asks the function in that container to
-//       return (train_context::stop_requested); no reply.
+//       return (train_context::stop_requested); no reply. A worker process
+//       still running 2 s later (frozen, or deaf to the request) is killed
+//       with SIGKILL, and its launch then fails as container_lost.
 //   (atoms::tick)  internal heartbeat timer.
 // It exits when the cluster_manager it joined goes down or refuses it; a
 // function still running then is abandoned with its thread.

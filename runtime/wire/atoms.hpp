@@ -22,6 +22,7 @@ using stop = caf::atom_constant<caf::atom("stop")>;            // (uint64 contai
 using attach = caf::atom_constant<caf::atom("attach")>;        // worker process <-> node_manager
 using exited = caf::atom_constant<caf::atom("exited")>;        // worker process ended
 using await = caf::atom_constant<caf::atom("await")>;          // (nodes, running) -> unit
+using reap = caf::atom_constant<caf::atom("reap")>;            // (container, pid) node_manager timer
 
 // Experiments (schemas/experiment.capnp).
 using create = caf::atom_constant<caf::atom("create")>;        // ExperimentCreate

@@ -146,6 +146,33 @@ TEST_CASE("a worker process killed with -9 mid-search costs a retry, not a trial
     CHECK(s == "finished");
 }
 
+TEST_CASE("a frozen worker is a straggler: its trial is retried elsewhere", "[search][fault]") {
+  temp_dir d;
+  auto script = d.write("s.lagom", std::string("search objective optimizer=random trials=4 "
+                                               "metric=score name=s5 steps=10 step_ms=30 "
+                                               "heartbeat_timeout=0.8 ") +
+                                     space + "\n");
+  auto p = child_process::start({lagom_bin, "--data", d.path(), "run", script,
+                                 "--process-containers", "--nodes", "2"});
+  std::vector<pid_t> workers;
+  for (int i = 0; i < 2000 && workers.empty(); ++i) {
+    p->wait_for("never printed", 5ms);
+    workers = children_of(p->pid());
+  }
+  REQUIRE(!workers.empty());
+  ::kill(workers.front(), SIGSTOP);
+  auto code = p->wait_exit(60s);
+  INFO(p->output());
+  REQUIRE(code.has_value());
+  CHECK(*code == 0);
+  CHECK(contains(p->output(), "straggler: no heartbeat for 800 ms"));
+  CHECK(contains(p->output(), "search s5: 4 trials, 4 finished, 0 stopped early, 0 failed, 1 retried"));
+  auto runs = run_statuses(d.path(), "s5");
+  CHECK(runs.size() == 4);
+  for (auto& [id, s] : runs)
+    CHECK(s == "finished");
+}
+
 TEST_CASE("a search whose driver was killed resumes without rerunning finished trials",
           "[search][fault]") {
   temp_dir d;
