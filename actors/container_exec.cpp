@@ -100,8 +100,8 @@ void start_thread(caf::actor node, train_fn_registration fn, launch_spec spec,
   }).detach();
 }
 
-void start_process(caf::actor node, uint64_t container, proc::spawn_spec spawn) {
-  std::thread([node, container, spawn = std::move(spawn)] {
+std::thread start_process(caf::actor node, uint64_t container, proc::spawn_spec spawn) {
+  return std::thread([node, container, spawn = std::move(spawn)] {
     int ws = 0;
     int32_t child = 0;
     auto st = proc::spawn_and_wait(
@@ -113,7 +113,7 @@ void start_process(caf::actor node, uint64_t container, proc::spawn_spec spawn) 
       ws);
     std::string what = st ? proc::describe_wait_status(ws) : st.to_string();
     caf::anon_send(node, atoms::exited::value, container, child, static_cast<int32_t>(ws), what);
-  }).detach();
+  });
 }
 
 } // namespace lagom::actors

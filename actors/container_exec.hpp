@@ -17,6 +17,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include <caf/fwd.hpp>
 
@@ -54,6 +55,9 @@ void start_thread(caf::actor node, train_fn_registration fn, launch_spec spec,
                   std::shared_ptr<std::atomic<bool>> stop, trainer_links links,
                   std::string data_dir);
 
-void start_process(caf::actor node, uint64_t container, proc::spawn_spec spawn);
+/// The watcher thread is returned, not detached: the node joins it once it
+/// reported the exit, or when the node ends (after killing its workers), so
+/// that no watcher outlives the actor system it sends to.
+std::thread start_process(caf::actor node, uint64_t container, proc::spawn_spec spawn);
 
 } // namespace lagom::actors

@@ -54,13 +54,20 @@ struct node_manager_state {
   // Mutable.
   uint64_t heartbeat_seq = 0;
   std::map<uint64_t, running_container> running;
+  // Process mode: the threads that wait for worker processes, by pid once
+  // known (0 until the worker attached), joined when they reported the exit.
+  std::multimap<int32_t, std::thread> watchers;
 
   // A node that ends takes its worker processes with it, frozen ones too
-  // (PDEATHSIG covers the node's process dying, not the actor ending).
+  // (PDEATHSIG covers the node's process dying, not the actor ending), and
+  // waits for their watchers, which must not outlive the actor system.
   ~node_manager_state() {
     for (auto& kv : running)
       if (kv.second.pid > 0)
         ::kill(kv.second.pid, SIGKILL);
+    for (auto& kv : watchers)
+      if (kv.second.joinable())
+        kv.second.join();
   }
 };
 
@@ -143,7 +150,7 @@ caf::result<wire::frame> on_launch(self_ptr self, const wire::frame& f, caf::act
         auto links = st.services;
         links.owner = owner;
         if (st.opts.process_containers)
-          start_process(me, id, worker_spawn(st, spec));
+          st.watchers.emplace(-static_cast<int32_t>(id), start_process(me, id, worker_spawn(st, spec)));
         else
           start_thread(me, fn, spec, stop, links, st.opts.data_dir);
       },
@@ -167,8 +174,13 @@ caf::behavior running(self_ptr self) {
     },
     // Process mode: the watcher thread saw the worker start.
     [=](atoms::attach, uint64_t container, int32_t pid) {
-      if (auto i = self->state.running.find(container); i != self->state.running.end())
+      auto& st = self->state;
+      if (auto i = st.running.find(container); i != st.running.end())
         i->second.pid = pid;
+      if (auto w = st.watchers.find(-static_cast<int32_t>(container)); w != st.watchers.end()) {
+        st.watchers.emplace(pid, std::move(w->second));
+        st.watchers.erase(w);
+      }
     },
     // Process mode: the worker asks for its launch and where its run's
     // reports (owner), metrics, checkpoints and logs go.
@@ -189,6 +201,13 @@ caf::behavior running(self_ptr self) {
     [=](atoms::exited, uint64_t container, int32_t pid, int32_t wait_status,
         const std::string& what) {
       auto& st = self->state;
+      // Its watcher sent this as its last act: join it.
+      if (auto w = st.watchers.find(pid != 0 ? pid : -static_cast<int32_t>(container));
+          w != st.watchers.end()) {
+        if (w->second.joinable())
+          w->second.join();
+        st.watchers.erase(w);
+      }
       auto i = st.running.find(container);
       // It reported its result before exiting; the container may already run
       // its next function, in another worker.
@@ -307,12 +326,8 @@ caf::behavior node_manager(self_ptr self, node_options opts, caf::actor head,
         status::error(errc::container_lost, "cluster head lost", "node " + self->state.opts.name)));
     }
   });
-  // A stopped node_manager asks its worker processes to stop with it.
-  self->attach_functor([=] {
-    for (auto& [id, c] : self->state.running)
-      if (c.pid > 0)
-        ::kill(c.pid, SIGTERM);
-  });
+  // A stopped node_manager's worker processes end with it: see
+  // ~node_manager_state (an attached functor would run after the state is gone).
   join(self);
   return {
     [=](atoms::launch, const wire::frame&, const caf::actor&) -> caf::result<wire::frame> {
