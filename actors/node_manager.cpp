@@ -37,6 +37,7 @@ struct running_container {
   wire::frame launch;   // handed to the worker when it attaches
   caf::actor worker;    // the worker's agent, once attached
   pid_t pid = 0;
+  bool gpus_bound = false; // gpu_allocator holds GPUs for it
 };
 
 struct node_manager_state {
@@ -112,8 +113,9 @@ proc::spawn_spec worker_spawn(const node_manager_state& st, const launch_spec& s
 // Delivers the outcome of a container and forgets it.
 void complete(self_ptr self, uint64_t container, wire::frame out) {
   auto& st = self->state;
-  self->send(st.gpus, atoms::unbind::value, container);
   auto i = st.running.find(container);
+  if (i == st.running.end() || i->second.gpus_bound)
+    self->send(st.gpus, atoms::unbind::value, container);
   if (i == st.running.end())
     return;
   auto rp = i->second.reply;
@@ -138,27 +140,34 @@ caf::result<wire::frame> on_launch(self_ptr self, const wire::frame& f, caf::act
   auto stop = std::make_shared<std::atomic<bool>>(false);
   auto& entry = st.running[id];
   entry = running_container{spec.where.cpus, rp, stop, owner, f, {}, 0};
-  // Book the GPUs first; the container starts once they are ours.
+  auto start = [=]() {
+    auto& st = self->state;
+    st.log->info("container {} runs {} (rank {}/{}) in a {}", id, spec.function,
+                 spec.where.rank, spec.where.world_size,
+                 st.opts.process_containers ? "process" : "thread");
+    auto me = caf::actor_cast<caf::actor>(self);
+    auto links = st.services;
+    links.owner = owner;
+    if (st.opts.process_containers)
+      st.watchers.emplace(-static_cast<int32_t>(id),
+                          start_process(me, id, worker_spawn(st, spec)));
+    else
+      start_thread(me, *fn, spec, stop, links, st.opts.data_dir);
+  };
+  // A container without GPUs starts at once (a search runs thousands of
+  // trials a second through here); else the GPUs are booked first.
+  if (spec.where.gpus.empty()) {
+    start();
+    return rp;
+  }
+  entry.gpus_bound = true;
   self->request(st.gpus, std::chrono::seconds(10), atoms::bind::value, id, spec.where.gpus)
-    .then(
-      [=, fn = *fn]() {
-        auto& st = self->state;
-        st.log->info("container {} runs {} (rank {}/{}) in a {}", id, spec.function,
-                     spec.where.rank, spec.where.world_size,
-                     st.opts.process_containers ? "process" : "thread");
-        auto me = caf::actor_cast<caf::actor>(self);
-        auto links = st.services;
-        links.owner = owner;
-        if (st.opts.process_containers)
-          st.watchers.emplace(-static_cast<int32_t>(id), start_process(me, id, worker_spawn(st, spec)));
-        else
-          start_thread(me, fn, spec, stop, links, st.opts.data_dir);
-      },
-      [=](caf::error& err) mutable {
-        self->state.running.erase(id);
-        auto p = rp;
-        p.deliver(std::move(err));
-      });
+    .then([=]() { start(); },
+          [=](caf::error& err) mutable {
+            self->state.running.erase(id);
+            auto p = rp;
+            p.deliver(std::move(err));
+          });
   return rp;
 }
 
