@@ -1,8 +1,6 @@
 #include "actors/trial_scheduler.hpp"
 
 #include <cmath>
-#include <ctime>
-#include <deque>
 
 #include <caf/all.hpp>
 
@@ -10,7 +8,6 @@
 #include "core/log.hpp"
 #include "schemas/cluster.capnp.h"
 #include "schemas/experiment.capnp.h"
-#include "tuning/search_definition.hpp"
 #include "wire/atoms.hpp"
 #include "wire/convert.hpp"
 #include "wire/errors.hpp"
@@ -119,7 +116,6 @@ void replace_container(self_ptr self, size_t i) {
         auto& st = self->state;
         --st.replacing;
         if (st.ending) {
-          std::vector<granted> g;
           wire::read<schema::ContainerGrant>(f, [&](schema::ContainerGrant::Reader r) {
             for (auto c : r.getContainers())
               release(self, {c.getId()});
