@@ -82,12 +82,16 @@ void maybe_finish(self_ptr self);
 
 // --- containers --------------------------------------------------------------
 
+} // namespace
+
 void release(self_ptr self, std::vector<uint64_t> ids) {
   if (ids.empty())
     return;
   self->request(self->state.head, service_timeout, atoms::release::value, release_frame(ids))
     .then([]() {}, [](caf::error&) {});
 }
+
+namespace {
 
 void add_slots(self_ptr self, const wire::frame& grant) {
   auto& st = self->state;
@@ -314,92 +318,6 @@ void maybe_finish(self_ptr self) {
 }
 
 } // namespace
-
-// --- the registry's copy of the trial table -----------------------------------
-
-named_values launch_params(const state& st, const tuning::trial& t) {
-  named_values p = st.job.opts.params;
-  for (auto& [k, v] : t.config.entries())
-    p.set(k, v);
-  if (t.budget > 0)
-    p.set(st.job.opts.resource, t.budget);
-  return p;
-}
-
-void record(self_ptr self, const tuning::trial_entry& e, uint64_t container) {
-  auto& st = self->state;
-  if (!st.registry)
-    return;
-  change c;
-  c.run = e.t.id;
-  c.status = e.view.status;
-  c.hyperparameters = launch_params(st, e.t);
-  if (st.job.opts.optimizer == "hyperband")
-    c.hyperparameters.set("bracket", double(e.t.bracket));
-  c.node = e.view.node;
-  c.container = container;
-  c.error = e.view.error;
-  if (e.view.has_value)
-    c.final_metrics.set(st.job.opts.metric, e.view.value);
-  st.batch.push_back(std::move(c));
-  flush(self);
-}
-
-void flush(self_ptr self) {
-  auto& st = self->state;
-  if (st.batch_in_flight || st.batch.empty())
-    return;
-  st.batch_in_flight = true;
-  auto f = batch_frame(st);
-  st.batch.clear();
-  self->request(st.registry, service_timeout, atoms::run_update::value, std::move(f))
-    .then(
-      [=]() {
-        self->state.batch_in_flight = false;
-        flush(self);
-        if (self->state.ending)
-          finish(self);
-      },
-      [=](caf::error& e) {
-        self->state.batch_in_flight = false;
-        self->state.log->error("trial table not stored: {}", wire::to_status(e).to_string());
-        flush(self);
-        if (self->state.ending)
-          finish(self);
-      });
-}
-
-// Once the table is stored: release, end the experiment, answer.
-void finish(self_ptr self) {
-  auto& st = self->state;
-  if (!st.ending) {
-    st.ending = true;
-    std::vector<uint64_t> ids;
-    for (auto& s : st.slots)
-      if (!s.gone)
-        ids.push_back(s.c.id);
-    release(self, ids);
-  }
-  if (st.batch_in_flight || !st.batch.empty() || st.answered)
-    return;
-  st.answered = true;
-  auto& r = st.report->result;
-  r = st.table.summarize();
-  r.experiment = st.experiment;
-  r.metric = st.job.opts.metric;
-  r.direction = st.job.opts.direction;
-  r.elapsed_ms = std::chrono::duration<double, std::milli>(clock::now() - st.started).count();
-  st.report->space = st.job.space;
-  if (st.registry && st.experiment_id != 0) {
-    auto end = wire::build<schema::ExperimentEnd>([&](schema::ExperimentEnd::Builder b) {
-      b.setExperimentId(st.experiment_id);
-      b.setStatus(r.finished + r.early_stopped > 0 ? "finished" : "failed");
-    });
-    self->send(st.registry, atoms::exp_end::value, std::move(end));
-  }
-  st.done.deliver(caf::unit);
-  self->quit();
-}
 
 void acquire(self_ptr self, std::function<void()> then) {
   auto& st = self->state;

@@ -1,6 +1,6 @@
-// trial_scheduler, starting: find the registry, create the experiment (or
-// read it back and rebuild optimizer, rule and table to resume it), and the
-// registry's frames.
+// trial_scheduler, starting: find the registry, ask for the containers,
+// create the experiment (or read it back and rebuild optimizer, rule and
+// table to resume it).
 #include <cmath>
 #include <ctime>
 
@@ -20,20 +20,6 @@ namespace lagom::actors::sched {
 namespace {
 
 constexpr auto service_timeout = std::chrono::seconds(30);
-
-schema::RunStatus run_status(const std::string& s) {
-  if (s == "running")
-    return schema::RunStatus::RUNNING;
-  if (s == "finished")
-    return schema::RunStatus::FINISHED;
-  if (s == "failed")
-    return schema::RunStatus::FAILED;
-  if (s == "stopped_early")
-    return schema::RunStatus::STOPPED_EARLY;
-  if (s == "lost")
-    return schema::RunStatus::LOST;
-  return schema::RunStatus::QUEUED;
-}
 
 std::string default_name(const std::string& function, int attempt) {
   char buf[32];
@@ -237,26 +223,6 @@ void reopen(self_ptr self) {
 }
 
 } // namespace
-
-wire::frame batch_frame(const state& st) {
-  return wire::build<schema::RunUpdateBatch>([&](schema::RunUpdateBatch::Builder b) {
-    auto list = b.initUpdates(static_cast<unsigned>(st.batch.size()));
-    for (unsigned i = 0; i < st.batch.size(); ++i) {
-      const change& c = st.batch[i];
-      auto u = list[i];
-      u.setExperimentId(st.experiment_id);
-      u.setRun(c.run);
-      u.setStatus(run_status(c.status));
-      wire::to_wire(u.initHyperparameters(static_cast<unsigned>(c.hyperparameters.size())),
-                    c.hyperparameters);
-      u.setNode(c.node);
-      u.setContainer(c.container);
-      u.setError(c.error);
-      wire::to_wire(u.initFinalMetrics(static_cast<unsigned>(c.final_metrics.size())),
-                    c.final_metrics);
-    }
-  });
-}
 
 void open_experiment(self_ptr self) {
   self->request(self->state.head, service_timeout, atoms::services::value)

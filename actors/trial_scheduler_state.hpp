@@ -1,6 +1,7 @@
-// trial_scheduler's state and the functions its two files share
+// trial_scheduler's state and the functions its three files share
 // (trial_scheduler.cpp: trials and containers; trial_scheduler_start.cpp:
-// creating or resuming the experiment, and the registry's frames).
+// creating or resuming the experiment; trial_scheduler_record.cpp: the
+// registry's copy of the trial table and the end).
 // Internal to actors/.
 #pragma once
 
@@ -91,6 +92,8 @@ void record(self_ptr self, const tuning::trial_entry& e, uint64_t container = 0)
 void flush(self_ptr self);
 /// The queued changes as one RunUpdateBatch.
 wire::frame batch_frame(const state& st);
+/// Gives containers back to the head (best effort).
+void release(self_ptr self, std::vector<uint64_t> ids);
 /// Releases the containers, waits for the table to be stored, answers.
 void finish(self_ptr self);
 /// Requests the search's containers (the head checks the function and its

@@ -1,0 +1,139 @@
+// trial_scheduler, the registry's copy of the trial table and the end: the
+// hyperparameters a trial runs with, the batched RunUpdates, and finishing
+// (release, store, end the experiment, answer).
+#include <caf/all.hpp>
+
+#include "actors/trial_scheduler_state.hpp"
+#include "schemas/experiment.capnp.h"
+#include "wire/atoms.hpp"
+#include "wire/convert.hpp"
+#include "wire/errors.hpp"
+#include "wire/read.hpp"
+
+namespace lagom::actors::sched {
+
+namespace {
+
+constexpr auto service_timeout = std::chrono::seconds(30);
+
+schema::RunStatus run_status(const std::string& s) {
+  if (s == "running")
+    return schema::RunStatus::RUNNING;
+  if (s == "finished")
+    return schema::RunStatus::FINISHED;
+  if (s == "failed")
+    return schema::RunStatus::FAILED;
+  if (s == "stopped_early")
+    return schema::RunStatus::STOPPED_EARLY;
+  if (s == "lost")
+    return schema::RunStatus::LOST;
+  return schema::RunStatus::QUEUED;
+}
+
+} // namespace
+
+named_values launch_params(const state& st, const tuning::trial& t) {
+  named_values p = st.job.opts.params;
+  for (auto& [k, v] : t.config.entries())
+    p.set(k, v);
+  if (t.budget > 0)
+    p.set(st.job.opts.resource, t.budget);
+  return p;
+}
+
+void record(self_ptr self, const tuning::trial_entry& e, uint64_t container) {
+  auto& st = self->state;
+  if (!st.registry)
+    return;
+  change c;
+  c.run = e.t.id;
+  c.status = e.view.status;
+  c.hyperparameters = launch_params(st, e.t);
+  if (st.job.opts.optimizer == "hyperband")
+    c.hyperparameters.set("bracket", double(e.t.bracket));
+  c.node = e.view.node;
+  c.container = container;
+  c.error = e.view.error;
+  if (e.view.has_value)
+    c.final_metrics.set(st.job.opts.metric, e.view.value);
+  st.batch.push_back(std::move(c));
+  flush(self);
+}
+
+void flush(self_ptr self) {
+  auto& st = self->state;
+  if (st.batch_in_flight || st.batch.empty())
+    return;
+  st.batch_in_flight = true;
+  auto f = batch_frame(st);
+  st.batch.clear();
+  self->request(st.registry, service_timeout, atoms::run_update::value, std::move(f))
+    .then(
+      [=]() {
+        self->state.batch_in_flight = false;
+        flush(self);
+        if (self->state.ending)
+          finish(self);
+      },
+      [=](caf::error& e) {
+        self->state.batch_in_flight = false;
+        self->state.log->error("trial table not stored: {}", wire::to_status(e).to_string());
+        flush(self);
+        if (self->state.ending)
+          finish(self);
+      });
+}
+
+// Once the table is stored: release, end the experiment, answer.
+void finish(self_ptr self) {
+  auto& st = self->state;
+  if (!st.ending) {
+    st.ending = true;
+    std::vector<uint64_t> ids;
+    for (auto& s : st.slots)
+      if (!s.gone)
+        ids.push_back(s.c.id);
+    release(self, ids);
+  }
+  if (st.batch_in_flight || !st.batch.empty() || st.answered)
+    return;
+  st.answered = true;
+  auto& r = st.report->result;
+  r = st.table.summarize();
+  r.experiment = st.experiment;
+  r.metric = st.job.opts.metric;
+  r.direction = st.job.opts.direction;
+  r.elapsed_ms = std::chrono::duration<double, std::milli>(clock::now() - st.started).count();
+  st.report->space = st.job.space;
+  if (st.registry && st.experiment_id != 0) {
+    auto end = wire::build<schema::ExperimentEnd>([&](schema::ExperimentEnd::Builder b) {
+      b.setExperimentId(st.experiment_id);
+      b.setStatus(r.finished + r.early_stopped > 0 ? "finished" : "failed");
+    });
+    self->send(st.registry, atoms::exp_end::value, std::move(end));
+  }
+  st.done.deliver(caf::unit);
+  self->quit();
+}
+
+wire::frame batch_frame(const state& st) {
+  return wire::build<schema::RunUpdateBatch>([&](schema::RunUpdateBatch::Builder b) {
+    auto list = b.initUpdates(static_cast<unsigned>(st.batch.size()));
+    for (unsigned i = 0; i < st.batch.size(); ++i) {
+      const change& c = st.batch[i];
+      auto u = list[i];
+      u.setExperimentId(st.experiment_id);
+      u.setRun(c.run);
+      u.setStatus(run_status(c.status));
+      wire::to_wire(u.initHyperparameters(static_cast<unsigned>(c.hyperparameters.size())),
+                    c.hyperparameters);
+      u.setNode(c.node);
+      u.setContainer(c.container);
+      u.setError(c.error);
+      wire::to_wire(u.initFinalMetrics(static_cast<unsigned>(c.final_metrics.size())),
+                    c.final_metrics);
+    }
+  });
+}
+
+} // namespace lagom::actors::sched
