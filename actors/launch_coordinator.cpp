@@ -1,9 +1,8 @@
 #include "actors/launch_coordinator.hpp"
 
-#include <ctime>
-
 #include <caf/all.hpp>
 
+#include "actors/driver_frames.hpp"
 #include "core/log.hpp"
 #include "scheduling/ledger.hpp"
 #include "schemas/cluster.capnp.h"
@@ -59,22 +58,6 @@ wire::frame request_frame(const std::string& function, const launch_options& o,
     b.setGang(gang);
     b.setPlacement(o.spread ? schema::Placement::SPREAD : schema::Placement::PACK);
     b.setQueue(queue);
-  });
-}
-
-wire::frame release_frame(const std::vector<uint64_t>& ids) {
-  return wire::build<schema::ContainerRelease>([&](schema::ContainerRelease::Builder b) {
-    auto l = b.initContainerIds(static_cast<unsigned>(ids.size()));
-    for (unsigned i = 0; i < ids.size(); ++i)
-      l.set(i, ids[i]);
-  });
-}
-
-status read_grant(const wire::frame& f, std::vector<granted>& out) {
-  return wire::read<schema::ContainerGrant>(f, [&](schema::ContainerGrant::Reader r) {
-    for (auto c : r.getContainers())
-      out.push_back(wire::from_wire(c));
-    return status::ok();
   });
 }
 
@@ -290,21 +273,12 @@ void request_containers(self_ptr self) {
       });
 }
 
-std::string default_name(const std::string& function, int attempt) {
-  char buf[32];
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  ::localtime_r(&t, &tm);
-  std::strftime(buf, sizeof(buf), "%Y%m%d-%H%M%S", &tm);
-  return function + "-" + buf + (attempt > 0 ? "-" + std::to_string(attempt + 1) : "");
-}
-
 void create_experiment(self_ptr self) {
   auto& st = self->state;
   if (!st.registry)
     return request_containers(self);
   st.report->experiment =
-    st.opts.name.empty() ? default_name(st.function, st.name_tries) : st.opts.name;
+    st.opts.name.empty() ? default_experiment_name(st.function, st.name_tries) : st.opts.name;
   auto f = wire::build<schema::ExperimentCreate>([&](schema::ExperimentCreate::Builder b) {
     b.setName(st.report->experiment);
     b.setKind(schema::ExperimentKind::TRAIN);

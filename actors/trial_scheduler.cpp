@@ -4,6 +4,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/driver_frames.hpp"
 #include "actors/trial_scheduler_state.hpp"
 #include "core/log.hpp"
 #include "schemas/cluster.capnp.h"
@@ -43,14 +44,6 @@ wire::frame request_frame(const state& st, uint32_t count, bool queue) {
     b.setGang(false);
     b.setPlacement(schema::Placement::SPREAD);
     b.setQueue(queue);
-  });
-}
-
-wire::frame release_frame(const std::vector<uint64_t>& ids) {
-  return wire::build<schema::ContainerRelease>([&](schema::ContainerRelease::Builder b) {
-    auto l = b.initContainerIds(static_cast<unsigned>(ids.size()));
-    for (unsigned i = 0; i < ids.size(); ++i)
-      l.set(i, ids[i]);
   });
 }
 
@@ -94,15 +87,13 @@ void release(self_ptr self, std::vector<uint64_t> ids) {
 namespace {
 
 void add_slots(self_ptr self, const wire::frame& grant) {
-  auto& st = self->state;
-  wire::read<schema::ContainerGrant>(grant, [&](schema::ContainerGrant::Reader r) {
-    for (auto c : r.getContainers()) {
-      slot s;
-      s.c = wire::from_wire(c);
-      st.slots.push_back(std::move(s));
-    }
-    return status::ok();
-  });
+  std::vector<granted> got;
+  read_grant(grant, got);
+  for (auto& c : got) {
+    slot s;
+    s.c = std::move(c);
+    self->state.slots.push_back(std::move(s));
+  }
 }
 
 // A container went away (lost, or given up on a straggler): ask for another.
@@ -120,11 +111,10 @@ void replace_container(self_ptr self, size_t i) {
         auto& st = self->state;
         --st.replacing;
         if (st.ending) {
-          wire::read<schema::ContainerGrant>(f, [&](schema::ContainerGrant::Reader r) {
-            for (auto c : r.getContainers())
-              release(self, {c.getId()});
-            return status::ok();
-          });
+          std::vector<granted> got;
+          read_grant(f, got);
+          for (auto& c : got)
+            release(self, {c.id});
           return;
         }
         add_slots(self, f);

@@ -2,10 +2,10 @@
 // create the experiment (or read it back and rebuild optimizer, rule and
 // table to resume it).
 #include <cmath>
-#include <ctime>
 
 #include <caf/all.hpp>
 
+#include "actors/driver_frames.hpp"
 #include "actors/experiment_frames.hpp"
 #include "actors/trial_scheduler_state.hpp"
 #include "schemas/experiment.capnp.h"
@@ -21,13 +21,11 @@ namespace {
 
 constexpr auto service_timeout = std::chrono::seconds(30);
 
-std::string default_name(const std::string& function, int attempt) {
-  char buf[32];
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  ::localtime_r(&t, &tm);
-  std::strftime(buf, sizeof(buf), "%Y%m%d-%H%M%S", &tm);
-  return function + "-search-" + buf + (attempt > 0 ? "-" + std::to_string(attempt + 1) : "");
+// The caller's name, or "<function>-search-<time>" (the name_tries-th try).
+std::string experiment_name(const state& st) {
+  return st.job.opts.name.empty()
+           ? default_experiment_name(st.job.function + "-search", st.name_tries)
+           : st.job.opts.name;
 }
 
 void fail(self_ptr self, status why) {
@@ -158,8 +156,7 @@ wire::frame create_frame(const state& st, bool resume) {
 
 void create(self_ptr self) {
   auto& st = self->state;
-  st.experiment = st.job.opts.name.empty() ? default_name(st.job.function, st.name_tries)
-                                           : st.job.opts.name;
+  st.experiment = experiment_name(st);
   if (st.ending)
     return;
   self->request(st.registry, service_timeout, atoms::create::value, create_frame(st, false))
@@ -234,8 +231,7 @@ void open_experiment(self_ptr self) {
           return reopen(self);
         if (auto s = make_policies(st); !s)
           return fail(self, s);
-        st.experiment = st.job.opts.name.empty() ? default_name(st.job.function, 0)
-                                                 : st.job.opts.name;
+        st.experiment = experiment_name(st);
         acquire(self, [=]() { create(self); });
       },
       [=](caf::error& e) {
@@ -249,8 +245,7 @@ void open_experiment(self_ptr self) {
                      wire::to_status(e).to_string());
         if (auto s = make_policies(st); !s)
           return fail(self, s);
-        st.experiment = st.job.opts.name.empty() ? default_name(st.job.function, 0)
-                                                 : st.job.opts.name;
+        st.experiment = experiment_name(st);
         acquire(self, [=]() { begin(self); });
       });
 }
