@@ -48,9 +48,13 @@ void record(self_ptr self, const tuning::trial_entry& e, uint64_t container) {
   change c;
   c.run = e.t.id;
   c.status = e.view.status;
-  c.hyperparameters = launch_params(st, e.t);
-  if (st.job.opts.optimizer == "hyperband")
-    c.hyperparameters.set("bracket", double(e.t.bracket));
+  // The registry keeps the hyperparameters the run was created with (its
+  // first change, queued); later changes need not carry them again.
+  if (e.view.status == "queued") {
+    c.hyperparameters = launch_params(st, e.t);
+    if (st.job.opts.optimizer == "hyperband")
+      c.hyperparameters.set("bracket", double(e.t.bracket));
+  }
   c.node = e.view.node;
   c.container = container;
   c.error = e.view.error;
