@@ -147,8 +147,6 @@ status make_asha(const searchspace& space, const optimizer_options& o,
   double rf = 0, r_min = 0, r_max = 0;
   if (auto st = read_asha_settings(o, rf, r_min, r_max); !st)
     return st;
-  if (space.empty())
-    return status::error(errc::invalid_argument, "empty search space", o.name + ": space");
   std::vector<asha_ladder> ladders;
   ladders.emplace_back(rf, r_min, r_max);
   out = std::make_unique<asha_optimizer>("asha", space, o.seed, o.num_trials, std::move(ladders));

@@ -25,8 +25,6 @@ status make_hyperband(const searchspace& space, const optimizer_options& o,
   double rf = 0, r_min = 0, r_max = 0;
   if (auto st = read_asha_settings(o, rf, r_min, r_max); !st)
     return st;
-  if (space.empty())
-    return status::error(errc::invalid_argument, "empty search space", o.name + ": space");
   // The number of brackets is the number of rungs of the full ladder.
   size_t brackets = asha_ladder(rf, r_min, r_max).rungs();
   std::vector<asha_ladder> ladders;

@@ -1,5 +1,6 @@
 // The constructors make_optimizer dispatches to, one per optimizer file, and
-// the settings reader they share. Internal to runtime/tuning.
+// the settings reader they share. Internal to runtime/tuning. make_optimizer
+// has refused an empty space before any of them is called.
 #pragma once
 
 #include <cstdint>

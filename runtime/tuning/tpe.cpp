@@ -626,8 +626,6 @@ status make_tpe(const searchspace& space, const optimizer_options& o,
     return st;
   if (!(prior_weight > 0))
     return status::error(errc::invalid_argument, "must be > 0", o.name + ": prior_weight");
-  if (space.empty())
-    return status::error(errc::invalid_argument, "empty search space", o.name + ": space");
   out = std::make_unique<tpe>(space, o, n_startup, n_candidates, prior_weight);
   return {};
 }
