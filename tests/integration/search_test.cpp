@@ -43,6 +43,23 @@ std::map<int, std::string> run_statuses(const std::string& data, const std::stri
   return out;
 }
 
+// Runs `script` on an embedded cluster of 2 nodes with process containers,
+// sends `sig` to the first worker process once there is one (bounded), and
+// waits for the run to end (code -1: it did not end in time).
+run_result run_signalling_a_worker(const temp_dir& d, const std::string& script, int sig) {
+  auto p = child_process::start({lagom_bin, "--data", d.path(), "run", script,
+                                 "--process-containers", "--nodes", "2"});
+  std::vector<pid_t> workers;
+  for (int i = 0; i < 2000 && workers.empty(); ++i) {
+    p->wait_for("never printed", 5ms);
+    workers = children_of(p->pid());
+  }
+  REQUIRE(!workers.empty());
+  ::kill(workers.front(), sig);
+  auto code = p->wait_exit(60s);
+  return {code.value_or(-1), p->output()};
+}
+
 const char* space = "space { x: double [-3, 3]; y: double [-4, 0]; opt: categorical [a, b] }";
 
 } // namespace
@@ -124,22 +141,11 @@ TEST_CASE("a worker process killed with -9 mid-search costs a retry, not a trial
   auto script = d.write("s.lagom", std::string("search objective optimizer=random trials=8 "
                                                "metric=score name=s3 steps=20 step_ms=25 ") +
                                      space + "\n");
-  auto p = child_process::start({lagom_bin, "--data", d.path(), "run", script,
-                                 "--process-containers", "--nodes", "2"});
-  // Wait for the first worker processes (bounded), then kill one.
-  std::vector<pid_t> workers;
-  for (int i = 0; i < 2000 && workers.empty(); ++i) {
-    p->wait_for("never printed", 5ms);
-    workers = children_of(p->pid());
-  }
-  REQUIRE(!workers.empty());
-  ::kill(workers.front(), SIGKILL);
-  auto code = p->wait_exit(60s);
-  INFO(p->output());
-  REQUIRE(code.has_value());
-  CHECK(*code == 0);
-  CHECK(contains(p->output(), "search s3: 8 trials, 8 finished, 0 stopped early, 0 failed, 1 retried"));
-  CHECK(contains(p->output(), "killed by signal 9"));
+  auto r = run_signalling_a_worker(d, script, SIGKILL);
+  INFO(r.output);
+  CHECK(r.code == 0);
+  CHECK(contains(r.output, "search s3: 8 trials, 8 finished, 0 stopped early, 0 failed, 1 retried"));
+  CHECK(contains(r.output, "killed by signal 9"));
   auto runs = run_statuses(d.path(), "s3");
   CHECK(runs.size() == 8);
   for (auto& [id, s] : runs)
@@ -152,21 +158,11 @@ TEST_CASE("a frozen worker is a straggler: its trial is retried elsewhere", "[se
                                                "metric=score name=s5 steps=10 step_ms=30 "
                                                "heartbeat_timeout=0.8 ") +
                                      space + "\n");
-  auto p = child_process::start({lagom_bin, "--data", d.path(), "run", script,
-                                 "--process-containers", "--nodes", "2"});
-  std::vector<pid_t> workers;
-  for (int i = 0; i < 2000 && workers.empty(); ++i) {
-    p->wait_for("never printed", 5ms);
-    workers = children_of(p->pid());
-  }
-  REQUIRE(!workers.empty());
-  ::kill(workers.front(), SIGSTOP);
-  auto code = p->wait_exit(60s);
-  INFO(p->output());
-  REQUIRE(code.has_value());
-  CHECK(*code == 0);
-  CHECK(contains(p->output(), "straggler: no heartbeat for 800 ms"));
-  CHECK(contains(p->output(), "search s5: 4 trials, 4 finished, 0 stopped early, 0 failed, 1 retried"));
+  auto r = run_signalling_a_worker(d, script, SIGSTOP);
+  INFO(r.output);
+  CHECK(r.code == 0);
+  CHECK(contains(r.output, "straggler: no heartbeat for 800 ms"));
+  CHECK(contains(r.output, "search s5: 4 trials, 4 finished, 0 stopped early, 0 failed, 1 retried"));
   auto runs = run_statuses(d.path(), "s5");
   CHECK(runs.size() == 4);
   for (auto& [id, s] : runs)
