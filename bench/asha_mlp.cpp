@@ -30,7 +30,6 @@
 // cluster; Optuna: after its imports, before its data is loaded) to the
 // first evaluation at or above it. Repetitions rotate the order of the three runs; the table gives
 // medians and the median of the per-repetition ratios.
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -38,14 +37,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "core/log.hpp"
-#include "lagom/cluster.hpp"
+#include "bench_cluster.hpp"
 
 namespace {
 
@@ -216,18 +213,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "bench_asha: flag %s needs a value\n", argv[argc - 1]);
     return 2;
   }
-  lagom::log::set_level("warn");
-  std::string data = std::filesystem::temp_directory_path() /
-                     ("lagom-bench-asha-" + std::to_string(::getpid()));
-  lagom::embedded_options eo;
-  eo.nodes = 1;
-  eo.cpus_per_node = 2;
-  eo.data_dir = data;
-  std::unique_ptr<lagom::cluster> c;
-  if (auto st = lagom::cluster::start_embedded(eo, c); !st) {
-    std::fprintf(stderr, "bench_asha: %s\n", st.to_string().c_str());
-    return 1;
-  }
+  lagom::bench::bench_cluster c("bench_asha");
 
   // Per case (0 optuna, 1 lagom 1x2, 2 lagom 2x1): per repetition.
   const char* names[3] = {"optuna SHA (random, 2 threads)", "lagom asha, 1 container x 2 cpus",
@@ -267,8 +253,6 @@ int main(int argc, char** argv) {
       }
     }
   }
-  c.reset();
-  std::filesystem::remove_all(data);
 
   std::printf("(d) ASHA on the Fashion-MNIST MLP: %u trials, train_limit %u, epochs 1/2/4 "
               "(rf 2), target = Optuna's best, %u repetition(s), medians\n",

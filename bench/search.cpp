@@ -13,19 +13,16 @@
 // 2. Overhead: --sleep-trials trials of --sleep-ms each (the `objective`
 //    function with step_ms, one report per trial) over 2 containers, against
 //    the ideal trials * ms / 2.
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <string>
 #include <vector>
 
-#include "core/log.hpp"
-#include "lagom/cluster.hpp"
+#include "bench_cluster.hpp"
 
 namespace {
 
@@ -97,18 +94,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  lagom::log::set_level("warn");
-  std::string data = std::filesystem::temp_directory_path() /
-                     ("lagom-bench-search-" + std::to_string(::getpid()));
-  lagom::embedded_options eo;
-  eo.nodes = 1;
-  eo.cpus_per_node = 2;
-  eo.data_dir = data;
-  std::unique_ptr<lagom::cluster> c;
-  if (auto st = lagom::cluster::start_embedded(eo, c); !st) {
-    std::fprintf(stderr, "bench_search: %s\n", st.to_string().c_str());
-    return 1;
-  }
+  lagom::bench::bench_cluster c("bench_search");
   std::vector<double> ours, theirs, ratios;
   std::vector<double> harness_us;  // a no-op function's measured time, per trial
   for (uint32_t r = 0; r < reps; ++r) {
@@ -147,7 +133,5 @@ int main(int argc, char** argv) {
                " ms trials: wall / ideal").c_str(),
               slow.seconds, ideal, (slow.seconds - ideal) / ideal * 100);
   std::printf("%-34s %13.2fs\n", "  of which in the functions / 2", slow.function_ms / 2000.0);
-  c.reset();
-  std::filesystem::remove_all(data);
   return 0;
 }
