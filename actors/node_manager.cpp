@@ -1,5 +1,6 @@
 #include "actors/node_manager.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <map>
@@ -55,9 +56,15 @@ struct node_manager_state {
   // Mutable.
   uint64_t heartbeat_seq = 0;
   std::map<uint64_t, running_container> running;
-  // Process mode: the threads that wait for worker processes, by pid once
-  // known (0 until the worker attached), joined when they reported the exit.
-  std::multimap<int32_t, std::thread> watchers;
+  // Process mode: the threads that wait for worker processes, joined when
+  // they reported the exit. A container may have two for a moment: its old
+  // worker's, exiting, and its new one's; the pid tells them apart.
+  struct watcher {
+    uint64_t container = 0;
+    int32_t pid = 0;  // 0 until the worker attached
+    std::thread thread;
+  };
+  std::vector<watcher> watchers;
 
   // A node that ends takes its worker processes with it, frozen ones too
   // (PDEATHSIG covers the node's process dying, not the actor ending), and
@@ -66,9 +73,9 @@ struct node_manager_state {
     for (auto& kv : running)
       if (kv.second.pid > 0)
         ::kill(kv.second.pid, SIGKILL);
-    for (auto& kv : watchers)
-      if (kv.second.joinable())
-        kv.second.join();
+    for (auto& w : watchers)
+      if (w.thread.joinable())
+        w.thread.join();
   }
 };
 
@@ -149,8 +156,7 @@ caf::result<wire::frame> on_launch(self_ptr self, const wire::frame& f, caf::act
     auto links = st.services;
     links.owner = owner;
     if (st.opts.process_containers)
-      st.watchers.emplace(-static_cast<int32_t>(id),
-                          start_process(me, id, worker_spawn(st, spec)));
+      st.watchers.push_back({id, 0, start_process(me, id, worker_spawn(st, spec))});
     else
       start_thread(me, *fn, spec, stop, links, st.opts.data_dir);
   };
@@ -186,10 +192,9 @@ caf::behavior running(self_ptr self) {
       auto& st = self->state;
       if (auto i = st.running.find(container); i != st.running.end())
         i->second.pid = pid;
-      if (auto w = st.watchers.find(-static_cast<int32_t>(container)); w != st.watchers.end()) {
-        st.watchers.emplace(pid, std::move(w->second));
-        st.watchers.erase(w);
-      }
+      for (auto& w : st.watchers)
+        if (w.container == container && w.pid == 0)
+          w.pid = pid;
     },
     // Process mode: the worker asks for its launch and where its run's
     // reports (owner), metrics, checkpoints and logs go.
@@ -211,10 +216,12 @@ caf::behavior running(self_ptr self) {
         const std::string& what) {
       auto& st = self->state;
       // Its watcher sent this as its last act: join it.
-      if (auto w = st.watchers.find(pid != 0 ? pid : -static_cast<int32_t>(container));
-          w != st.watchers.end()) {
-        if (w->second.joinable())
-          w->second.join();
+      auto w = std::find_if(st.watchers.begin(), st.watchers.end(), [&](const auto& x) {
+        return x.container == container && x.pid == pid;
+      });
+      if (w != st.watchers.end()) {
+        if (w->thread.joinable())
+          w->thread.join();
         st.watchers.erase(w);
       }
       auto i = st.running.find(container);
