@@ -9,6 +9,7 @@
 #include "schemas/cluster.capnp.h"
 #include "wire/atoms.hpp"
 #include "wire/convert.hpp"
+#include "wire/errors.hpp"
 #include "wire/read.hpp"
 
 namespace lagom::actors {
@@ -31,6 +32,7 @@ status decode_launch(const wire::frame& f, const std::string& node, launch_spec&
     out.id.run = r.getRun();
     out.id.attempt = r.getAttempt();
     out.heartbeat_ms = r.getHeartbeatMs();
+    out.trial_loop = r.getTrialLoop();
     return status::ok();
   });
 }
@@ -50,11 +52,16 @@ struct trainer_guard {
   ~trainer_guard() { caf::anon_send_exit(trainer, caf::exit_reason::user_shutdown); }
 };
 
-} // namespace
+double ms_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+    .count();
+}
 
-wire::frame run_function(caf::actor_system& sys, const train_fn_registration& fn,
-                         launch_spec spec, std::shared_ptr<std::atomic<bool>> stop,
-                         const trainer_links& links, const std::string& data_dir) {
+// One call of the function for `spec`, its reports going to `trainer`.
+wire::frame call_function(caf::actor_system& sys, const train_fn_registration& fn,
+                          launch_spec spec, std::shared_ptr<std::atomic<bool>> stop,
+                          const caf::actor& trainer, std::shared_ptr<trial_signals> signals,
+                          const std::string& data_dir) {
   auto t0 = std::chrono::steady_clock::now();
   const uint64_t id = spec.where.container_id;
   if (!fn.open)
@@ -64,23 +71,19 @@ wire::frame run_function(caf::actor_system& sys, const train_fn_registration& fn
     if (!spec.where.gpus.empty())
       if (auto st = gpu::bind_thread(spec.where.gpus.front()); !st)
         throw std::runtime_error(st.to_string());
-    trainer_links with_beat = links;
-    with_beat.heartbeat_ms = spec.heartbeat_ms;
-    trainer_guard trainer{spawn_trainer_worker(sys, spec.id, spec.where.node, with_beat, stop)};
     std::string tb_dir;
     if (!spec.id.experiment.empty() && !data_dir.empty())
       tb_dir = data_dir + "/tensorboard/" + spec.id.experiment + "/run-"
                + std::to_string(spec.id.run);
-    auto services = make_train_services(sys, trainer.trainer, spec.id, spec.where.node, tb_dir);
+    auto services = make_train_services(sys, trainer, spec.id, spec.where.node, tb_dir,
+                                        std::move(signals));
     train_context ctx{spec.where, spec.params, stop, spec.id, services.get()};
     named_values values = fn.fn(ctx);
-    double ms = std::chrono::duration<double, std::milli>(
-                  std::chrono::steady_clock::now() - t0).count();
     return wire::build<schema::FunctionResult>([&](schema::FunctionResult::Builder b) {
       b.setContainerId(id);
       b.setDevice(ctx.device());
       wire::to_wire(b.initValues(static_cast<unsigned>(values.size())), values);
-      b.setElapsedMs(ms);
+      b.setElapsedMs(ms_since(t0));
     });
   } catch (const std::exception& e) {
     return exit_frame(id, status::error(errc::function_failed, e.what(), spec.function));
@@ -88,6 +91,65 @@ wire::frame run_function(caf::actor_system& sys, const train_fn_registration& fn
     return exit_frame(id, status::error(errc::function_failed, "unknown exception",
                                         spec.function));
   }
+}
+
+// A trial loop: trials from the owner until it has none, or a stop.
+wire::frame run_trials(caf::actor_system& sys, const train_fn_registration& fn,
+                       const launch_spec& loop, std::shared_ptr<std::atomic<bool>> stop,
+                       trainer_links links, const std::string& data_dir) {
+  auto t0 = std::chrono::steady_clock::now();
+  const uint64_t id = loop.where.container_id;
+  auto signals = std::make_shared<trial_signals>();
+  links.heartbeat_ms = loop.heartbeat_ms;
+  trainer_guard trainer{spawn_trainer_worker(sys, loop.id, loop.where.node, links, stop,
+                                             signals)};
+  caf::scoped_actor self{sys};
+  wire::frame done;  // the trial that ended; none before the first
+  uint32_t trials = 0;
+  while (!stop->load()) {
+    wire::frame next;
+    status asked;
+    self->request(trainer.trainer, caf::infinite, atoms::next::value, id, done)
+      .receive([&](wire::frame& f) { next = std::move(f); },
+               [&](caf::error& e) { asked = wire::to_status(e); });
+    if (!asked)
+      return exit_frame(id, asked);
+    if (next.schema() == 0)
+      break;  // the owner has no more trials
+    launch_spec trial;
+    if (auto rd = decode_launch(next, loop.where.node, trial); !rd) {
+      done = exit_frame(id, rd);
+      continue;
+    }
+    trial.where = loop.where;  // the container's placement (a worker's GPUs renumbered)
+    done = call_function(sys, fn, std::move(trial), stop, trainer.trainer, signals, data_dir);
+    ++trials;
+  }
+  named_values values;
+  values.set("trials", double(trials));
+  return wire::build<schema::FunctionResult>([&](schema::FunctionResult::Builder b) {
+    b.setContainerId(id);
+    b.setDevice(train_context{loop.where, {}}.device());
+    wire::to_wire(b.initValues(static_cast<unsigned>(values.size())), values);
+    b.setElapsedMs(ms_since(t0));
+  });
+}
+
+} // namespace
+
+wire::frame run_function(caf::actor_system& sys, const train_fn_registration& fn,
+                         launch_spec spec, std::shared_ptr<std::atomic<bool>> stop,
+                         const trainer_links& links, const std::string& data_dir) {
+  if (spec.trial_loop)
+    return run_trials(sys, fn, spec, std::move(stop), links, data_dir);
+  auto signals = std::make_shared<trial_signals>();
+  trainer_links with_beat = links;
+  with_beat.heartbeat_ms = spec.heartbeat_ms;
+  trainer_guard trainer{spawn_trainer_worker(sys, spec.id, spec.where.node, with_beat, stop,
+                                             signals)};
+  auto tw = trainer.trainer;
+  return call_function(sys, fn, std::move(spec), std::move(stop), tw, std::move(signals),
+                       data_dir);
 }
 
 void start_thread(caf::actor node, train_fn_registration fn, launch_spec spec,

@@ -4,7 +4,13 @@
 //  - run_function: calls the train function with its context and turns what
 //    happens into the reply frame: FunctionResult, or FunctionExit with
 //    function_failed when it throws. Used by both modes below and by the
-//    worker process.
+//    worker process. A trial loop (a search's container, launch_spec::
+//    trial_loop) instead asks its owner for one trial after another through
+//    its trainer_worker (atoms::next, handing in the last trial's frame) and
+//    runs each, until the owner answers none or the container is stopped;
+//    its own result is FunctionResult {trials: n}. The trial's frames thus
+//    travel straight between the container and the trial_scheduler, not
+//    through node and head, and no thread or actor is started per trial.
 //  - thread mode: start_thread runs run_function on a new detached thread and
 //    sends (atoms::finished, id, frame) to the node_manager.
 //  - process mode: start_process runs `lagom worker` on a new detached thread
@@ -35,6 +41,7 @@ struct launch_spec {
   named_values params;
   run_identity id;
   uint32_t heartbeat_ms = 0;  ///< > 0: the trainer heartbeats to the owner this often
+  bool trial_loop = false;    ///< ask the owner for trials (atoms::next) until none
 };
 
 /// Decodes a FunctionLaunch frame; `node` names the node for the context.

@@ -5,6 +5,7 @@
 #include <caf/all.hpp>
 
 #include "core/log.hpp"
+#include "schemas/cluster.capnp.h"
 #include "schemas/experiment.capnp.h"
 #include "tensorboard/tfevents.hpp"
 #include "wire/atoms.hpp"
@@ -20,10 +21,14 @@ constexpr auto service_timeout = std::chrono::seconds(30);
 
 struct trainer_worker_state {
   // Constant after construction.
-  run_identity id;
   trainer_links links;
   std::shared_ptr<std::atomic<bool>> stop;
+  std::shared_ptr<trial_signals> signals;
   std::shared_ptr<spdlog::logger> log;
+  // The trial spoken for: changes when a trial loop's next trial arrives.
+  run_identity id;
+  // A trial loop's thread waiting for its next trial.
+  caf::typed_response_promise<wire::frame> next;
 };
 
 using self_ptr = caf::stateful_actor<trainer_worker_state>*;
@@ -35,10 +40,30 @@ wire::frame go_on(const std::string& why = {}) {
   });
 }
 
+bool says_stop(const wire::frame& d) {
+  bool stop = false;
+  wire::read<schema::TrainDecision>(d, [&](schema::TrainDecision::Reader r) {
+    stop = r.getStop();
+    return status::ok();
+  });
+  return stop;
+}
+
 caf::result<wire::frame> on_report(self_ptr self, const wire::frame& f) {
   auto& st = self->state;
+  // Anonymous: the function went on; else it waits for the answer.
+  const bool waits = self->current_sender() != nullptr;
+  auto signals = st.signals;
+  auto answered = [=](const wire::frame& d, uint32_t run) {
+    if (!waits)
+      --signals->reports_in_flight;
+    if (says_stop(d) && run == self->state.id.run)
+      signals->stop_decided = true;
+  };
   wire::frame metrics;
+  uint32_t run = 0;
   auto rd = wire::read<schema::TrainReport>(f, [&](schema::TrainReport::Reader r) {
+    run = r.getRun();
     metrics = wire::build<schema::MetricReport>([&](schema::MetricReport::Builder b) {
       b.setExperimentId(r.getExperimentId());
       b.setRun(r.getRun());
@@ -47,24 +72,72 @@ caf::result<wire::frame> on_report(self_ptr self, const wire::frame& f) {
     });
     return status::ok();
   });
-  if (!rd)
+  if (!rd) {
+    if (!waits)
+      --signals->reports_in_flight;
     return wire::to_error(rd);
+  }
   if (st.links.registry)
     self->request(st.links.registry, service_timeout, atoms::metrics::value, metrics)
       .then([]() {}, [=](caf::error& e) {
         self->state.log->warn("metrics not recorded: {}", wire::to_status(e).to_string());
       });
-  if (!st.links.owner || st.stop->load())
+  if (!st.links.owner || st.stop->load()) {
+    answered(go_on(), run);
     return go_on();
+  }
   auto rp = self->make_response_promise<wire::frame>();
   self->request(st.links.owner, service_timeout, atoms::report::value, f)
-    .then([=](wire::frame& d) mutable { rp.deliver(std::move(d)); },
-          [=](caf::error& e) mutable {
-            self->state.log->warn("no decision from the driver ({}); going on",
-                                  wire::to_status(e).to_string());
-            rp.deliver(go_on("driver did not answer"));
-          });
+    .then(
+      [=](wire::frame& d) mutable {
+        answered(d, run);
+        rp.deliver(std::move(d));
+      },
+      [=](caf::error& e) mutable {
+        self->state.log->warn("no decision from the driver ({}); going on",
+                              wire::to_status(e).to_string());
+        answered(go_on(), run);
+        rp.deliver(go_on("driver did not answer"));
+      });
   return rp;
+}
+
+void answer_next(self_ptr self, caf::expected<wire::frame> x) {
+  auto& next = self->state.next;
+  if (!next.pending())
+    return;
+  if (x)
+    next.deliver(std::move(*x));
+  else
+    next.deliver(std::move(x.error()));
+  next = {};
+}
+
+caf::result<wire::frame> on_next(self_ptr self, uint64_t container, const wire::frame& done) {
+  auto& st = self->state;
+  if (!st.links.owner)
+    return wire::to_error(status::error(errc::unavailable, "no owner to ask for trials",
+                                        "container " + std::to_string(container)));
+  if (st.stop->load())
+    return wire::frame{};
+  st.next = self->make_response_promise<wire::frame>();
+  self->request(st.links.owner, caf::infinite, atoms::next::value, container, st.id.run,
+                st.id.attempt, done)
+    .then(
+      [=](wire::frame& f) {
+        auto& st = self->state;
+        if (f.schema() == wire::schema_id<schema::FunctionLaunch>()) {
+          wire::read<schema::FunctionLaunch>(f, [&](schema::FunctionLaunch::Reader r) {
+            st.id.run = r.getRun();
+            st.id.attempt = r.getAttempt();
+            return status::ok();
+          });
+          st.signals->stop_decided = false;
+        }
+        answer_next(self, std::move(f));
+      },
+      [=](caf::error& e) { answer_next(self, std::move(e)); });
+  return self->state.next;
 }
 
 // Forwards a request to a service and relays the answer.
@@ -83,6 +156,8 @@ caf::result<wire::frame> relay(self_ptr self, const caf::actor& to, const char* 
 
 void heartbeat(self_ptr self) {
   auto& st = self->state;
+  if (st.stop->load())
+    answer_next(self, wire::frame{}); // a waiting trial loop ends
   self->send(st.links.owner, atoms::heartbeat::value,
              wire::build<schema::TrialHeartbeat>([&](schema::TrialHeartbeat::Builder b) {
                b.setExperimentId(st.id.experiment_id);
@@ -93,17 +168,29 @@ void heartbeat(self_ptr self) {
 }
 
 caf::behavior trainer_worker(self_ptr self, run_identity id, std::string node,
-                             trainer_links links, std::shared_ptr<std::atomic<bool>> stop) {
+                             trainer_links links, std::shared_ptr<std::atomic<bool>> stop,
+                             std::shared_ptr<trial_signals> signals) {
   auto& st = self->state;
   st.log = log::make(node, "trainer_worker");
   st.id = std::move(id);
   st.links = std::move(links);
   st.stop = std::move(stop);
+  st.signals = std::move(signals);
+  if (st.links.owner) {
+    self->monitor(st.links.owner);
+    self->set_down_handler([=](caf::down_msg&) {
+      answer_next(self, wire::to_error(status::error(errc::unavailable, "the driver is gone",
+                                                     "trial loop")));
+    });
+  }
   if (st.links.owner && st.links.heartbeat_ms > 0)
     heartbeat(self);
   return {
     [=](atoms::tick) { heartbeat(self); },
     [=](atoms::report, const wire::frame& f) { return on_report(self, f); },
+    [=](atoms::next, uint64_t container, const wire::frame& done) {
+      return on_next(self, container, done);
+    },
     [=](atoms::save, const wire::frame& f) {
       return relay(self, self->state.links.checkpointer, "checkpointer", atoms::save::value, f);
     },
@@ -123,9 +210,10 @@ caf::behavior trainer_worker(self_ptr self, run_identity id, std::string node,
 class actor_train_services final : public train_services {
 public:
   actor_train_services(caf::actor_system& sys, caf::actor trainer, run_identity id,
-                       std::string node, std::string tb_dir)
+                       std::string node, std::string tb_dir,
+                       std::shared_ptr<trial_signals> signals)
     : self_(sys), trainer_(std::move(trainer)), id_(std::move(id)), node_(std::move(node)),
-      tb_dir_(std::move(tb_dir)) {}
+      tb_dir_(std::move(tb_dir)), signals_(std::move(signals)) {}
 
   decision report(uint64_t step, const named_values& metrics) override {
     auto f = wire::build<schema::TrainReport>([&](schema::TrainReport::Builder b) {
@@ -134,16 +222,18 @@ public:
       b.setStep(step);
       wire::to_wire(b.initMetrics(static_cast<unsigned>(metrics.size())), metrics);
     });
+    if (signals_->reports_in_flight.load() < report_window) {
+      ++signals_->reports_in_flight;
+      caf::anon_send(trainer_, atoms::report::value, std::move(f));
+      return stop_decided() ? decision::stop : decision::go_on;
+    }
     wire::frame answer;
     if (!ask(atoms::report::value, f, answer))
-      return decision::go_on;
-    bool stop = false;
-    wire::read<schema::TrainDecision>(answer, [&](schema::TrainDecision::Reader r) {
-      stop = r.getStop();
-      return status::ok();
-    });
-    return stop ? decision::stop : decision::go_on;
+      return stop_decided() ? decision::stop : decision::go_on;
+    return says_stop(answer) || stop_decided() ? decision::stop : decision::go_on;
   }
+
+  bool stop_decided() const override { return signals_->stop_decided.load(); }
 
   status save_checkpoint(uint64_t step, const std::string& payload,
                          const named_values& metadata) override {
@@ -217,21 +307,25 @@ private:
   std::string node_;
   std::string tb_dir_;
   tensorboard::event_writer tb_;
+  std::shared_ptr<trial_signals> signals_;
 };
 
 } // namespace
 
 caf::actor spawn_trainer_worker(caf::actor_system& sys, run_identity id, std::string node,
-                                trainer_links links, std::shared_ptr<std::atomic<bool>> stop) {
+                                trainer_links links, std::shared_ptr<std::atomic<bool>> stop,
+                                std::shared_ptr<trial_signals> signals) {
   return sys.spawn(trainer_worker, std::move(id), std::move(node), std::move(links),
-                   std::move(stop));
+                   std::move(stop), std::move(signals));
 }
 
 std::unique_ptr<train_services> make_train_services(caf::actor_system& sys, caf::actor trainer,
                                                     run_identity id, std::string node,
-                                                    std::string tensorboard_dir) {
+                                                    std::string tensorboard_dir,
+                                                    std::shared_ptr<trial_signals> signals) {
   return std::make_unique<actor_train_services>(sys, std::move(trainer), std::move(id),
-                                                std::move(node), std::move(tensorboard_dir));
+                                                std::move(node), std::move(tensorboard_dir),
+                                                std::move(signals));
 }
 
 } // namespace lagom::actors

@@ -11,8 +11,20 @@
 // Messages (frames of schemas/experiment.capnp):
 //   (atoms::report, frame TrainReport) -> frame TrainDecision
 //       Sends the metrics to the registry, asks the owner (the experiment's
-//       driver) whether to go on, answers. No owner, or no answer within
-//       30 s: go on (logged).
+//       driver) whether to go on. No owner, or no answer within 30 s: go on
+//       (logged). Sent anonymously (the function's thread goes on at once) the
+//       answer only raises trial_signals::stop_decided when it is stop; as a
+//       request (the thread waits: many reports were unanswered) it is also
+//       the reply.
+//   (atoms::next, uint64 container, frame done) -> frame FunctionLaunch, or
+//       an empty frame
+//       A trial loop's thread (container_exec.hpp) hands in the trial that
+//       ended (`done`: its FunctionResult or FunctionExit; empty the first
+//       time) and asks for the next: sent on to the owner as (atoms::next,
+//       container, run, attempt, done). The answer is the next trial, which
+//       this actor then speaks for (reports, heartbeats), or an empty frame:
+//       the loop ends, as it also does when the container is asked to stop
+//       (checked at each heartbeat). An error: the owner is gone (monitored).
 //   (atoms::save, frame CheckpointSave) -> frame CheckpointSaved
 //   (atoms::load, frame CheckpointLoad) -> frame CheckpointData
 //       Forwarded to the checkpointer; no checkpointer: an error reply.
@@ -44,14 +56,26 @@ struct trainer_links {
   uint32_t heartbeat_ms = 0; // > 0: heartbeats to the owner this often
 };
 
-caf::actor spawn_trainer_worker(caf::actor_system& sys, run_identity id, std::string node,
-                                trainer_links links, std::shared_ptr<std::atomic<bool>> stop);
+/// What a run's function thread and its trainer_worker share.
+struct trial_signals {
+  std::atomic<bool> stop_decided{false};      // a report of this trial was answered stop
+  std::atomic<uint32_t> reports_in_flight{0}; // anonymous reports not yet answered
+};
 
-/// The train_services of a function's thread: blocking requests (bounded) to
-/// `trainer`; TensorBoard scalars written to `tensorboard_dir` (empty: none).
-/// Made and used on the function's thread only.
+/// Unanswered reports a function may leave behind before report() waits.
+constexpr uint32_t report_window = 16;
+
+caf::actor spawn_trainer_worker(caf::actor_system& sys, run_identity id, std::string node,
+                                trainer_links links, std::shared_ptr<std::atomic<bool>> stop,
+                                std::shared_ptr<trial_signals> signals);
+
+/// The train_services of a function's thread: reports sent to `trainer`
+/// without waiting (up to report_window unanswered), checkpoints as blocking
+/// requests (bounded); TensorBoard scalars written to `tensorboard_dir`
+/// (empty: none). Made and used on the function's thread only.
 std::unique_ptr<train_services> make_train_services(caf::actor_system& sys, caf::actor trainer,
                                                     run_identity id, std::string node,
-                                                    std::string tensorboard_dir);
+                                                    std::string tensorboard_dir,
+                                                    std::shared_ptr<trial_signals> signals);
 
 } // namespace lagom::actors

@@ -47,9 +47,28 @@ wire::frame request_frame(const state& st, uint32_t count, bool queue) {
   });
 }
 
+// Trials heartbeat 4 times a heartbeat_timeout (0: never).
+uint32_t heartbeat_ms(const state& st) {
+  auto beat = static_cast<uint32_t>(st.job.opts.heartbeat_timeout.count() / 4);
+  return st.job.opts.heartbeat_timeout.count() > 0 ? std::max(beat, 1u) : 0;
+}
+
+// A container's trial loop: its trials come as answers to its atoms::next.
+wire::frame loop_frame(const state& st, const slot& s) {
+  return wire::build<schema::FunctionLaunch>([&](schema::FunctionLaunch::Builder b) {
+    wire::to_wire(b.initContainer(), s.c);
+    b.setFunction(st.job.function);
+    b.setRank(0);
+    b.setWorldSize(1);
+    b.setExperiment(st.experiment);
+    b.setExperimentId(st.experiment_id);
+    b.setHeartbeatMs(heartbeat_ms(st));
+    b.setTrialLoop(true);
+  });
+}
+
 wire::frame launch_frame(const state& st, const slot& s, const tuning::trial_entry& e) {
   named_values params = launch_params(st, e.t);
-  uint32_t beat = static_cast<uint32_t>(st.job.opts.heartbeat_timeout.count() / 4);
   return wire::build<schema::FunctionLaunch>([&](schema::FunctionLaunch::Builder b) {
     wire::to_wire(b.initContainer(), s.c);
     b.setFunction(st.job.function);
@@ -60,7 +79,7 @@ wire::frame launch_frame(const state& st, const slot& s, const tuning::trial_ent
     b.setExperimentId(st.experiment_id);
     b.setRun(e.t.id);
     b.setAttempt(e.view.attempts);
-    b.setHeartbeatMs(st.job.opts.heartbeat_timeout.count() > 0 ? std::max(beat, 1u) : 0);
+    b.setHeartbeatMs(heartbeat_ms(st));
   });
 }
 
@@ -72,6 +91,7 @@ void progress(self_ptr self, search_progress::kind_t kind, const tuning::trial_e
 
 void dispatch_all(self_ptr self);
 void maybe_finish(self_ptr self);
+void start_loop(self_ptr self, size_t i);
 
 // --- containers --------------------------------------------------------------
 
@@ -93,7 +113,17 @@ void add_slots(self_ptr self, const wire::frame& grant) {
     slot s;
     s.c = std::move(c);
     self->state.slots.push_back(std::move(s));
+    if (self->state.begun)
+      start_loop(self, self->state.slots.size() - 1);
   }
+}
+
+// Answers slot i's waiting loop with `f`: a trial, or empty (the loop ends).
+void answer_loop(slot& s, wire::frame f) {
+  if (!s.idle.pending())
+    return;
+  s.idle.deliver(std::move(f));
+  s.idle = {};
 }
 
 // A container went away (lost, or given up on a straggler): ask for another.
@@ -101,6 +131,7 @@ void replace_container(self_ptr self, size_t i) {
   auto& st = self->state;
   st.slots[i].gone = true;
   st.slots[i].busy = false;
+  answer_loop(st.slots[i], {});
   release(self, {st.slots[i].c.id});
   if (st.ending)
     return;
@@ -173,12 +204,11 @@ void trial_returned(self_ptr self, size_t i, uint32_t id, uint32_t attempt, stat
   auto& e = *st.table.find(id);
   e.view.elapsed_ms = elapsed_ms;
   if (result.code() == errc::container_lost)
-    return lose_trial(self, i, e, result.to_string()), dispatch_all(self);
+    return lose_trial(self, i, e, result.to_string());
   if (!result) {
     e.view.error = result.to_string();
     st.log->warn("trial {} failed: {}", id, e.view.error);
-    end_trial(self, e, tuning::outcome::failed, NAN);
-    return dispatch_all(self);
+    return end_trial(self, e, tuning::outcome::failed, NAN);
   }
   const value* v = values.find(st.job.opts.metric);
   bool returned = v != nullptr && std::holds_alternative<double>(*v) &&
@@ -195,7 +225,23 @@ void trial_returned(self_ptr self, size_t i, uint32_t id, uint32_t attempt, stat
     e.view.error = "returned no number '" + st.job.opts.metric + "'";
     end_trial(self, e, tuning::outcome::failed, NAN);
   }
-  dispatch_all(self);
+}
+
+// What a function's frame says: FunctionResult or FunctionExit.
+void read_outcome(const wire::frame& f, status& result, named_values& values, double& ms) {
+  if (f.schema() == wire::schema_id<schema::FunctionExit>()) {
+    auto rd = wire::read<schema::FunctionExit>(f, [&](schema::FunctionExit::Reader r) {
+      result = wire::from_wire(r.getError());
+      return status::ok();
+    });
+    result = rd ? result : rd;
+    return;
+  }
+  result = wire::read<schema::FunctionResult>(f, [&](schema::FunctionResult::Reader r) {
+    values = wire::from_wire(r.getValues());
+    ms = r.getElapsedMs();
+    return status::ok();
+  });
 }
 
 void launch(self_ptr self, size_t i, uint32_t id) {
@@ -212,38 +258,13 @@ void launch(self_ptr self, size_t i, uint32_t id) {
   st.table.set_status(e, "running");
   record(self, e, s.c.id);
   progress(self, search_progress::trial_started, e);
-  uint32_t attempt = s.attempt;
-  self->request(st.head, caf::infinite, atoms::launch::value, launch_frame(st, s, e),
-                caf::actor_cast<caf::actor>(self))
-    .then(
-      [=](const wire::frame& f) {
-        status result;
-        named_values values;
-        double ms = 0;
-        if (f.schema() == wire::schema_id<schema::FunctionExit>()) {
-          auto rd = wire::read<schema::FunctionExit>(f, [&](schema::FunctionExit::Reader r) {
-            result = wire::from_wire(r.getError());
-            return status::ok();
-          });
-          result = rd ? result : rd;
-        } else {
-          result = wire::read<schema::FunctionResult>(f, [&](schema::FunctionResult::Reader r) {
-            values = wire::from_wire(r.getValues());
-            ms = r.getElapsedMs();
-            return status::ok();
-          });
-        }
-        trial_returned(self, i, id, attempt, result, values, ms);
-      },
-      [=](caf::error& err) {
-        trial_returned(self, i, id, attempt, wire::to_status(err), {}, 0);
-      });
+  answer_loop(s, launch_frame(st, s, e));
 }
 
 // Gives slot i its next trial: a retry first, else the optimizer's next.
 void dispatch(self_ptr self, size_t i) {
   auto& st = self->state;
-  if (st.ending || st.slots[i].busy || st.slots[i].gone || deadline_passed(st))
+  if (st.ending || !st.slots[i].idle.pending() || st.slots[i].gone || deadline_passed(st))
     return;
   if (!st.retry.empty()) {
     uint32_t id = st.retry.front();
@@ -272,6 +293,8 @@ void dispatch(self_ptr self, size_t i) {
 }
 
 void dispatch_all(self_ptr self) {
+  if (!self->state.begun)
+    return;
   for (size_t i = 0; i < self->state.slots.size(); ++i)
     dispatch(self, i);
   maybe_finish(self);
@@ -282,13 +305,16 @@ void maybe_finish(self_ptr self) {
   auto& st = self->state;
   if (st.ending)
     return;
-  size_t usable = 0;
+  size_t usable = 0, starting = 0;
   for (auto& s : st.slots) {
     if (s.busy)
       return;
     usable += s.gone ? 0 : 1;
+    starting += !s.gone && s.starting ? 1 : 0;
   }
   bool work_left = !st.retry.empty() || !st.exhausted;
+  if (!deadline_passed(st) && work_left && starting > 0)
+    return; // loops about to ask for trials
   if (!deadline_passed(st) && work_left && usable == 0 && st.replacing > 0)
     return; // waiting for a replacement container
   if (!deadline_passed(st) && !st.retry.empty() && usable > 0)
@@ -307,7 +333,75 @@ void maybe_finish(self_ptr self) {
   finish(self);
 }
 
+// Slot i's loop ended (the head answered its launch): expected once it was
+// told there are no more trials; else its container or worker is gone.
+void loop_ended(self_ptr self, size_t i, const status& result) {
+  auto& st = self->state;
+  auto& s = st.slots[i];
+  s.idle = {};  // a loop that ended asks for nothing more
+  s.starting = false;
+  if (st.ending || s.gone)
+    return;
+  std::string why = result ? "its trial loop ended" : result.to_string();
+  if (s.busy) {
+    lose_trial(self, i, *st.table.find(s.trial), why);
+  } else if (result.code() == errc::container_lost) {
+    replace_container(self, i);
+  } else {
+    st.log->warn("container {}: {}; not used again", s.c.id, why);
+    s.gone = true;
+    release(self, {s.c.id});
+  }
+  dispatch_all(self);
+}
+
+void start_loop(self_ptr self, size_t i) {
+  auto& st = self->state;
+  st.slots[i].starting = true;
+  st.slots[i].last_beat = clock::now();
+  self->request(st.head, caf::infinite, atoms::launch::value, loop_frame(st, st.slots[i]),
+                caf::actor_cast<caf::actor>(self))
+    .then(
+      [=](const wire::frame& f) {
+        status result;
+        named_values values;
+        double ms = 0;
+        read_outcome(f, result, values, ms);
+        loop_ended(self, i, result);
+      },
+      [=](caf::error& err) { loop_ended(self, i, wire::to_status(err)); });
+}
+
 } // namespace
+
+void end_idle_loops(self_ptr self) {
+  for (auto& s : self->state.slots)
+    answer_loop(s, {});
+}
+
+// A loop hands in the trial that ended (`done`, empty at first) and asks for
+// the next; the answer waits until there is one, or until the search ends.
+caf::result<wire::frame> on_next(self_ptr self, uint64_t container, uint32_t run,
+                                 uint32_t attempt, const wire::frame& done) {
+  auto& st = self->state;
+  size_t i = 0;
+  while (i < st.slots.size() && st.slots[i].c.id != container)
+    ++i;
+  if (i == st.slots.size() || st.slots[i].gone || st.ending)
+    return wire::frame{};  // a straggler's loop, or the end: no more trials
+  auto idle = self->make_response_promise<wire::frame>();
+  st.slots[i].idle = idle;
+  st.slots[i].starting = false;
+  if (done.schema() != 0) {
+    status result;
+    named_values values;
+    double ms = 0;
+    read_outcome(done, result, values, ms);
+    trial_returned(self, i, run, attempt, result, values, ms);
+  }
+  dispatch_all(self);
+  return idle;
+}
 
 void acquire(self_ptr self, std::function<void()> then) {
   auto& st = self->state;
@@ -329,6 +423,9 @@ void acquire(self_ptr self, std::function<void()> then) {
 
 void begin(self_ptr self) {
   auto& st = self->state;
+  st.begun = true;
+  for (size_t i = 0; i < st.slots.size(); ++i)
+    start_loop(self, i);
   st.started = clock::now();
   if (st.job.opts.time_budget.count() > 0)
     st.deadline = st.started + st.job.opts.time_budget;
@@ -344,11 +441,15 @@ void on_tick(self_ptr self) {
   auto now = clock::now();
   for (size_t i = 0; i < st.slots.size(); ++i) {
     auto& s = st.slots[i];
-    if (s.busy && !s.gone && now - s.last_beat > st.job.opts.heartbeat_timeout) {
-      auto& e = *st.table.find(s.trial);
-      lose_trial(self, i, e,
-                 "straggler: no heartbeat for " +
-                   std::to_string(st.job.opts.heartbeat_timeout.count()) + " ms");
+    if ((!s.busy && !s.starting) || s.gone || now - s.last_beat <= st.job.opts.heartbeat_timeout)
+      continue;
+    std::string why = "no heartbeat for " +
+                      std::to_string(st.job.opts.heartbeat_timeout.count()) + " ms";
+    if (s.busy) {
+      lose_trial(self, i, *st.table.find(s.trial), "straggler: " + why);
+    } else {  // its loop never asked for a trial
+      st.log->warn("container {}: trial loop did not start ({})", s.c.id, why);
+      replace_container(self, i);
     }
   }
   if (deadline_passed(st))
@@ -427,6 +528,8 @@ caf::behavior trial_scheduler(sched::self_ptr self, caf::actor head, search_job 
     },
     [=](atoms::report, const wire::frame& f) { return sched::on_report(self, f); },
     [=](atoms::heartbeat, const wire::frame& f) { sched::on_heartbeat(self, f); },
+    [=](atoms::next, uint64_t container, uint32_t run, uint32_t attempt,
+        const wire::frame& done) { return sched::on_next(self, container, run, attempt, done); },
     [=](atoms::tick) { sched::on_tick(self); },
     [=](atoms::release, const wire::frame&) {},
   };

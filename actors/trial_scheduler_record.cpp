@@ -93,6 +93,7 @@ void finish(self_ptr self) {
   auto& st = self->state;
   if (!st.ending) {
     st.ending = true;
+    end_idle_loops(self);
     std::vector<uint64_t> ids;
     for (auto& s : st.slots)
       if (!s.gone)

@@ -29,14 +29,16 @@ namespace lagom::actors::sched {
 using clock = std::chrono::steady_clock;
 using granted = scheduling::container;
 
-/// One container the search holds.
+/// One container the search holds; it runs a trial loop (container_exec.hpp).
 struct slot {
   granted c;
   bool busy = false;       // a trial runs in it
   bool gone = false;       // lost or given up; a replacement was asked for
+  bool starting = false;   // its loop was launched and has not asked yet
   uint32_t trial = 0;      // the trial running, when busy
   uint32_t attempt = 0;    // and its attempt: older answers are stale
   clock::time_point last_beat;
+  caf::typed_response_promise<wire::frame> idle;  // pending: its loop asks for a trial
 };
 
 /// One change of the trial table, waiting to be stored.
@@ -64,6 +66,7 @@ struct state {
   std::unique_ptr<tuning::early_stopper> stopper;
   tuning::search_table table{true};
   clock::time_point started;
+  bool begun = false;                 // trials may be dispatched
   std::optional<clock::time_point> deadline;
   int name_tries = 0;
   // Mutable: trials and containers.
@@ -99,8 +102,10 @@ void finish(self_ptr self);
 /// Requests the search's containers (the head checks the function and its
 /// hyperparameters first), then calls `then`; on refusal the search ends.
 void acquire(self_ptr self, std::function<void()> then);
-/// Starts dispatching trials to the containers held.
+/// Starts a trial loop in every container held and dispatches trials.
 void begin(self_ptr self);
+/// Tells every loop waiting for a trial that there is none (it ends).
+void end_idle_loops(self_ptr self);
 /// Finds the registry, creates (or resumes) the experiment, then begin().
 void open_experiment(self_ptr self);
 

@@ -123,6 +123,9 @@ struct FunctionLaunch {
   attempt @8 :UInt32;
   heartbeatMs @9 :UInt32;    # > 0: the run's trainer_worker sends the owner a
                              # TrialHeartbeat this often while the function runs
+  trialLoop @10 :Bool;       # a trial loop (a search's container): the container
+                             # asks the owner for one trial after another, each a
+                             # FunctionLaunch, until it answers none (atoms::next)
 }
 
 # node -> head -> client: the function returned.

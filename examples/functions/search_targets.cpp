@@ -5,9 +5,11 @@
 //       Reports the learning curve score - 1/t at steps t = 1..N (N = budget
 //       when budget > 0, for ASHA), sleeping step_ms per step, and returns
 //       score (and loss = -score). Throws when x > fail_above. With trace, it
-//       appends "run R attempt A" to FILE first (the resume test counts them).
+//       appends "run R attempt A pid P" to FILE first (the fault tests read
+//       it: which trials ran how often, which process runs one now).
 //   noop      returns score=0 at once: the scheduler's own cost per trial.
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
@@ -24,7 +26,8 @@ lagom::named_values objective(lagom::train_context& ctx) {
   std::string trace = ctx.param("trace", "");
   if (!trace.empty()) {
     if (FILE* f = std::fopen(trace.c_str(), "a")) {
-      std::fprintf(f, "run %u attempt %u\n", ctx.identity().run, ctx.identity().attempt);
+      std::fprintf(f, "run %u attempt %u pid %d\n", ctx.identity().run, ctx.identity().attempt,
+                   static_cast<int>(::getpid()));
       std::fclose(f);
     }
   }
@@ -68,6 +71,6 @@ LAGOM_TRAIN_FN_WITH_PARAMS("objective", objective, {
   lagom::param_spec::real("budget", 0, 0, 1000000, "ASHA's resource: steps when > 0"),
   lagom::param_spec::real("step_ms", 0, 0, 3600000, "milliseconds per step"),
   lagom::param_spec::real("fail_above", 1e300, -1e300, 1e300, "throw when x is above"),
-  lagom::param_spec::text("trace", "", "append 'run R attempt A' to this file"),
+  lagom::param_spec::text("trace", "", "append 'run R attempt A pid P' to this file"),
 });
 LAGOM_TRAIN_FN("noop", noop);

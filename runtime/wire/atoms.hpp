@@ -35,6 +35,7 @@ using save = caf::atom_constant<caf::atom("save")>;            // CheckpointSave
 using load = caf::atom_constant<caf::atom("load")>;            // CheckpointLoad
 using log = caf::atom_constant<caf::atom("log")>;              // LogRecord / LogQuery
 using report = caf::atom_constant<caf::atom("report")>;        // TrainReport
+using next = caf::atom_constant<caf::atom("next")>;            // trial loop: next trial
 using services = caf::atom_constant<caf::atom("services")>;    // -> the head's service actors
 
 } // namespace lagom::atoms

@@ -43,19 +43,37 @@ std::map<int, std::string> run_statuses(const std::string& data, const std::stri
   return out;
 }
 
-// Runs `script` on an embedded cluster of 2 nodes with process containers,
-// sends `sig` to the first worker process once there is one (bounded), and
-// waits for the run to end (code -1: it did not end in time).
-run_result run_signalling_a_worker(const temp_dir& d, const std::string& script, int sig) {
+// The trials a search's `objective trace=FILE` started: (run, attempt, pid).
+struct trial_start {
+  int run = 0, attempt = 0, pid = 0;
+};
+std::vector<trial_start> trace_lines(const std::string& trace) {
+  std::ifstream in(trace);
+  std::vector<trial_start> out;
+  std::string line;
+  trial_start t;
+  while (std::getline(in, line))
+    if (std::sscanf(line.c_str(), "run %d attempt %d pid %d", &t.run, &t.attempt, &t.pid) == 3)
+      out.push_back(t);
+  return out;
+}
+
+// Runs `script` (its objective writing `trace`) on an embedded cluster of 2
+// nodes with process containers, sends `sig` to the worker process of the
+// first trial as soon as that trial started (bounded), and waits for the run
+// to end (code -1: it did not end in time).
+run_result run_signalling_a_worker(const temp_dir& d, const std::string& script,
+                                   const std::string& trace, int sig) {
   auto p = child_process::start({lagom_bin, "--data", d.path(), "run", script,
                                  "--process-containers", "--nodes", "2"});
-  std::vector<pid_t> workers;
-  for (int i = 0; i < 2000 && workers.empty(); ++i) {
+  std::vector<trial_start> started;
+  for (int i = 0; i < 2000 && started.empty(); ++i) {
     p->wait_for("never printed", 5ms);
-    workers = children_of(p->pid());
+    started = trace_lines(trace);
   }
-  REQUIRE(!workers.empty());
-  ::kill(workers.front(), sig);
+  REQUIRE(!started.empty());
+  REQUIRE(started.front().pid != p->pid());
+  ::kill(started.front().pid, sig);
   auto code = p->wait_exit(60s);
   return {code.value_or(-1), p->output()};
 }
@@ -103,6 +121,33 @@ TEST_CASE("a trial that throws is failed with its message; the search goes on", 
   CHECK(runs.size() == 16);
 }
 
+TEST_CASE("the median rule stops poor trials while they run", "[search]") {
+  temp_dir d;
+  auto script = d.write("s.lagom", std::string("search objective optimizer=random trials=12 "
+                                               "containers=1 metric=score name=s6 steps=20 "
+                                               "step_ms=5 early_stopping=median es_min=3 ") +
+                                     space + "\n");
+  auto r = run({lagom_bin, "--data", d.path(), "run", script});
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  std::smatch m;
+  REQUIRE(std::regex_search(r.output, m, std::regex(R"(12 trials, (\d+) finished, (\d+) stopped early)")));
+  CHECK(std::stoi(m[1]) + std::stoi(m[2]) == 12);
+  CHECK(std::stoi(m[2]) > 0);
+  // The decision reached the functions: stopped trials did not run their 20
+  // steps of 5 ms (100 ms); the worst ones stop after a step or two.
+  std::regex row(R"(\n\s*\d+\s+stopped_early\s+\S+\s+\d+\s+\S+\s+(\d+) ms)");
+  int rows = 0, quick = 0;
+  for (std::sregex_iterator i(r.output.begin(), r.output.end(), row), end; i != end; ++i) {
+    ++rows;
+    quick += std::stoi((*i)[1]) < 50 ? 1 : 0;
+  }
+  CHECK(rows == std::stoi(m[2]));
+  CHECK(quick > 0);
+  auto runs = run_statuses(d.path(), "s6");
+  CHECK(runs.size() == 12);
+}
+
 TEST_CASE("bad search input is named, exits non-zero and stores nothing", "[search]") {
   temp_dir d;
   struct bad_case {
@@ -138,10 +183,11 @@ TEST_CASE("bad search input is named, exits non-zero and stores nothing", "[sear
 TEST_CASE("a worker process killed with -9 mid-search costs a retry, not a trial",
           "[search][fault]") {
   temp_dir d;
-  auto script = d.write("s.lagom", std::string("search objective optimizer=random trials=8 "
-                                               "metric=score name=s3 steps=20 step_ms=25 ") +
+  std::string trace = d.path() + "/trace.txt";
+  auto script = d.write("s.lagom", "search objective optimizer=random trials=8 metric=score "
+                                   "name=s3 steps=20 step_ms=25 trace=\"" + trace + "\" " +
                                      space + "\n");
-  auto r = run_signalling_a_worker(d, script, SIGKILL);
+  auto r = run_signalling_a_worker(d, script, trace, SIGKILL);
   INFO(r.output);
   CHECK(r.code == 0);
   CHECK(contains(r.output, "search s3: 8 trials, 8 finished, 0 stopped early, 0 failed, 1 retried"));
@@ -154,11 +200,11 @@ TEST_CASE("a worker process killed with -9 mid-search costs a retry, not a trial
 
 TEST_CASE("a frozen worker is a straggler: its trial is retried elsewhere", "[search][fault]") {
   temp_dir d;
-  auto script = d.write("s.lagom", std::string("search objective optimizer=random trials=4 "
-                                               "metric=score name=s5 steps=10 step_ms=30 "
-                                               "heartbeat_timeout=0.8 ") +
-                                     space + "\n");
-  auto r = run_signalling_a_worker(d, script, SIGSTOP);
+  std::string trace = d.path() + "/trace.txt";
+  auto script = d.write("s.lagom", "search objective optimizer=random trials=4 metric=score "
+                                   "name=s5 steps=10 step_ms=30 heartbeat_timeout=0.8 trace=\"" +
+                                     trace + "\" " + space + "\n");
+  auto r = run_signalling_a_worker(d, script, trace, SIGSTOP);
   INFO(r.output);
   CHECK(r.code == 0);
   CHECK(contains(r.output, "straggler: no heartbeat for 800 ms"));
@@ -199,12 +245,9 @@ TEST_CASE("a search whose driver was killed resumes without rerunning finished t
   for (auto& [id, s] : after)
     CHECK(s == "finished");
   // Every trial finished before the kill ran exactly once.
-  std::ifstream in(trace);
   std::map<int, int> starts;
-  std::string word;
-  int id = 0, attempt = 0;
-  while (in >> word >> id >> word >> attempt)
-    ++starts[id];
+  for (auto& t : trace_lines(trace))
+    ++starts[t.run];
   for (int r : done) {
     INFO("run " << r);
     CHECK(starts[r] == 1);

@@ -49,7 +49,15 @@ struct run_identity {
 class train_services {
 public:
   virtual ~train_services() = default;
+  /// Sends the report on and answers at once: stop when an earlier report of
+  /// this run was answered stop (stop_decided), else go_on. The answer to a
+  /// report reaches the function at a later report or stop_requested(), as a
+  /// Maggy trial learns of its early stop at its next broadcast; a function
+  /// therefore never waits for its driver, except when many reports are
+  /// still unanswered (then it waits for the answer to this one).
   virtual decision report(uint64_t step, const named_values& metrics) = 0;
+  /// True once one of this run's reports was answered stop.
+  virtual bool stop_decided() const { return false; }
   virtual status save_checkpoint(uint64_t step, const std::string& payload,
                                  const named_values& metadata) = 0;
   /// not_found when the run has no checkpoint yet.
@@ -106,11 +114,14 @@ public:
   /// never kills a thread), or a report was answered stop. Long loops should
   /// check it, e.g. once a batch.
   bool stop_requested() const {
-    return stopped_ || (stop_ && stop_->load(std::memory_order_relaxed));
+    return stopped_ || (stop_ && stop_->load(std::memory_order_relaxed)) ||
+           (services_ != nullptr && services_->stop_decided());
   }
 
   /// Reports metrics at `step` (recorded in the registry, shown as progress,
-  /// seen by early stopping); the answer says whether to go on.
+  /// seen by early stopping); the answer says whether to go on. Reports are
+  /// asynchronous: the decision on this report may arrive after it returns
+  /// (see train_services::report), and stop_requested() then turns true.
   decision report(uint64_t step, const named_values& metrics);
   /// Saves a durable checkpoint of this run (the last few are kept).
   status save_checkpoint(uint64_t step, const std::string& payload,
