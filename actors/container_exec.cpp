@@ -33,6 +33,7 @@ status decode_launch(const wire::frame& f, const std::string& node, launch_spec&
     out.id.attempt = r.getAttempt();
     out.heartbeat_ms = r.getHeartbeatMs();
     out.trial_loop = r.getTrialLoop();
+    out.lookahead = r.getLookahead();
     return status::ok();
   });
 }
@@ -93,7 +94,9 @@ wire::frame call_function(caf::actor_system& sys, const train_fn_registration& f
   }
 }
 
-// A trial loop: trials from the owner until it has none, or a stop.
+// A trial loop: trials from the owner until it has none, or a stop. The
+// loop keeps 1 + lookahead asks outstanding: with a lookahead, its next trial
+// is already here when the current one ends.
 wire::frame run_trials(caf::actor_system& sys, const train_fn_registration& fn,
                        const launch_spec& loop, std::shared_ptr<std::atomic<bool>> stop,
                        trainer_links links, const std::string& data_dir) {
@@ -103,28 +106,25 @@ wire::frame run_trials(caf::actor_system& sys, const train_fn_registration& fn,
   links.heartbeat_ms = loop.heartbeat_ms;
   trainer_guard trainer{spawn_trainer_worker(sys, loop.id, loop.where.node, links, stop,
                                              signals)};
-  caf::scoped_actor self{sys};
-  wire::frame done;  // the trial that ended; none before the first
+  auto ask = [&](uint32_t run, uint32_t attempt, wire::frame done) {
+    caf::anon_send(trainer.trainer, atoms::next::value, id, run, attempt, std::move(done));
+  };
+  for (uint32_t i = 0; i <= loop.lookahead; ++i)
+    ask(0, 0, {});
   uint32_t trials = 0;
-  while (!stop->load()) {
-    wire::frame next;
-    status asked;
-    self->request(trainer.trainer, caf::infinite, atoms::next::value, id, done)
-      .receive([&](wire::frame& f) { next = std::move(f); },
-               [&](caf::error& e) { asked = wire::to_status(e); });
-    if (!asked)
-      return exit_frame(id, asked);
-    if (next.schema() == 0)
-      break;  // the owner has no more trials
+  wire::frame next;
+  while (signals->inbox.take(next, *stop)) {
     launch_spec trial;
-    if (auto rd = decode_launch(next, loop.where.node, trial); !rd) {
-      done = exit_frame(id, rd);
-      continue;
-    }
+    auto rd = decode_launch(next, loop.where.node, trial);
     trial.where = loop.where;  // the container's placement (a worker's GPUs renumbered)
-    done = call_function(sys, fn, std::move(trial), stop, trainer.trainer, signals, data_dir);
+    signals->start(trial.id);
+    ask(trial.id.run, trial.id.attempt,
+        rd ? call_function(sys, fn, trial, stop, trainer.trainer, signals, data_dir)
+           : exit_frame(id, rd));
     ++trials;
   }
+  if (auto why = signals->inbox.closed_because(); !why)
+    return exit_frame(id, why);
   named_values values;
   values.set("trials", double(trials));
   return wire::build<schema::FunctionResult>([&](schema::FunctionResult::Builder b) {
@@ -143,6 +143,7 @@ wire::frame run_function(caf::actor_system& sys, const train_fn_registration& fn
   if (spec.trial_loop)
     return run_trials(sys, fn, spec, std::move(stop), links, data_dir);
   auto signals = std::make_shared<trial_signals>();
+  signals->start(spec.id);
   trainer_links with_beat = links;
   with_beat.heartbeat_ms = spec.heartbeat_ms;
   trainer_guard trainer{spawn_trainer_worker(sys, spec.id, spec.where.node, with_beat, stop,

@@ -11,6 +11,8 @@
 //    its own result is FunctionResult {trials: n}. The trial's frames thus
 //    travel straight between the container and the trial_scheduler, not
 //    through node and head, and no thread or actor is started per trial.
+//    With a lookahead (an optimizer whose asks do not depend on results)
+//    the next trial is asked for while the current one runs, so none waits.
 //  - thread mode: start_thread runs run_function on a new detached thread and
 //    sends (atoms::finished, id, frame) to the node_manager.
 //  - process mode: start_process runs `lagom worker` on a new detached thread
@@ -42,6 +44,7 @@ struct launch_spec {
   run_identity id;
   uint32_t heartbeat_ms = 0;  ///< > 0: the trainer heartbeats to the owner this often
   bool trial_loop = false;    ///< ask the owner for trials (atoms::next) until none
+  uint32_t lookahead = 0;     ///< a trial loop's trials asked for ahead of need
 };
 
 /// Decodes a FunctionLaunch frame; `node` names the node for the context.

@@ -25,10 +25,8 @@ struct trainer_worker_state {
   std::shared_ptr<std::atomic<bool>> stop;
   std::shared_ptr<trial_signals> signals;
   std::shared_ptr<spdlog::logger> log;
-  // The trial spoken for: changes when a trial loop's next trial arrives.
+  // The run (a trial loop: the loop's; its trials are signals->running).
   run_identity id;
-  // A trial loop's thread waiting for its next trial.
-  caf::typed_response_promise<wire::frame> next;
 };
 
 using self_ptr = caf::stateful_actor<trainer_worker_state>*;
@@ -57,7 +55,7 @@ caf::result<wire::frame> on_report(self_ptr self, const wire::frame& f) {
   auto answered = [=](const wire::frame& d, uint32_t run) {
     if (!waits)
       --signals->reports_in_flight;
-    if (says_stop(d) && run == self->state.id.run)
+    if (says_stop(d) && signals->running.load() >> 32 == run)
       signals->stop_decided = true;
   };
   wire::frame metrics;
@@ -102,42 +100,24 @@ caf::result<wire::frame> on_report(self_ptr self, const wire::frame& f) {
   return rp;
 }
 
-void answer_next(self_ptr self, caf::expected<wire::frame> x) {
-  auto& next = self->state.next;
-  if (!next.pending())
-    return;
-  if (x)
-    next.deliver(std::move(*x));
-  else
-    next.deliver(std::move(x.error()));
-  next = {};
-}
-
-caf::result<wire::frame> on_next(self_ptr self, uint64_t container, const wire::frame& done) {
+// A trial loop's thread: trial run/attempt ended with `done`; the owner's
+// answer (the next trial, or none) goes to the inbox.
+void on_next(self_ptr self, uint64_t container, uint32_t run, uint32_t attempt,
+             const wire::frame& done) {
   auto& st = self->state;
   if (!st.links.owner)
-    return wire::to_error(status::error(errc::unavailable, "no owner to ask for trials",
-                                        "container " + std::to_string(container)));
-  if (st.stop->load())
-    return wire::frame{};
-  st.next = self->make_response_promise<wire::frame>();
-  self->request(st.links.owner, caf::infinite, atoms::next::value, container, st.id.run,
-                st.id.attempt, done)
+    return st.signals->inbox.close(status::error(
+      errc::unavailable, "no owner to ask for trials", "container " + std::to_string(container)));
+  auto signals = st.signals;
+  self->request(st.links.owner, caf::infinite, atoms::next::value, container, run, attempt, done)
     .then(
       [=](wire::frame& f) {
-        auto& st = self->state;
-        if (f.schema() == wire::schema_id<schema::FunctionLaunch>()) {
-          wire::read<schema::FunctionLaunch>(f, [&](schema::FunctionLaunch::Reader r) {
-            st.id.run = r.getRun();
-            st.id.attempt = r.getAttempt();
-            return status::ok();
-          });
-          st.signals->stop_decided = false;
-        }
-        answer_next(self, std::move(f));
+        if (f.schema() == 0)
+          signals->inbox.close(status::ok());
+        else
+          signals->inbox.put(std::move(f));
       },
-      [=](caf::error& e) { answer_next(self, std::move(e)); });
-  return self->state.next;
+      [=](caf::error& e) { signals->inbox.close(wire::to_status(e)); });
 }
 
 // Forwards a request to a service and relays the answer.
@@ -156,13 +136,11 @@ caf::result<wire::frame> relay(self_ptr self, const caf::actor& to, const char* 
 
 void heartbeat(self_ptr self) {
   auto& st = self->state;
-  if (st.stop->load())
-    answer_next(self, wire::frame{}); // a waiting trial loop ends
-  self->send(st.links.owner, atoms::heartbeat::value,
+  uint64_t running = st.signals->running.load();  self->send(st.links.owner, atoms::heartbeat::value,
              wire::build<schema::TrialHeartbeat>([&](schema::TrialHeartbeat::Builder b) {
                b.setExperimentId(st.id.experiment_id);
-               b.setRun(st.id.run);
-               b.setAttempt(st.id.attempt);
+               b.setRun(static_cast<uint32_t>(running >> 32));
+               b.setAttempt(static_cast<uint32_t>(running));
              }));
   self->delayed_send(self, std::chrono::milliseconds(st.links.heartbeat_ms), atoms::tick::value);
 }
@@ -179,8 +157,8 @@ caf::behavior trainer_worker(self_ptr self, run_identity id, std::string node,
   if (st.links.owner) {
     self->monitor(st.links.owner);
     self->set_down_handler([=](caf::down_msg&) {
-      answer_next(self, wire::to_error(status::error(errc::unavailable, "the driver is gone",
-                                                     "trial loop")));
+      self->state.signals->inbox.close(
+        status::error(errc::unavailable, "the driver is gone", "trial loop"));
     });
   }
   if (st.links.owner && st.links.heartbeat_ms > 0)
@@ -188,9 +166,8 @@ caf::behavior trainer_worker(self_ptr self, run_identity id, std::string node,
   return {
     [=](atoms::tick) { heartbeat(self); },
     [=](atoms::report, const wire::frame& f) { return on_report(self, f); },
-    [=](atoms::next, uint64_t container, const wire::frame& done) {
-      return on_next(self, container, done);
-    },
+    [=](atoms::next, uint64_t container, uint32_t run, uint32_t attempt,
+        const wire::frame& done) { on_next(self, container, run, attempt, done); },
     [=](atoms::save, const wire::frame& f) {
       return relay(self, self->state.links.checkpointer, "checkpointer", atoms::save::value, f);
     },
@@ -311,6 +288,45 @@ private:
 };
 
 } // namespace
+
+void trial_inbox::put(wire::frame trial) {
+  {
+    std::lock_guard<std::mutex> g(m_);
+    trials_.push_back(std::move(trial));
+  }
+  cv_.notify_one();
+}
+
+void trial_inbox::close(status why) {
+  {
+    std::lock_guard<std::mutex> g(m_);
+    if (!closed_)
+      why_ = std::move(why);
+    closed_ = true;
+  }
+  cv_.notify_one();
+}
+
+bool trial_inbox::take(wire::frame& out, const std::atomic<bool>& stop) {
+  std::unique_lock<std::mutex> g(m_);
+  for (;;) {
+    if (stop.load())
+      return false;
+    if (!trials_.empty()) {
+      out = std::move(trials_.front());
+      trials_.pop_front();
+      return true;
+    }
+    if (closed_)
+      return false;
+    cv_.wait_for(g, std::chrono::milliseconds(50));
+  }
+}
+
+status trial_inbox::closed_because() const {
+  std::lock_guard<std::mutex> g(m_);
+  return why_;
+}
 
 caf::actor spawn_trainer_worker(caf::actor_system& sys, run_identity id, std::string node,
                                 trainer_links links, std::shared_ptr<std::atomic<bool>> stop,

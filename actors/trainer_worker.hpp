@@ -16,20 +16,14 @@
 //       answer only raises trial_signals::stop_decided when it is stop; as a
 //       request (the thread waits: many reports were unanswered) it is also
 //       the reply.
-//   (atoms::next, uint64 container, frame done) -> frame FunctionLaunch, or
-//       an empty frame
-//       A trial loop's thread (container_exec.hpp) hands in the trial that
-//       ended (`done`: its FunctionResult or FunctionExit; empty the first
-//       time) and asks for the next: sent on to the owner as (atoms::next,
-//       container, run, attempt, done). The answer is the next trial, which
-//       this actor then speaks for (reports, heartbeats), or an empty frame:
-//       the loop ends, as it also does when the container is asked to stop
-//       (checked at each heartbeat). An error: the owner is gone (monitored).
-//   (atoms::save, frame CheckpointSave) -> frame CheckpointSaved
-//   (atoms::load, frame CheckpointLoad) -> frame CheckpointData
-//       Forwarded to the checkpointer; no checkpointer: an error reply.
-//   (atoms::log, frame LogRecord)       sent on to the log_aggregator
-//   (atoms::stop, uint64_t)             raises the run's stop flag
+//   (atoms::next, uint64 container, uint32 run, uint32 attempt, frame done)
+//       From a trial loop's thread (container_exec.hpp), anonymously: trial
+//       `run`/`attempt` ended with `done` (FunctionResult or FunctionExit;
+//       empty for an ask made before any trial ended); asks the owner for
+//       the next trial with the same message. The answer goes to
+//       trial_signals::inbox: a FunctionLaunch is a trial to run, an empty
+//       frame closes the inbox (the owner has no more), an error closes it
+//       with that error, as does losing the owner (monitored).
 // With links.heartbeat_ms > 0 it sends the owner (atoms::heartbeat, frame
 // TrialHeartbeat) at once and then every heartbeat_ms while it lives: a
 // frozen or partitioned worker falls silent, and the owner sees a straggler.
@@ -37,13 +31,17 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
 #include "lagom/train.hpp"
+#include "wire/frame.hpp"
 
 namespace lagom::actors {
 
@@ -56,10 +54,40 @@ struct trainer_links {
   uint32_t heartbeat_ms = 0; // > 0: heartbeats to the owner this often
 };
 
+/// The trials a loop's trainer_worker received for its thread, in order.
+class trial_inbox {
+public:
+  /// A FunctionLaunch frame: a trial to run.
+  void put(wire::frame trial);
+  /// No more trials after those put (why: ok, or the owner's error).
+  void close(status why);
+  /// The next trial; false once closed and empty, or when `stop` is raised
+  /// (checked every 50 ms while waiting).
+  bool take(wire::frame& out, const std::atomic<bool>& stop);
+  /// Why it was closed (ok when closed normally or still open).
+  status closed_because() const;
+
+private:
+  mutable std::mutex m_;
+  std::condition_variable cv_;
+  std::deque<wire::frame> trials_;
+  bool closed_ = false;
+  status why_;
+};
+
 /// What a run's function thread and its trainer_worker share.
 struct trial_signals {
-  std::atomic<bool> stop_decided{false};      // a report of this trial was answered stop
+  std::atomic<uint64_t> running{0};           // the trial running: run << 32 | attempt
+  std::atomic<bool> stop_decided{false};      // a report of it was answered stop
   std::atomic<uint32_t> reports_in_flight{0}; // anonymous reports not yet answered
+  trial_inbox inbox;                          // a trial loop's next trials
+
+  static uint64_t pack(uint32_t run, uint32_t attempt) { return uint64_t(run) << 32 | attempt; }
+  /// Trial `id` starts on the function's thread.
+  void start(const run_identity& id) {
+    running = pack(id.run, id.attempt);
+    stop_decided = false;
+  }
 };
 
 /// Unanswered reports a function may leave behind before report() waits.

@@ -64,10 +64,15 @@ wire::frame loop_frame(const state& st, const slot& s) {
     b.setExperimentId(st.experiment_id);
     b.setHeartbeatMs(heartbeat_ms(st));
     b.setTrialLoop(true);
+    // Its next trial asked for while one runs, when asking early changes
+    // nothing: the optimizer does not learn from results, and no time budget
+    // could end the search before a trial asked for starts.
+    b.setLookahead(!st.opt->learns() && st.job.opts.time_budget.count() == 0 ? 1 : 0);
   });
 }
 
-wire::frame launch_frame(const state& st, const slot& s, const tuning::trial_entry& e) {
+wire::frame launch_frame(const state& st, const slot& s, const tuning::trial_entry& e,
+                         uint32_t attempt) {
   named_values params = launch_params(st, e.t);
   return wire::build<schema::FunctionLaunch>([&](schema::FunctionLaunch::Builder b) {
     wire::to_wire(b.initContainer(), s.c);
@@ -78,7 +83,7 @@ wire::frame launch_frame(const state& st, const slot& s, const tuning::trial_ent
     b.setExperiment(st.experiment);
     b.setExperimentId(st.experiment_id);
     b.setRun(e.t.id);
-    b.setAttempt(e.view.attempts);
+    b.setAttempt(attempt);
     b.setHeartbeatMs(heartbeat_ms(st));
   });
 }
@@ -118,20 +123,26 @@ void add_slots(self_ptr self, const wire::frame& grant) {
   }
 }
 
-// Answers slot i's waiting loop with `f`: a trial, or empty (the loop ends).
+// Answers the oldest ask of slot i's loop with trial frame `f`.
 void answer_loop(slot& s, wire::frame f) {
-  if (!s.idle.pending())
-    return;
-  s.idle.deliver(std::move(f));
-  s.idle = {};
+  s.asks.front().deliver(std::move(f));
+  s.asks.pop_front();
+}
+
+// Answers every ask of slot i's loop: no more trials (the loop ends).
+void end_asks(slot& s) {
+  for (auto& a : s.asks)
+    a.deliver(wire::frame{});
+  s.asks.clear();
 }
 
 // A container went away (lost, or given up on a straggler): ask for another.
+// Its trials were dealt with by the caller (lose_slot).
 void replace_container(self_ptr self, size_t i) {
   auto& st = self->state;
   st.slots[i].gone = true;
-  st.slots[i].busy = false;
-  answer_loop(st.slots[i], {});
+  st.slots[i].trials.clear();
+  end_asks(st.slots[i]);
   release(self, {st.slots[i].c.id});
   if (st.ending)
     return;
@@ -161,7 +172,6 @@ void replace_container(self_ptr self, size_t i) {
 
 // --- trials ------------------------------------------------------------------
 
-void launch(self_ptr self, size_t i, uint32_t id);
 
 // Ends trial `e`: tells the optimizer and the rule, records it.
 void end_trial(self_ptr self, tuning::trial_entry& e, tuning::outcome how, double loss) {
@@ -174,11 +184,10 @@ void end_trial(self_ptr self, tuning::trial_entry& e, tuning::outcome how, doubl
   progress(self, search_progress::trial_ended, e);
 }
 
-// The trial in slot i lost its container (`why`): retried or failed.
-void lose_trial(self_ptr self, size_t i, tuning::trial_entry& e, const std::string& why) {
+// Trial `e` lost its container (`why`): retried or failed.
+void lose_trial(self_ptr self, tuning::trial_entry& e, const std::string& why) {
   auto& st = self->state;
   st.log->warn("trial {} lost ({}), attempt {}", e.t.id, why, e.view.attempts);
-  replace_container(self, i);
   e.view.error = why;
   e.stop_requested = false;
   if (e.view.attempts <= st.job.opts.max_retries) {
@@ -194,20 +203,63 @@ void lose_trial(self_ptr self, size_t i, tuning::trial_entry& e, const std::stri
   }
 }
 
+// Slot i's container is lost (`why`): its running trial is lost, those
+// waiting in it go back to the front of the retry queue (they never ran),
+// and another container is asked for.
+void lose_slot(self_ptr self, size_t i, const std::string& why) {
+  auto& st = self->state;
+  auto trials = std::move(st.slots[i].trials);
+  replace_container(self, i);
+  for (size_t k = trials.size(); k-- > 1;) {
+    auto& e = *st.table.find(trials[k].trial);
+    st.table.set_status(e, "queued");
+    record(self, e);
+    st.retry.push_front(e.t.id);
+  }
+  if (!trials.empty())
+    lose_trial(self, *st.table.find(trials.front().trial), why);
+}
+
+void judge(self_ptr self, tuning::trial_entry& e, const status& result,
+           const named_values& values);
+
+// Slot i's first trial starts running (its loop runs its trials in order).
+void start_front(self_ptr self, size_t i) {
+  auto& st = self->state;
+  auto& s = st.slots[i];
+  auto& e = *st.table.find(s.trials.front().trial);
+  e.view.attempts = s.trials.front().attempt;
+  e.view.node = s.c.node_name;
+  e.best_loss = NAN;
+  s.last_beat = clock::now();
+  st.table.set_status(e, "running");
+  record(self, e, s.c.id);
+  progress(self, search_progress::trial_started, e);
+}
+
 void trial_returned(self_ptr self, size_t i, uint32_t id, uint32_t attempt, status result,
                     const named_values& values, double elapsed_ms) {
   auto& st = self->state;
   auto& s = st.slots[i];
-  if (s.gone || !s.busy || s.trial != id || s.attempt != attempt)
+  if (s.gone || !s.busy() || s.trials.front().trial != id || s.trials.front().attempt != attempt)
     return; // a straggler's late answer: its trial moved on
-  s.busy = false;
+  if (result.code() == errc::container_lost)
+    return lose_slot(self, i, result.to_string());
+  s.trials.pop_front();
   auto& e = *st.table.find(id);
   e.view.elapsed_ms = elapsed_ms;
-  if (result.code() == errc::container_lost)
-    return lose_trial(self, i, e, result.to_string());
+  judge(self, e, result, values);
+  if (st.slots[i].busy())
+    start_front(self, i);  // the next, already in the container, runs now
+}
+
+// Trial `e` returned `result` and `values`: how it ended.
+void judge(self_ptr self, tuning::trial_entry& e, const status& result,
+           const named_values& values) {
+  auto& st = self->state;
   if (!result) {
     e.view.error = result.to_string();
-    st.log->warn("trial {} failed: {}", id, e.view.error);
+    st.log->warn("trial {} failed: {}", e.t.id, e.view.error);
     return end_trial(self, e, tuning::outcome::failed, NAN);
   }
   const value* v = values.find(st.job.opts.metric);
@@ -244,59 +296,58 @@ void read_outcome(const wire::frame& f, status& result, named_values& values, do
   });
 }
 
+// Gives trial `id` to slot i's loop: it runs at once, or after the loop's
+// current trials (lookahead).
 void launch(self_ptr self, size_t i, uint32_t id) {
   auto& st = self->state;
   auto& s = st.slots[i];
   auto& e = *st.table.find(id);
-  ++e.view.attempts;
-  e.view.node = s.c.node_name;
-  e.best_loss = NAN;
-  s.busy = true;
-  s.trial = id;
-  s.attempt = e.view.attempts;
-  s.last_beat = clock::now();
-  st.table.set_status(e, "running");
-  record(self, e, s.c.id);
-  progress(self, search_progress::trial_started, e);
-  answer_loop(s, launch_frame(st, s, e));
+  s.trials.push_back({id, e.view.attempts + 1});
+  if (s.trials.size() == 1)
+    start_front(self, i);
+  answer_loop(s, launch_frame(st, s, e, s.trials.back().attempt));
 }
 
-// Gives slot i its next trial: a retry first, else the optimizer's next.
-void dispatch(self_ptr self, size_t i) {
+// Gives one ask of slot i's loop a trial: a retry first, else the
+// optimizer's next. False when it has none now.
+bool dispatch(self_ptr self, size_t i) {
   auto& st = self->state;
-  if (st.ending || !st.slots[i].idle.pending() || st.slots[i].gone || deadline_passed(st))
-    return;
+  if (st.ending || st.slots[i].asks.empty() || st.slots[i].gone || deadline_passed(st))
+    return false;
   if (!st.retry.empty()) {
     uint32_t id = st.retry.front();
     st.retry.pop_front();
-    return launch(self, i, id);
+    launch(self, i, id);
+    return true;
   }
   if (st.exhausted)
-    return;
+    return false;
   if (st.job.opts.num_trials > 0 && st.next_id >= st.job.opts.num_trials) {
     st.exhausted = true;
-    return;
+    return false;
   }
   tuning::trial t;
   t.id = st.next_id;
   auto a = st.opt->ask(t);
   if (a == tuning::ask_status::wait)
-    return; // asked again after the next tell
+    return false; // asked again after the next tell
   if (a == tuning::ask_status::exhausted) {
     st.exhausted = true;
-    return;
+    return false;
   }
   ++st.next_id;
   auto& e = st.table.add(t);
   record(self, e);
   launch(self, i, t.id);
+  return true;
 }
 
 void dispatch_all(self_ptr self) {
   if (!self->state.begun)
     return;
   for (size_t i = 0; i < self->state.slots.size(); ++i)
-    dispatch(self, i);
+    while (dispatch(self, i)) {
+    }
   maybe_finish(self);
 }
 
@@ -307,7 +358,7 @@ void maybe_finish(self_ptr self) {
     return;
   size_t usable = 0, starting = 0;
   for (auto& s : st.slots) {
-    if (s.busy)
+    if (s.busy())
       return;
     usable += s.gone ? 0 : 1;
     starting += !s.gone && s.starting ? 1 : 0;
@@ -338,13 +389,13 @@ void maybe_finish(self_ptr self) {
 void loop_ended(self_ptr self, size_t i, const status& result) {
   auto& st = self->state;
   auto& s = st.slots[i];
-  s.idle = {};  // a loop that ended asks for nothing more
+  s.asks.clear();  // a loop that ended asks for nothing more
   s.starting = false;
   if (st.ending || s.gone)
     return;
   std::string why = result ? "its trial loop ended" : result.to_string();
-  if (s.busy) {
-    lose_trial(self, i, *st.table.find(s.trial), why);
+  if (s.busy()) {
+    lose_slot(self, i, why);
   } else if (result.code() == errc::container_lost) {
     replace_container(self, i);
   } else {
@@ -376,7 +427,7 @@ void start_loop(self_ptr self, size_t i) {
 
 void end_idle_loops(self_ptr self) {
   for (auto& s : self->state.slots)
-    answer_loop(s, {});
+    end_asks(s);
 }
 
 // A loop hands in the trial that ended (`done`, empty at first) and asks for
@@ -389,8 +440,8 @@ caf::result<wire::frame> on_next(self_ptr self, uint64_t container, uint32_t run
     ++i;
   if (i == st.slots.size() || st.slots[i].gone || st.ending)
     return wire::frame{};  // a straggler's loop, or the end: no more trials
-  auto idle = self->make_response_promise<wire::frame>();
-  st.slots[i].idle = idle;
+  auto ask = self->make_response_promise<wire::frame>();
+  st.slots[i].asks.push_back(ask);
   st.slots[i].starting = false;
   if (done.schema() != 0) {
     status result;
@@ -400,7 +451,7 @@ caf::result<wire::frame> on_next(self_ptr self, uint64_t container, uint32_t run
     trial_returned(self, i, run, attempt, result, values, ms);
   }
   dispatch_all(self);
-  return idle;
+  return ask;
 }
 
 void acquire(self_ptr self, std::function<void()> then) {
@@ -441,12 +492,13 @@ void on_tick(self_ptr self) {
   auto now = clock::now();
   for (size_t i = 0; i < st.slots.size(); ++i) {
     auto& s = st.slots[i];
-    if ((!s.busy && !s.starting) || s.gone || now - s.last_beat <= st.job.opts.heartbeat_timeout)
+    if ((!s.busy() && !s.starting) || s.gone ||
+        now - s.last_beat <= st.job.opts.heartbeat_timeout)
       continue;
     std::string why = "no heartbeat for " +
                       std::to_string(st.job.opts.heartbeat_timeout.count()) + " ms";
-    if (s.busy) {
-      lose_trial(self, i, *st.table.find(s.trial), "straggler: " + why);
+    if (s.busy()) {
+      lose_slot(self, i, "straggler: " + why);
     } else {  // its loop never asked for a trial
       st.log->warn("container {}: trial loop did not start ({})", s.c.id, why);
       replace_container(self, i);
@@ -454,8 +506,8 @@ void on_tick(self_ptr self) {
   }
   if (deadline_passed(st))
     for (auto& s : st.slots)
-      if (s.busy)
-        st.table.find(s.trial)->stop_requested = true;
+      if (s.busy())
+        st.table.find(s.trials.front().trial)->stop_requested = true;
   dispatch_all(self);
   if (!st.ending)
     self->delayed_send(self, st.job.opts.heartbeat_timeout / 4, atoms::tick::value);
@@ -503,7 +555,8 @@ void on_heartbeat(self_ptr self, const wire::frame& f) {
   auto& st = self->state;
   wire::read<schema::TrialHeartbeat>(f, [&](schema::TrialHeartbeat::Reader r) {
     for (auto& s : st.slots)
-      if (s.busy && s.trial == r.getRun() && s.attempt == r.getAttempt())
+      if (s.busy() && s.trials.front().trial == r.getRun() &&
+          s.trials.front().attempt == r.getAttempt())
         s.last_beat = clock::now();
     return status::ok();
   });

@@ -29,16 +29,22 @@ namespace lagom::actors::sched {
 using clock = std::chrono::steady_clock;
 using granted = scheduling::container;
 
+/// A trial given to a container's loop.
+struct placed {
+  uint32_t trial = 0;
+  uint32_t attempt = 0;    // the attempt it runs as: older answers are stale
+};
+
 /// One container the search holds; it runs a trial loop (container_exec.hpp).
 struct slot {
   granted c;
-  bool busy = false;       // a trial runs in it
   bool gone = false;       // lost or given up; a replacement was asked for
   bool starting = false;   // its loop was launched and has not asked yet
-  uint32_t trial = 0;      // the trial running, when busy
-  uint32_t attempt = 0;    // and its attempt: older answers are stale
-  clock::time_point last_beat;
-  caf::typed_response_promise<wire::frame> idle;  // pending: its loop asks for a trial
+  std::deque<placed> trials;  // given to its loop, oldest first: the first
+                              // runs, the others wait there (lookahead)
+  clock::time_point last_beat; // of the trial running, or of the loop's start
+  std::deque<caf::typed_response_promise<wire::frame>> asks; // its loop's, unanswered
+  bool busy() const { return !trials.empty(); }
 };
 
 /// One change of the trial table, waiting to be stored.

@@ -126,6 +126,8 @@ struct FunctionLaunch {
   trialLoop @10 :Bool;       # a trial loop (a search's container): the container
                              # asks the owner for one trial after another, each a
                              # FunctionLaunch, until it answers none (atoms::next)
+  lookahead @11 :UInt32;     # a trial loop's asks made ahead of need: its next
+                             # trials are asked for while one runs
 }
 
 # node -> head -> client: the function returned.

@@ -93,6 +93,7 @@ public:
       point_issued_(total, false) {}
 
   const char* name() const override { return "grid"; }
+  bool learns() const override { return false; }
 
   ask_status ask(trial& out) override {
     if (num_trials_ != 0 && trials_.size() >= num_trials_ && !trials_.count(out.id))

@@ -77,6 +77,10 @@ public:
   virtual void tell(const trial_result& r) = 0;
   /// Resume: `t` was asked before a restart (see above).
   virtual void adopt(const trial& t) = 0;
+  /// False when what ask() answers never depends on results told: asking
+  /// ahead of time (a container's next trial while its current one runs)
+  /// then changes nothing.
+  virtual bool learns() const { return true; }
 };
 
 struct optimizer_options {

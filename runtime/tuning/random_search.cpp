@@ -20,6 +20,7 @@ public:
     : space_(std::move(space)), seed_(o.seed), num_trials_(o.num_trials) {}
 
   const char* name() const override { return "random"; }
+  bool learns() const override { return false; }
 
   ask_status ask(trial& out) override {
     if (!issued_.count(out.id) && spent())

@@ -40,6 +40,8 @@ TEST_CASE("the factory lists random, grid and de first, and makes each listed na
     REQUIRE(make_optimizer(sp, named(n), opt).is_ok());
     REQUIRE(opt != nullptr);
     CHECK(opt->name() == n);
+    // Only random and grid ask the same whatever they were told.
+    CHECK(opt->learns() == (n != "random" && n != "grid"));
     trial t;
     REQUIRE(opt->ask(t) == ask_status::ready);
     CHECK(sp.check(t.config).is_ok());
