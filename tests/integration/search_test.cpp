@@ -80,14 +80,17 @@ run_result run_signalling_a_worker(const temp_dir& d, const std::string& script,
 
 const char* space = "space { x: double [-3, 3]; y: double [-4, 0]; opt: categorical [a, b] }";
 
+// Runs `search objective <args> <space>` as a script on an embedded cluster.
+run_result run_search(const temp_dir& d, const std::string& args) {
+  auto script = d.write("s.lagom", "search objective " + args + " " + space + "\n");
+  return run({lagom_bin, "--data", d.path(), "run", script});
+}
+
 } // namespace
 
 TEST_CASE("a search runs its trials, records the table and writes its plots", "[search]") {
   temp_dir d;
-  auto script = d.write("s.lagom", std::string("search objective optimizer=random trials=12 "
-                                               "metric=score name=s1 steps=3 ") +
-                                     space + "\n");
-  auto r = run({lagom_bin, "--data", d.path(), "run", script});
+  auto r = run_search(d, "optimizer=random trials=12 metric=score name=s1 steps=3");
   INFO(r.output);
   REQUIRE(r.code == 0);
   CHECK(contains(r.output, "search s1: 12 trials, 12 finished, 0 stopped early, 0 failed"));
@@ -104,10 +107,7 @@ TEST_CASE("a search runs its trials, records the table and writes its plots", "[
 
 TEST_CASE("a trial that throws is failed with its message; the search goes on", "[search]") {
   temp_dir d;
-  auto script = d.write("s.lagom", std::string("search objective optimizer=tpe trials=16 "
-                                               "metric=score name=s2 fail_above=0 ") +
-                                     space + "\n");
-  auto r = run({lagom_bin, "--data", d.path(), "run", script});
+  auto r = run_search(d, "optimizer=tpe trials=16 metric=score name=s2 fail_above=0");
   INFO(r.output);
   REQUIRE(r.code == 0);
   std::smatch m;
@@ -123,11 +123,8 @@ TEST_CASE("a trial that throws is failed with its message; the search goes on", 
 
 TEST_CASE("the median rule stops poor trials while they run", "[search]") {
   temp_dir d;
-  auto script = d.write("s.lagom", std::string("search objective optimizer=random trials=12 "
-                                               "containers=1 metric=score name=s6 steps=20 "
-                                               "step_ms=5 early_stopping=median es_min=3 ") +
-                                     space + "\n");
-  auto r = run({lagom_bin, "--data", d.path(), "run", script});
+  auto r = run_search(d, "optimizer=random trials=12 containers=1 metric=score name=s6 "
+                        "steps=20 step_ms=5 early_stopping=median es_min=3");
   INFO(r.output);
   REQUIRE(r.code == 0);
   std::smatch m;
