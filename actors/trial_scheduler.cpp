@@ -172,7 +172,6 @@ void replace_container(self_ptr self, size_t i) {
 
 // --- trials ------------------------------------------------------------------
 
-
 // Ends trial `e`: tells the optimizer and the rule, records it.
 void end_trial(self_ptr self, tuning::trial_entry& e, tuning::outcome how, double loss) {
   auto& st = self->state;
@@ -220,9 +219,6 @@ void lose_slot(self_ptr self, size_t i, const std::string& why) {
     lose_trial(self, *st.table.find(trials.front().trial), why);
 }
 
-void judge(self_ptr self, tuning::trial_entry& e, const status& result,
-           const named_values& values);
-
 // Slot i's first trial starts running (its loop runs its trials in order).
 void start_front(self_ptr self, size_t i) {
   auto& st = self->state;
@@ -235,22 +231,6 @@ void start_front(self_ptr self, size_t i) {
   st.table.set_status(e, "running");
   record(self, e, s.c.id);
   progress(self, search_progress::trial_started, e);
-}
-
-void trial_returned(self_ptr self, size_t i, uint32_t id, uint32_t attempt, status result,
-                    const named_values& values, double elapsed_ms) {
-  auto& st = self->state;
-  auto& s = st.slots[i];
-  if (s.gone || !s.busy() || s.trials.front().trial != id || s.trials.front().attempt != attempt)
-    return; // a straggler's late answer: its trial moved on
-  if (result.code() == errc::container_lost)
-    return lose_slot(self, i, result.to_string());
-  s.trials.pop_front();
-  auto& e = *st.table.find(id);
-  e.view.elapsed_ms = elapsed_ms;
-  judge(self, e, result, values);
-  if (st.slots[i].busy())
-    start_front(self, i);  // the next, already in the container, runs now
 }
 
 // Trial `e` returned `result` and `values`: how it ended.
@@ -277,6 +257,22 @@ void judge(self_ptr self, tuning::trial_entry& e, const status& result,
     e.view.error = "returned no number '" + st.job.opts.metric + "'";
     end_trial(self, e, tuning::outcome::failed, NAN);
   }
+}
+
+void trial_returned(self_ptr self, size_t i, uint32_t id, uint32_t attempt, status result,
+                    const named_values& values, double elapsed_ms) {
+  auto& st = self->state;
+  auto& s = st.slots[i];
+  if (s.gone || !s.busy() || s.trials.front().trial != id || s.trials.front().attempt != attempt)
+    return; // a straggler's late answer: its trial moved on
+  if (result.code() == errc::container_lost)
+    return lose_slot(self, i, result.to_string());
+  s.trials.pop_front();
+  auto& e = *st.table.find(id);
+  e.view.elapsed_ms = elapsed_ms;
+  judge(self, e, result, values);
+  if (st.slots[i].busy())
+    start_front(self, i);  // the next, already in the container, runs now
 }
 
 // What a function's frame says: FunctionResult or FunctionExit.

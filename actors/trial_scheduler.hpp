@@ -3,14 +3,22 @@
 // early-stopping rule and the trial table, holds the search's containers, and
 // keeps the registry's copy of the trial table current.
 //
-//   start -> services -> create (or resume) experiment -> [resume: rebuild
-//   optimizer, rule and table from the registry] -> request containers
-//   container free -> retry queue first, else optimizer.ask -> launch trial
-//   trial returns -> tell optimizer, record, the same container goes on
+//   start -> services -> request containers -> create (or resume)
+//   experiment -> [resume: rebuild optimizer, rule and table from the
+//   registry] -> launch a trial loop in each container (container_exec.hpp)
+//   a loop asks (atoms::next) -> retry queue first, else optimizer.ask -> the
+//       trial is the answer (an ask with no trial to give waits)
+//   the loop's next ask hands in the trial's result -> tell optimizer,
+//       record; the same container goes on
 //   trial threw -> failed (with its message), the search goes on
 //   container lost / no heartbeat for heartbeat_timeout -> trial lost, retried
 //       on a fresh container (at most max_retries times, then failed)
-//   nothing left to ask, nothing running -> release, flush the table, end
+//   nothing left to ask, nothing running -> asks answered "none" (the loops
+//       end), release, flush the table, end
+// With an optimizer that does not learn from results (random, grid) and no
+// time budget, a loop asks one trial ahead: it waits in the container and
+// starts (is marked running) when the one before it returns; if the
+// container is lost it goes back to the retry queue, no attempt spent.
 //
 // Asynchronous: no barrier; a slow trial only holds its own container. The
 // trial table goes to the registry in batches (RunUpdateBatch, one LMDB
@@ -21,6 +29,10 @@
 //
 // Messages:
 //   (atoms::launch) -> unit              starts; answers when the search ended
+//   (atoms::next, uint64 container, uint32 run, uint32 attempt, frame done)
+//       -> frame FunctionLaunch (the next trial) or empty (none: the loop ends)
+//       from a loop's trainer_worker; `done` is trial run/attempt's
+//       FunctionResult or FunctionExit, empty for an ask ahead of need
 //   (atoms::report, frame TrainReport) -> frame TrainDecision   (early stopping)
 //   (atoms::heartbeat, frame TrialHeartbeat)                     (stragglers)
 //   (atoms::tick)                        internal: the straggler check
