@@ -55,6 +55,7 @@ bool asha_ladder::promote(trial& out) {
         continue;
       out.config = best.config;
       out.budget = budgets_[k + 1];
+      out.parent = ranked[i].second;
       return true;
     }
   }
@@ -62,9 +63,28 @@ bool asha_ladder::promote(trial& out) {
 }
 
 void asha_ladder::add_pending(const searchspace& space, const trial& t, size_t k) {
-  rungs_[k].pending.insert(t.id);
+  std::string key = config_key(space, t.config);
   if (k > 0)
-    rungs_[k - 1].promoted.insert(config_key(space, t.config));
+    rungs_[k - 1].promoted.insert(key);
+  rungs_[k].pending[t.id] = std::move(key);
+}
+
+std::optional<uint32_t> asha_ladder::parent_of(const searchspace& space, const trial& t,
+                                               size_t k) const {
+  if (k == 0 || k >= rungs_.size())
+    return std::nullopt;
+  const rung& below = rungs_[k - 1];
+  std::string key = config_key(space, t.config);
+  std::optional<uint32_t> best;
+  for (auto& [id, res] : below.finished)  // by id, so ties in loss go to the lower id
+    if (id < t.id && res.key == key && (!best || res.loss < below.finished.at(*best).loss))
+      best = id;
+  if (best)
+    return best;
+  for (auto& [id, pending_key] : below.pending)
+    if (id < t.id && pending_key == key)
+      return id;
+  return std::nullopt;
 }
 
 void asha_ladder::record(const searchspace& space, const trial_result& r, size_t k) {
@@ -96,6 +116,7 @@ ask_status asha_optimizer::ask(trial& out) {
   out.config = space_.sample(gen);
   out.budget = ladders_[s].budget(0);
   out.bracket = static_cast<uint32_t>(s);
+  out.parent.reset();
   ladders_[s].add_pending(space_, out, 0);
   ++new_configs_;
   ++asked_;
@@ -111,7 +132,7 @@ void asha_optimizer::tell(const trial_result& r) {
     l.record(space_, r, k);
 }
 
-void asha_optimizer::adopt(const trial& t) {
+void asha_optimizer::adopt(trial& t) {
   ++asked_;
   if (t.bracket >= ladders_.size())
     return;
@@ -121,6 +142,7 @@ void asha_optimizer::adopt(const trial& t) {
     return;
   if (k == 0)
     ++new_configs_;
+  t.parent = l.parent_of(space_, t, k);
   l.add_pending(space_, t, k);
 }
 

@@ -13,10 +13,16 @@
 //             floor(n_k / rf) finished losses of rung k (n_k: how many
 //             finished there) and not yet promoted from rung k.
 //
+//   parent    a promotion to rung k names the rung-(k-1) trial whose
+//             finished loss promoted it (trial.parent).
+//
 // Assumptions:
-//   - A trial runs its configuration for trial.budget from scratch (no
-//     checkpoint is carried from rung to rung); the caller reports the loss
-//     at that budget. A promotion is a new trial with a new id.
+//   - A trial runs its configuration up to trial.budget; the caller reports
+//     the loss at that budget. A promotion is a new trial with a new id that
+//     may continue its parent instead of starting from scratch: the runtime
+//     hands the promoted run its parent's newest checkpoint while it has none
+//     of its own (lagom/train.hpp), and a function that restores it trains
+//     only the budget left. The optimizer does not depend on which it does.
 //   - Losses are minimized. Equal losses are ordered by trial id, so the
 //     choice depends on what was told, never on the order it was told in
 //     (a resume replays tells in id order).
@@ -35,14 +41,19 @@
 //      trial_rng(seed, trial id), so it depends on the seed and the id only.
 //
 // Resume: adopt(t) puts t as pending at its rung and, for a rung above 0,
-// marks its configuration promoted from the rung below (a rung-0 trial
-// counts toward Hyperband's round robin). After adopt + tell of a trial
-// table, the next ask equals the uninterrupted run's.
+// marks its configuration promoted from the rung below and sets t.parent to
+// the trial of that configuration at the rung below with an id below t's
+// (a rung-0 trial counts toward Hyperband's round robin). After adopt + tell
+// of a trial table, the next ask equals the uninterrupted run's, parents
+// included. Only a configuration sampled more than once at rung 0 has more
+// than one candidate parent; adopt then takes the best told one (lowest
+// (loss, id)), else the lowest id, which may not be the one ask chose.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -65,12 +76,16 @@ public:
   /// The rung whose budget is `b` (within rounding), or rungs() when none.
   size_t rung_of(double b) const;
 
-  /// Step 2 above: fills out.config and out.budget with the promotion;
-  /// false when nothing is promotable. add_pending(out) then marks it.
+  /// Step 2 above: fills out.config, out.budget and out.parent with the
+  /// promotion; false when nothing is promotable. add_pending(out) then
+  /// marks it.
   bool promote(trial& out);
   /// `t` runs at rung k (asked or adopted); a rung above 0 marks its config
   /// promoted from rung k - 1.
   void add_pending(const searchspace& space, const trial& t, size_t k);
+  /// Resume: the trial of t's configuration at rung k - 1 that t (at rung
+  /// k > 0) continues, as the header says; empty when there is none.
+  std::optional<uint32_t> parent_of(const searchspace& space, const trial& t, size_t k) const;
   /// `r` ended at rung k: it leaves the pending set and ranks at rung k by
   /// its loss (NaN or failed: worst). A second tell of one id replaces it.
   void record(const searchspace& space, const trial_result& r, size_t k);
@@ -87,7 +102,7 @@ private:
   };
   struct rung {
     std::map<uint32_t, result> finished;  ///< by trial id
-    std::set<uint32_t> pending;           ///< trial ids
+    std::map<uint32_t, std::string> pending;  ///< trial id -> config_key
     std::set<std::string> promoted;       ///< config keys promoted to k + 1
   };
 
@@ -108,7 +123,7 @@ public:
   const char* name() const override { return name_; }
   ask_status ask(trial& out) override;
   void tell(const trial_result& r) override;
-  void adopt(const trial& t) override;
+  void adopt(trial& t) override;
 
   const asha_ladder& ladder(size_t bracket) const { return ladders_[bracket]; }
   size_t brackets() const { return ladders_.size(); }

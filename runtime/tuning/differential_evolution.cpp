@@ -64,6 +64,7 @@ public:
     out.config = space_.from_unit(u);
     out.budget = 0;
     out.bracket = 0;
+    out.parent.reset();
     issued_.insert(out.id);
     pending_.insert(out.id);
     return ask_status::ready;
@@ -86,7 +87,7 @@ public:
     m = member{true, space_.to_unit(r.t.config), loss, r.t.id};
   }
 
-  void adopt(const trial& t) override {
+  void adopt(trial& t) override {
     issued_.insert(t.id);
     pending_.insert(t.id);
   }

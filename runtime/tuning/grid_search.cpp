@@ -106,13 +106,14 @@ public:
     out.config = point(next_);
     out.budget = 0;
     out.bracket = 0;
+    out.parent.reset();
     trials_.insert(out.id);
     return ask_status::ready;
   }
 
   void tell(const trial_result&) override {}
 
-  void adopt(const trial& t) override {
+  void adopt(trial& t) override {
     trials_.insert(t.id);
     size_t index = 0;  // row-major, as point() reads it
     for (size_t i = 0; i < axes_.size(); ++i) {

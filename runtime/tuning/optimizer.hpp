@@ -24,13 +24,16 @@
 // calling adopt(t) for every recorded trial in id order and then tell(r) for
 // each one that ended; trials adopted but not told are the ones it will run
 // again. After that the optimizer must be able to go on as if it had asked
-// them itself (grid skips those points, ASHA counts those rungs, ...).
+// them itself (grid skips those points, ASHA counts those rungs, ...). The
+// table stores a trial's id, config, budget and bracket; adopt fills in what
+// it does not store (ASHA and Hyperband: parent).
 //
 // Plain C++, no CAF; not thread-safe (one scheduler owns one optimizer).
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,6 +48,12 @@ struct trial {
   named_values config;      ///< one value per dimension (filled by ask)
   double budget = 0;        ///< ASHA/Hyperband: the resource this trial gets; 0: none
   uint32_t bracket = 0;     ///< Hyperband: which bracket; 0 otherwise
+  /// ASHA/Hyperband promotion: the earlier trial of this configuration, at
+  /// the rung below, that it continues (the runtime hands the promoted run
+  /// that trial's newest checkpoint while it has none of its own, see
+  /// lagom/train.hpp). Empty for a new configuration and for the other
+  /// optimizers.
+  std::optional<uint32_t> parent;
 };
 
 enum class outcome { finished, failed, stopped_early };
@@ -71,12 +80,13 @@ public:
   virtual ~optimizer() = default;
   /// "random", "grid", "de", "asha", "hyperband" or "tpe".
   virtual const char* name() const = 0;
-  /// Fills out.config (and budget, bracket) for trial out.id.
+  /// Fills out.config (and budget, bracket, parent) for trial out.id.
   virtual ask_status ask(trial& out) = 0;
   /// A trial ended. Trials never asked nor adopted are accepted too.
   virtual void tell(const trial_result& r) = 0;
-  /// Resume: `t` was asked before a restart (see above).
-  virtual void adopt(const trial& t) = 0;
+  /// Resume: `t` was asked before a restart (see above). Fills in t.parent
+  /// where the optimizer derives one; leaves the other fields as they are.
+  virtual void adopt(trial& t) = 0;
   /// False when what ask() answers never depends on results told: asking
   /// ahead of time (a container's next trial while its current one runs)
   /// then changes nothing.

@@ -29,13 +29,14 @@ public:
     out.config = space_.sample(gen);
     out.budget = 0;
     out.bracket = 0;
+    out.parent.reset();
     issued_.insert(out.id);
     return ask_status::ready;
   }
 
   void tell(const trial_result&) override {}
 
-  void adopt(const trial& t) override { issued_.insert(t.id); }
+  void adopt(trial& t) override { issued_.insert(t.id); }
 
 private:
   bool spent() const { return num_trials_ != 0 && issued_.size() >= num_trials_; }

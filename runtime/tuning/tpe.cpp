@@ -350,6 +350,7 @@ public:
     issued_.insert(out.id);
     out.budget = 0;
     out.bracket = 0;
+    out.parent.reset();
     // Trial i's draws depend on the seed and i only (and on the model): the
     // random start is random search's, and a resumed search draws as the
     // uninterrupted one would have.
@@ -397,7 +398,7 @@ public:
     }
   }
 
-  void adopt(const trial& t) override { issued_.insert(t.id); }
+  void adopt(trial& t) override { issued_.insert(t.id); }
 
 private:
   static size_t gamma(size_t n) {

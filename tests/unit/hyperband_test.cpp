@@ -87,10 +87,12 @@ TEST_CASE("a promotion stays in its bracket and does not move the round robin",
   CHECK(p.bracket == 0);
   CHECK(p.budget == 2);
   CHECK(config_key(sp, p.config) == config_key(sp, t[3].config));
+  CHECK(p.parent == t[3].id);
   auto q = ask_one(*opt, id);
   CHECK(q.bracket == 1);
   CHECK(q.budget == 4);
   CHECK(config_key(sp, q.config) == config_key(sp, t[4].config));
+  CHECK(q.parent == t[4].id);
   auto n = ask_one(*opt, id);  // the seventh new configuration: bracket 6 mod 3
   CHECK(n.bracket == 0);
   CHECK(n.budget == 1);
@@ -112,8 +114,13 @@ TEST_CASE("a resumed Hyperband asks what the uninterrupted one asks", "[hyperban
     told.push_back(r);
   }
   auto resumed = hyperband(sp, 8);
-  for (auto& t : table)
-    resumed->adopt(t);
+  for (auto& t : table) {
+    trial stored = t;  // the trial table does not store the parent
+    stored.parent.reset();
+    resumed->adopt(stored);
+    INFO("trial " << t.id);
+    CHECK(stored.parent == t.parent);
+  }
   for (auto& r : told)
     resumed->tell(r);
   uint32_t id_a = id, id_b = id;
@@ -124,6 +131,7 @@ TEST_CASE("a resumed Hyperband asks what the uninterrupted one asks", "[hyperban
     CHECK(a.bracket == b.bracket);
     CHECK(a.budget == b.budget);
     CHECK(config_key(sp, a.config) == config_key(sp, b.config));
+    CHECK(a.parent == b.parent);
     trial_result r{a, outcome::finished, a.config.number("x", 0)};
     original->tell(r);
     r.t = b;
