@@ -31,6 +31,8 @@ status decode_launch(const wire::frame& f, const std::string& node, launch_spec&
     out.id.experiment_id = r.getExperimentId();
     out.id.run = r.getRun();
     out.id.attempt = r.getAttempt();
+    out.id.has_parent = r.getHasParent();
+    out.id.parent_run = r.getParentRun();
     out.heartbeat_ms = r.getHeartbeatMs();
     out.trial_loop = r.getTrialLoop();
     out.lookahead = r.getLookahead();

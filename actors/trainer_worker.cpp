@@ -226,24 +226,16 @@ public:
     return ask(atoms::save::value, f, answer);
   }
 
+  // The run's own newest checkpoint, else a promotion's parent's (train.hpp).
   status load_checkpoint(uint64_t& step, std::string& payload, named_values& metadata) override {
-    auto f = wire::build<schema::CheckpointLoad>([&](schema::CheckpointLoad::Builder b) {
-      b.setExperiment(id_.experiment);
-      b.setRun(id_.run);
-    });
-    wire::frame answer;
-    if (auto st = ask(atoms::load::value, f, answer); !st)
-      return st;
-    return wire::read<schema::CheckpointData>(answer, [&](schema::CheckpointData::Reader r) {
-      if (!r.getFound())
-        return status::error(errc::not_found, "no checkpoint yet",
-                             id_.experiment + "/" + std::to_string(id_.run));
-      step = r.getStep();
-      auto data = r.getPayload();
-      payload.assign(reinterpret_cast<const char*>(data.begin()), data.size());
-      metadata = wire::from_wire(r.getMetadata());
-      return status::ok();
-    });
+    status own = load_run(id_.run, step, payload, metadata);
+    if (own || own.code() != errc::not_found || !id_.has_parent)
+      return own;
+    status parent = load_run(id_.parent_run, step, payload, metadata);
+    if (parent)
+      log("info", "no checkpoint of its own: continues run " + std::to_string(id_.parent_run)
+                    + " from its checkpoint of step " + std::to_string(step));
+    return parent.code() == errc::not_found ? own : parent;
   }
 
   void log(const std::string& level, const std::string& message) override {
@@ -269,6 +261,27 @@ public:
   }
 
 private:
+  // The newest checkpoint of run `run` of this experiment.
+  status load_run(uint32_t run, uint64_t& step, std::string& payload, named_values& metadata) {
+    auto f = wire::build<schema::CheckpointLoad>([&](schema::CheckpointLoad::Builder b) {
+      b.setExperiment(id_.experiment);
+      b.setRun(run);
+    });
+    wire::frame answer;
+    if (auto st = ask(atoms::load::value, f, answer); !st)
+      return st;
+    return wire::read<schema::CheckpointData>(answer, [&](schema::CheckpointData::Reader r) {
+      if (!r.getFound())
+        return status::error(errc::not_found, "no checkpoint yet",
+                             id_.experiment + "/" + std::to_string(run));
+      step = r.getStep();
+      auto data = r.getPayload();
+      payload.assign(reinterpret_cast<const char*>(data.begin()), data.size());
+      metadata = wire::from_wire(r.getMetadata());
+      return status::ok();
+    });
+  }
+
   template <class Atom>
   status ask(Atom verb, const wire::frame& f, wire::frame& answer) {
     status out;

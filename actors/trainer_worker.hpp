@@ -100,7 +100,9 @@ caf::actor spawn_trainer_worker(caf::actor_system& sys, run_identity id, std::st
 /// The train_services of a function's thread: reports sent to `trainer`
 /// without waiting (up to report_window unanswered), checkpoints as blocking
 /// requests (bounded); TensorBoard scalars written to `tensorboard_dir`
-/// (empty: none). Made and used on the function's thread only.
+/// (empty: none). load_checkpoint asks for run id.run's newest checkpoint
+/// and, when it has none and id.has_parent, for run id.parent_run's (logging
+/// that it did). Made and used on the function's thread only.
 std::unique_ptr<train_services> make_train_services(caf::actor_system& sys, caf::actor trainer,
                                                     run_identity id, std::string node,
                                                     std::string tensorboard_dir,

@@ -84,6 +84,8 @@ wire::frame launch_frame(const state& st, const slot& s, const tuning::trial_ent
     b.setExperimentId(st.experiment_id);
     b.setRun(e.t.id);
     b.setAttempt(attempt);
+    b.setHasParent(e.t.parent.has_value());
+    b.setParentRun(e.t.parent.value_or(0));
     b.setHeartbeatMs(heartbeat_ms(st));
   });
 }

@@ -128,6 +128,9 @@ struct FunctionLaunch {
                              # FunctionLaunch, until it answers none (atoms::next)
   lookahead @11 :UInt32;     # a trial loop's asks made ahead of need: its next
                              # trials are asked for while one runs
+  hasParent @12 :Bool;       # true: an ASHA/Hyperband promotion that continues
+  parentRun @13 :UInt32;     # run parentRun of the same experiment: its newest
+                             # checkpoint stands in while the run has none
 }
 
 # node -> head -> client: the function returned.

@@ -9,7 +9,10 @@
 // report with test_loss and test_accuracy, TensorBoard scalars and a log
 // line (so whoever sees the end of epoch N can count on its checkpoint). A run
 // that starts again after its container was lost restores the newest
-// checkpoint and goes on from the epoch after it.
+// checkpoint and goes on from the epoch after it; so does an ASHA promotion,
+// from its parent's checkpoint (lagom/train.hpp): a budget-4 trial promoted
+// from a budget-2 one trains epochs 3 and 4 only. Steps and epochs count on
+// from the checkpoint's, as in a run trained from scratch.
 #include <algorithm>
 #include <chrono>
 #include <cstring>
@@ -99,7 +102,9 @@ named_values train(train_context& ctx, const nn::model_spec& spec,
   data::batcher batches;
   check(data::batcher::open(data.train.n, bo, batches));
 
-  // A restarted run goes on from its newest checkpoint.
+  // A restarted run goes on from its newest checkpoint, a promotion from its
+  // parent's (weights, optimizer state and dropout rng: epochs from here on
+  // train as they would have in one uninterrupted run).
   int first_epoch = 0;
   uint64_t ck_step = 0;
   std::string payload;

@@ -8,6 +8,13 @@
 //       appends "run R attempt A pid P" to FILE first (the fault tests read
 //       it: which trials ran how often, which process runs one now).
 //   noop      returns score=0 at once: the scheduler's own cost per trial.
+//   checkpointed x=X budget=B [trace=FILE]
+//       Goes on from the step of the checkpoint it gets (its own after a
+//       restart; an ASHA promotion's parent's before it saved one), runs
+//       steps up to B (a checkpoint after each, then a report of score -
+//       1/t), and returns score = -(x-1)^2 - 1/B, from = the step it started
+//       after and trained = the steps it ran. With trace, it appends
+//       "run R parent P budget B from F trained T" to FILE (P: -1 for none).
 #include <unistd.h>
 
 #include <cmath>
@@ -65,6 +72,43 @@ lagom::named_values objective(lagom::train_context& ctx) {
   return out;
 }
 
+lagom::named_values checkpointed(lagom::train_context& ctx) {
+  double x = ctx.param("x", 0.0);
+  double score = -(x - 1) * (x - 1);
+  auto budget = static_cast<uint64_t>(ctx.param("budget", 1.0));
+  uint64_t from = 0;
+  std::string payload;
+  lagom::named_values meta;
+  if (auto st = ctx.load_checkpoint(from, payload, meta);
+      !st && st.code() != lagom::errc::not_found)
+    throw std::runtime_error(st.to_string());
+  uint64_t t = from;
+  while (t < budget && !ctx.stop_requested()) {
+    ++t;
+    if (auto st = ctx.save_checkpoint(t, "step " + std::to_string(t)); !st)
+      throw std::runtime_error(st.to_string());
+    lagom::named_values m;
+    m.set("score", score - 1.0 / double(t));
+    ctx.report(t, m);
+  }
+  std::string trace = ctx.param("trace", "");
+  if (!trace.empty()) {
+    if (FILE* f = std::fopen(trace.c_str(), "a")) {
+      const auto& id = ctx.identity();
+      std::fprintf(f, "run %u parent %d budget %llu from %llu trained %llu\n", id.run,
+                   id.has_parent ? static_cast<int>(id.parent_run) : -1,
+                   static_cast<unsigned long long>(budget), static_cast<unsigned long long>(from),
+                   static_cast<unsigned long long>(t - from));
+      std::fclose(f);
+    }
+  }
+  lagom::named_values out;
+  out.set("score", score - 1.0 / double(budget));
+  out.set("from", double(from));
+  out.set("trained", double(t - from));
+  return out;
+}
+
 lagom::named_values noop(lagom::train_context&) {
   lagom::named_values out;
   out.set("score", 0.0);
@@ -84,3 +128,8 @@ LAGOM_TRAIN_FN_WITH_PARAMS("objective", objective, {
   lagom::param_spec::text("trace", "", "append 'run R attempt A pid P' to this file"),
 });
 LAGOM_TRAIN_FN("noop", noop);
+LAGOM_TRAIN_FN_WITH_PARAMS("checkpointed", checkpointed, {
+  lagom::param_spec::real("x", 0, -100, 100, "the score is -(x-1)^2 - 1/budget"),
+  lagom::param_spec::integer("budget", 1, 1, 1000000, "ASHA's resource: steps to reach"),
+  lagom::param_spec::text("trace", "", "append what each run trained to this file"),
+});

@@ -3,7 +3,8 @@
 // alone; bad input is named with file:line:col and nothing is stored; a
 // worker process killed with -9 mid-search costs a retry, not a trial; and a
 // search whose driver (and embedded head) was killed with -9 is resumed with
-// `lagom resume` without running any finished trial again. Waits are bounded
+// `lagom resume` without running any finished trial again; an ASHA
+// promotion continues from its parent trial's checkpoint. Waits are bounded
 // and driven by output.
 #include <catch2/catch.hpp>
 
@@ -250,4 +251,56 @@ TEST_CASE("a search whose driver was killed resumes without rerunning finished t
     CHECK(starts[r] == 1);
   }
   CHECK(starts.size() == 16);
+}
+
+TEST_CASE("an ASHA promotion goes on from its parent trial's checkpoint", "[search]") {
+  // Budgets 1, 2, 4; one container, so the promotions come in a known
+  // pattern (the 3rd trial is one). Both container modes: the parent travels
+  // in the launch frame to a thread or to a worker process.
+  const bool processes = GENERATE(false, true);
+  temp_dir d;
+  std::string trace = d.path() + "/trace.txt";
+  auto script = d.write("s.lagom", "search checkpointed optimizer=asha trials=10 containers=1 "
+                                   "resource=budget metric=score name=a1 trace=\"" +
+                                     trace + "\" space { x: double [-3, 3] }\n");
+  std::vector<std::string> argv{lagom_bin, "--data", d.path(), "run", script};
+  if (processes)
+    argv.push_back("--process-containers");
+  auto r = run(argv);
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  CHECK(contains(r.output, "search a1: 10 trials, 10 finished"));
+  struct line {
+    int parent;
+    unsigned budget, from, trained;
+  };
+  std::map<unsigned, line> runs;
+  std::ifstream in(trace);
+  std::string w;
+  unsigned id = 0;
+  line l{};
+  while (in >> w >> id >> w >> l.parent >> w >> l.budget >> w >> l.from >> w >> l.trained)
+    runs[id] = l;
+  REQUIRE(runs.size() == 10);
+  int promoted = 0, to_four = 0;
+  for (auto& [run_id, x] : runs) {
+    INFO("run " << run_id << " parent " << x.parent << " budget " << x.budget << " from "
+                << x.from << " trained " << x.trained);
+    if (x.parent < 0) {  // a new configuration trains its budget from scratch
+      CHECK(x.budget == 1);
+      CHECK(x.from == 0);
+      CHECK(x.trained == 1);
+      continue;
+    }
+    ++promoted;
+    to_four += x.budget == 4 ? 1 : 0;
+    REQUIRE(runs.count(static_cast<unsigned>(x.parent)) == 1);
+    const line& p = runs[static_cast<unsigned>(x.parent)];
+    CHECK(static_cast<unsigned>(x.parent) < run_id);
+    CHECK(x.budget == 2 * p.budget);
+    CHECK(x.from == p.budget);  // the parent's newest checkpoint: its last step
+    CHECK(x.trained == x.budget - p.budget);
+  }
+  CHECK(promoted >= 3);
+  CHECK(to_four >= 1);
 }

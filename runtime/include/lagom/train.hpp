@@ -41,6 +41,11 @@ struct run_identity {
   uint64_t experiment_id = 0;
   uint32_t run = 0;
   uint32_t attempt = 1;        // > 1 after a restart: restore the checkpoint
+  /// An ASHA/Hyperband promotion continues run `parent_run` of the same
+  /// experiment (the same configuration at a smaller budget): until this run
+  /// saves a checkpoint of its own, load_checkpoint gives the parent's newest.
+  bool has_parent = false;
+  uint32_t parent_run = 0;
 };
 
 /// The runtime's side of a train_context, implemented by trainer_worker
@@ -60,7 +65,8 @@ public:
   virtual bool stop_decided() const { return false; }
   virtual status save_checkpoint(uint64_t step, const std::string& payload,
                                  const named_values& metadata) = 0;
-  /// not_found when the run has no checkpoint yet.
+  /// The run's newest checkpoint, else (has_parent) the parent run's newest;
+  /// not_found when neither has one.
   virtual status load_checkpoint(uint64_t& step, std::string& payload,
                                  named_values& metadata) = 0;
   virtual void log(const std::string& level, const std::string& message) = 0;
@@ -127,6 +133,12 @@ public:
   status save_checkpoint(uint64_t step, const std::string& payload,
                          const named_values& metadata = {});
   /// The run's newest complete checkpoint; not_found when there is none.
+  /// A promoted run (identity().has_parent) that has none of its own yet gets
+  /// its parent run's newest instead, with the parent's step and metadata:
+  /// the function goes on from where the parent stopped (steps and epochs
+  /// count on from the parent's, as if this run had trained from scratch),
+  /// trains up to its own budget, and its saves are its own run's. A
+  /// function that ignores checkpoints trains the whole budget from scratch.
   status load_checkpoint(uint64_t& step, std::string& payload, named_values& metadata);
   /// A log record of this run (`lagom logs EXPERIMENT RUN` shows them).
   void log(const std::string& message, const std::string& level = "info");
