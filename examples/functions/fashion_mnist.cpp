@@ -13,6 +13,10 @@
 // from its parent's checkpoint (lagom/train.hpp): a budget-4 trial promoted
 // from a budget-2 one trains epochs 3 and 4 only. Steps and epochs count on
 // from the checkpoint's, as in a run trained from scratch.
+//
+// The splits come from a data::dataset_cache of the process: the runs of
+// thread containers (the default) share one copy and decode the files once;
+// a process container (--process-containers) is a new process each run.
 #include <algorithm>
 #include <chrono>
 #include <cstring>
@@ -21,6 +25,7 @@
 
 #include "data/batcher.hpp"
 #include "data/dataset.hpp"
+#include "data/dataset_cache.hpp"
 #include "lagom/train.hpp"
 #include "nn/checkpoint.hpp"
 #include "nn/cpu/kernels.hpp"
@@ -37,20 +42,24 @@ void check(const status& st) {
     throw std::runtime_error(st.to_string());
 }
 
+// The data sets this process's runs loaded: the trials a worker runs one
+// after another (a search's) read and decode the IDX files once. 512 MiB
+// holds both splits at full size twice over; the least recently used go.
+data::dataset_cache& loaded_sets() {
+  static data::dataset_cache cache(size_t{512} << 20);
+  return cache;
+}
+
 struct split_data {
-  data::dataset train, test;
+  std::shared_ptr<const data::dataset> train, test;  // shared with other runs: read only
 };
 
-// Loads both splits; `limit` > 0 keeps the first `limit` training samples.
+// Both splits; `limit` > 0 keeps the first `limit` training samples.
 split_data load(const std::string& dir, double limit) {
   split_data d;
-  check(data::load_fashion_mnist(dir, data::split::train, d.train));
-  check(data::load_fashion_mnist(dir, data::split::test, d.test));
-  if (limit > 0 && limit < d.train.n) {
-    d.train.n = static_cast<uint32_t>(limit);
-    d.train.images.resize(d.train.n * d.train.sample_floats());
-    d.train.labels.resize(d.train.n);
-  }
+  check(data::load_fashion_mnist_cached(loaded_sets(), dir, data::split::train,
+                                        static_cast<uint32_t>(limit), d.train));
+  check(data::load_fashion_mnist_cached(loaded_sets(), dir, data::split::test, 0, d.test));
   return d;
 }
 
@@ -100,7 +109,7 @@ named_values train(train_context& ctx, const nn::model_spec& spec,
   bo.rank = ctx.rank();
   bo.world = ctx.world_size();
   data::batcher batches;
-  check(data::batcher::open(data.train.n, bo, batches));
+  check(data::batcher::open(data.train->n, bo, batches));
 
   // A restarted run goes on from its newest checkpoint, a promotion from its
   // parent's (weights, optimizer state and dropout rng: epochs from here on
@@ -131,7 +140,7 @@ named_values train(train_context& ctx, const nn::model_spec& spec,
     size_t seen = 0, correct = 0;
     auto t0 = clock_type::now();
     for (size_t i = 0; i < order.size() && !ctx.stop_requested(); ++i) {
-      data::gather(data.train, order[i], images, labels);
+      data::gather(*data.train, order[i], images, labels);
       int b = static_cast<int>(order[i].size());
       auto x = nn::tensor::view(images.data(), nn::shape{b, 1, 28, 28});
       m->zero_grad();
@@ -158,7 +167,7 @@ named_values train(train_context& ctx, const nn::model_spec& spec,
     }
     if (ctx.stop_requested())
       break;
-    auto ev = evaluate(*m, data.test);
+    auto ev = evaluate(*m, *data.test);
     named_values r;
     r.set("epoch", double(epoch + 1));
     r.set("epochs", double(epochs));
@@ -183,7 +192,7 @@ named_values train(train_context& ctx, const nn::model_spec& spec,
     result = r;
   }
   if (result.empty()) { // nothing trained now (stopped, or all epochs already done)
-    auto ev = evaluate(*m, data.test);
+    auto ev = evaluate(*m, *data.test);
     result.set("test_loss", ev.loss);
     result.set("test_accuracy", ev.accuracy);
   }

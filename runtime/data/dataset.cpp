@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <system_error>
 
+#include "data/dataset_cache.hpp"
+
 namespace lagom::data {
 
 namespace {
@@ -21,6 +23,30 @@ std::string pick_file(const std::string& dir, const std::string& stem) {
   if (!std::filesystem::exists(gz, ec) && std::filesystem::exists(plain, ec))
     return plain.string();
   return gz.string();
+}
+
+// "SIZE@MTIME" of `path`, or "missing": what tells a replaced file apart.
+std::string file_identity(const std::string& path) {
+  std::error_code ec;
+  auto size = std::filesystem::file_size(path, ec);
+  if (ec)
+    return "missing";
+  auto mtime = std::filesystem::last_write_time(path, ec);
+  if (ec)
+    return "missing";
+  return std::to_string(size) + "@" + std::to_string(mtime.time_since_epoch().count());
+}
+
+// Keeps the first `n` samples of `ds` (all when n is 0 or not below ds.n),
+// giving back the memory of the rest.
+void keep_first(dataset& ds, uint32_t n) {
+  if (n == 0 || n >= ds.n)
+    return;
+  ds.n = n;
+  ds.images.resize(size_t{n} * ds.sample_floats());
+  ds.images.shrink_to_fit();
+  ds.labels.resize(n);
+  ds.labels.shrink_to_fit();
 }
 
 uint32_t magic_of(const idx_array& a) {
@@ -96,6 +122,20 @@ status load_fashion_mnist(const std::string& dir, split which, dataset& out,
   ds.labels.assign(raw_labels, raw_labels + ds.n);
   out = std::move(ds);
   return status::ok();
+}
+
+status load_fashion_mnist_cached(dataset_cache& cache, const std::string& dir, split which,
+                                 uint32_t first_n, std::shared_ptr<const dataset>& out) {
+  const std::string images = pick_file(dir, images_stem(which));
+  const std::string labels = pick_file(dir, labels_stem(which));
+  std::string key = "fashion-mnist " + images + " " + file_identity(images) + " " + labels + " "
+                    + file_identity(labels) + " first " + std::to_string(first_n);
+  return cache.get(key, [&](dataset& ds) {
+    if (status s = load_fashion_mnist(dir, which, ds); !s)
+      return s;
+    keep_first(ds, first_n);
+    return status::ok();
+  }, out);
 }
 
 void gather(const dataset& ds, const std::vector<uint32_t>& indices,

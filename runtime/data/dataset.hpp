@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,8 @@
 #include "lagom/status.hpp"
 
 namespace lagom::data {
+
+class dataset_cache;
 
 struct dataset {
   uint32_t n = 0;
@@ -52,6 +55,14 @@ std::string labels_stem(split s);
 /// On failure `out` is left empty.
 status load_fashion_mnist(const std::string& dir, split which, dataset& out,
                           const idx_limits& limits = {});
+
+/// load_fashion_mnist through `cache` (data/dataset_cache.hpp), cut to the
+/// first `first_n` samples (0 or more than there are: all). The key is the
+/// two files' paths, sizes and modification times and the cut, so replaced
+/// files are read again. Errors are load_fashion_mnist's; `out` is shared
+/// and immutable.
+status load_fashion_mnist_cached(dataset_cache& cache, const std::string& dir, split which,
+                                 uint32_t first_n, std::shared_ptr<const dataset>& out);
 
 /// Copies samples `indices` of `ds` into `images` ([k][c][h][w]) and `labels`
 /// ([k]), resizing both. The caller guarantees every index is < ds.n.

@@ -1,6 +1,6 @@
 // data::read_idx and load_fashion_mnist: IDX files written here byte by byte
-// (plain and gzip), every bad file naming itself, and the real Fashion-MNIST
-// when it is installed.
+// (plain and gzip), every bad file naming itself, load_fashion_mnist_cached,
+// and the real Fashion-MNIST when it is installed.
 #include <catch2/catch.hpp>
 
 #include <zlib.h>
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "data/dataset.hpp"
+#include "data/dataset_cache.hpp"
 #include "data/idx.hpp"
 
 using namespace lagom;
@@ -272,6 +273,35 @@ TEST_CASE("load_fashion_mnist rejects files that do not belong together", "[idx]
     write_split(dir, 3, 28, 28, {1, 10, 2});
     expect_load_error(dir, labels, "label 10 at index 1 (byte 9) is not in 0..9");
   }
+}
+
+TEST_CASE("load_fashion_mnist_cached reads a split once per cut and again when replaced",
+          "[idx]") {
+  temp_dir dir;
+  write_split(dir, 4, 28, 28, {3, 1, 4, 1});
+  dataset_cache cache(1 << 20);
+  std::shared_ptr<const dataset> all, all_again, first2, other;
+  REQUIRE(load_fashion_mnist_cached(cache, dir.path.string(), split::test, 0, all).is_ok());
+  REQUIRE(load_fashion_mnist_cached(cache, dir.path.string(), split::test, 0, all_again).is_ok());
+  CHECK(all_again == all);
+  CHECK(all->n == 4);
+  REQUIRE(load_fashion_mnist_cached(cache, dir.path.string(), split::test, 2, first2).is_ok());
+  CHECK(first2 != all);  // a cut is an entry of its own, with only its samples
+  CHECK(first2->n == 2);
+  CHECK(first2->images.size() == 2 * 784);
+  CHECK(first2->labels == std::vector<int32_t>{3, 1});
+  CHECK(first2->image(1)[0] == all->image(1)[0]);
+  CHECK(cache.loads() == 2);
+  // New files under the same names (another size): read again.
+  write_split(dir, 5, 28, 28, {0, 1, 2, 3, 4});
+  REQUIRE(load_fashion_mnist_cached(cache, dir.path.string(), split::test, 0, other).is_ok());
+  CHECK(other->n == 5);
+  CHECK(all->n == 4);  // the old one is unchanged for its holders
+  // Errors are load_fashion_mnist's, and nothing is kept for them.
+  auto st = load_fashion_mnist_cached(cache, dir.path.string(), split::train, 0, other);
+  CHECK(st.where() == dir / "train-images-idx3-ubyte.gz");
+  CHECK(other->n == 5);
+  CHECK(cache.loads() == 3);
 }
 
 TEST_CASE("the installed Fashion-MNIST loads: 10000 test images, first an ankle boot",
