@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "resume_checks.hpp"
 #include "tuning/asha.hpp"
 #include "tuning/optimizer_makers.hpp"
 
@@ -69,7 +70,8 @@ TEST_CASE("rungs stop at the last budget within resource_max", "[asha]") {
   CHECK(l.budget(2) == 9);
 }
 
-TEST_CASE("the optimizer hands out budgets 1, then 2, then 4 as rungs fill", "[asha]") {
+TEST_CASE("the optimizer hands out budgets 1, then 2, then 4 as rungs fill, each promotion "
+          "naming the trial it continues", "[asha]") {
   auto sp = xy_space();
   auto opt = asha(sp);
   uint32_t id = 0;
@@ -77,51 +79,27 @@ TEST_CASE("the optimizer hands out budgets 1, then 2, then 4 as rungs fill", "[a
   auto b = ask_one(*opt, id);
   CHECK(a.budget == 1);
   CHECK(b.budget == 1);
+  CHECK_FALSE(a.parent.has_value());  // new configurations continue nothing
   tell(*opt, a, 0.5);
   tell(*opt, b, 0.7);
   auto c = ask_one(*opt, id);  // a is the top 1/2 of rung 0
   CHECK(c.budget == 2);
   CHECK(config_key(sp, c.config) == config_key(sp, a.config));
+  CHECK(c.parent == a.id);
   auto d = ask_one(*opt, id);  // rung 1 holds no finished trial: a new config
   CHECK(d.budget == 1);
+  CHECK_FALSE(d.parent.has_value());
   tell(*opt, d, 0.1);
   auto e = ask_one(*opt, id);  // d is now among the top 1 of rung 0's 3
   CHECK(e.budget == 2);
   CHECK(config_key(sp, e.config) == config_key(sp, d.config));
+  CHECK(e.parent == d.id);
   tell(*opt, c, 0.4);
   tell(*opt, e, 0.05);
   auto f = ask_one(*opt, id);  // rung 1: e is the top 1 of 2, promoted to 4
   CHECK(f.budget == 4);
   CHECK(config_key(sp, f.config) == config_key(sp, d.config));
-}
-
-TEST_CASE("a promotion names the trial of the rung below it continues", "[asha]") {
-  auto sp = xy_space();
-  auto opt = asha(sp);
-  uint32_t id = 0;
-  auto a = ask_one(*opt, id);
-  auto b = ask_one(*opt, id);
-  CHECK_FALSE(a.parent.has_value());  // new configurations continue nothing
-  CHECK_FALSE(b.parent.has_value());
-  tell(*opt, a, 0.7);
-  tell(*opt, b, 0.5);
-  auto c = ask_one(*opt, id);  // b to budget 2
-  REQUIRE(c.budget == 2);
-  CHECK(c.parent == b.id);
-  auto d = ask_one(*opt, id);
-  CHECK_FALSE(d.parent.has_value());
-  tell(*opt, d, 0.9);
-  tell(*opt, c, 0.4);
-  auto e = ask_one(*opt, id);  // nothing promotable at rung 1 (1 finished): a new one
-  CHECK_FALSE(e.parent.has_value());
-  tell(*opt, e, 0.1);
-  auto f = ask_one(*opt, id);  // e is now the top 2 of rung 0's 4 with b
-  REQUIRE(f.budget == 2);
-  CHECK(f.parent == e.id);
-  tell(*opt, f, 0.3);
-  auto g = ask_one(*opt, id);  // rung 1: f the top 1 of 2, to budget 4 from f, not e
-  REQUIRE(g.budget == 4);
-  CHECK(g.parent == f.id);
+  CHECK(f.parent == e.id);  // the rung-1 trial, not d
 }
 
 TEST_CASE("of eight finished trials the best four are promoted, best first, once each",
@@ -275,13 +253,8 @@ TEST_CASE("a resumed ASHA asks what the uninterrupted one asks", "[asha]") {
   REQUIRE(told.size() == table.size() - 1);
 
   auto resumed = asha(sp, 42, 0, 2, 1, 8);
-  for (auto& t : table) {
-    trial stored = t;  // the trial table does not store the parent
-    stored.parent.reset();
-    resumed->adopt(stored);
-    INFO("trial " << t.id);
-    CHECK(stored.parent == t.parent);
-  }
+  for (auto& t : table)
+    adopt_as_stored(*resumed, t);
   std::sort(told.begin(), told.end(),
             [](const trial_result& a, const trial_result& b) { return a.t.id < b.t.id; });
   for (auto& r : told)
@@ -323,11 +296,7 @@ TEST_CASE("a resume that tells each trial right after adopting it derives the sa
   auto resumed = asha(sp, 7, 0, 2, 1, 8);
   size_t with_parent = 0;
   for (auto& r : table) {
-    trial stored = r.t;
-    stored.parent.reset();
-    resumed->adopt(stored);
-    INFO("trial " << r.t.id);
-    CHECK(stored.parent == r.t.parent);
+    adopt_as_stored(*resumed, r.t);
     with_parent += r.t.parent ? 1 : 0;
     if (r.t.id != 9)
       resumed->tell(r);
