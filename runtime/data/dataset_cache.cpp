@@ -15,13 +15,13 @@ status dataset_cache::get(const std::string& key, const loader& load,
   for (auto it = entries_.find(key); it != entries_.end(); it = entries_.find(key)) {
     if (it->second.data) {
       it->second.last_use = ++tick_;
-      ++hits_;
+      ++counts_.hits;
       out = it->second.data;
       return status::ok();
     }
-    ++waiting_;  // another thread loads it: wait, then look again
+    ++counts_.waiting;  // another thread loads it: wait, then look again
     loaded_.wait(lock);
-    --waiting_;
+    --counts_.waiting;
   }
   entries_[key];  // loading: others wait for it
   lock.unlock();
@@ -46,8 +46,9 @@ status dataset_cache::get(const std::string& key, const loader& load,
   e.data = std::move(fresh);
   e.bytes = bytes_of(*e.data);
   e.last_use = ++tick_;
-  bytes_ += e.bytes;
-  ++loads_;
+  counts_.bytes += e.bytes;
+  ++counts_.entries;
+  ++counts_.loads;
   out = e.data;
   evict();
   loaded_.notify_all();
@@ -55,7 +56,7 @@ status dataset_cache::get(const std::string& key, const loader& load,
 }
 
 void dataset_cache::evict() {
-  while (bytes_ > max_bytes_) {
+  while (counts_.bytes > max_bytes_) {
     auto oldest = entries_.end();
     for (auto it = entries_.begin(); it != entries_.end(); ++it)
       if (it->second.data && (oldest == entries_.end() ||
@@ -63,37 +64,15 @@ void dataset_cache::evict() {
         oldest = it;
     if (oldest == entries_.end())
       return;
-    bytes_ -= oldest->second.bytes;
+    counts_.bytes -= oldest->second.bytes;
+    --counts_.entries;
     entries_.erase(oldest);
   }
 }
 
-size_t dataset_cache::entries() const {
+dataset_cache::counts dataset_cache::count() const {
   std::lock_guard<std::mutex> lock(mu_);
-  size_t n = 0;
-  for (auto& [key, e] : entries_)
-    n += e.data ? 1 : 0;
-  return n;
-}
-
-size_t dataset_cache::bytes() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return bytes_;
-}
-
-uint64_t dataset_cache::hits() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return hits_;
-}
-
-uint64_t dataset_cache::loads() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return loads_;
-}
-
-size_t dataset_cache::waiting() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return waiting_;
+  return counts_;
 }
 
 } // namespace lagom::data

@@ -57,14 +57,15 @@ public:
   /// within the bound). On failure `out` is left as it was.
   status get(const std::string& key, const loader& load, std::shared_ptr<const dataset>& out);
 
-  /// Entries kept now and their bytes.
-  size_t entries() const;
-  size_t bytes() const;
-  /// gets answered from an entry, and loads that succeeded, so far.
-  uint64_t hits() const;
-  uint64_t loads() const;
-  /// Callers waiting for another thread's load of their key (for tests).
-  size_t waiting() const;
+  struct counts {
+    size_t entries = 0;  ///< kept now
+    size_t bytes = 0;    ///< of those
+    uint64_t hits = 0;   ///< gets answered from an entry, so far
+    uint64_t loads = 0;  ///< loads that succeeded, so far
+    size_t waiting = 0;  ///< callers waiting for another thread's load of their key
+  };
+  /// A consistent snapshot.
+  counts count() const;
 
   /// What an entry counts against max_bytes.
   static size_t bytes_of(const dataset& d);
@@ -76,7 +77,7 @@ private:
     uint64_t last_use = 0;                ///< the tick of its last get
   };
 
-  // Drops least recently used loaded entries until bytes_ <= max_bytes_.
+  // Drops least recently used loaded entries until counts_.bytes <= max_bytes_.
   void evict();
 
   // Constant after construction.
@@ -85,10 +86,8 @@ private:
   mutable std::mutex mu_;
   std::condition_variable loaded_;        ///< an entry finished loading (or failed)
   std::map<std::string, entry> entries_;
-  size_t bytes_ = 0;
   uint64_t tick_ = 0;
-  uint64_t hits_ = 0, loads_ = 0;
-  size_t waiting_ = 0;
+  counts counts_;
 };
 
 } // namespace lagom::data

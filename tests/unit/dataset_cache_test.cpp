@@ -49,10 +49,10 @@ TEST_CASE("a key is loaded once and every get shares that one data set", "[datas
   CHECK(calls == 1);
   CHECK(a == b);
   CHECK(a->labels == std::vector<int32_t>(4, 7));
-  CHECK(cache.loads() == 1);
-  CHECK(cache.hits() == 1);
-  CHECK(cache.entries() == 1);
-  CHECK(cache.bytes() == 32);
+  CHECK(cache.count().loads == 1);
+  CHECK(cache.count().hits == 1);
+  CHECK(cache.count().entries == 1);
+  CHECK(cache.count().bytes == 32);
   std::shared_ptr<const dataset> c;
   REQUIRE(cache.get("other", counting(calls, 2, 1), c).is_ok());
   CHECK(calls == 2);
@@ -70,8 +70,8 @@ TEST_CASE("past max_bytes the least recently used entry goes; holders keep their
   REQUIRE(cache.get("a", counting(calls, 10, 0), again).is_ok());  // a is now the newest
   CHECK(calls == 3);
   REQUIRE(cache.get("d", counting(calls, 10, 3), d).is_ok());     // b goes
-  CHECK(cache.entries() == 3);
-  CHECK(cache.bytes() == 240);
+  CHECK(cache.count().entries == 3);
+  CHECK(cache.count().bytes == 240);
   CHECK(b->labels.front() == 1);  // still valid for its holder
   REQUIRE(cache.get("a", counting(calls, 10, 0), again).is_ok());
   REQUIRE(cache.get("c", counting(calls, 10, 2), again).is_ok());
@@ -90,8 +90,8 @@ TEST_CASE("an entry larger than max_bytes is given to its caller but not kept",
   REQUIRE(cache.get("big", counting(calls, 50, 1), big).is_ok());
   CHECK(big->n == 50);
   // Keeping big would have meant dropping everything, big included.
-  CHECK(cache.entries() == 0);
-  CHECK(cache.bytes() == 0);
+  CHECK(cache.count().entries == 0);
+  CHECK(cache.count().bytes == 0);
 }
 
 TEST_CASE("a failed or throwing load is not kept: the next get loads again", "[dataset_cache]") {
@@ -104,7 +104,7 @@ TEST_CASE("a failed or throwing load is not kept: the next get loads again", "[d
   CHECK(out == nullptr);
   auto boom = [](dataset&) -> status { throw std::runtime_error("boom"); };
   CHECK_THROWS_WITH(cache.get("k", boom, out), "boom");
-  CHECK(cache.entries() == 0);
+  CHECK(cache.count().entries == 0);
   int calls = 0;
   REQUIRE(cache.get("k", counting(calls, 3, 2), out).is_ok());
   CHECK(calls == 1);
@@ -142,7 +142,7 @@ TEST_CASE("threads asking for a key that one thread loads wait for it and share 
       };
       got_st[i] = cache.get("k", load, got[i]);
     });
-  while (cache.waiting() < others.size())  // bounded by the three threads reaching the wait
+  while (cache.count().waiting < others.size())  // bounded by the three threads reaching the wait
     std::this_thread::yield();
   // Another key loads meanwhile: the lock is not held during a load.
   std::shared_ptr<const dataset> unrelated;
@@ -159,5 +159,5 @@ TEST_CASE("threads asking for a key that one thread loads wait for it and share 
     CHECK(got_st[i].is_ok());
     CHECK(got[i] == first);
   }
-  CHECK(cache.loads() == 2);
+  CHECK(cache.count().loads == 2);
 }

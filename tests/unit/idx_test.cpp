@@ -291,7 +291,7 @@ TEST_CASE("load_fashion_mnist_cached reads a split once per cut and again when r
   CHECK(first2->images.size() == 2 * 784);
   CHECK(first2->labels == std::vector<int32_t>{3, 1});
   CHECK(first2->image(1)[0] == all->image(1)[0]);
-  CHECK(cache.loads() == 2);
+  CHECK(cache.count().loads == 2);
   // New files under the same names (another size): read again.
   write_split(dir, 5, 28, 28, {0, 1, 2, 3, 4});
   REQUIRE(load_fashion_mnist_cached(cache, dir.path.string(), split::test, 0, other).is_ok());
@@ -301,7 +301,7 @@ TEST_CASE("load_fashion_mnist_cached reads a split once per cut and again when r
   auto st = load_fashion_mnist_cached(cache, dir.path.string(), split::train, 0, other);
   CHECK(st.where() == dir / "train-images-idx3-ubyte.gz");
   CHECK(other->n == 5);
-  CHECK(cache.loads() == 3);
+  CHECK(cache.count().loads == 3);
 }
 
 TEST_CASE("the installed Fashion-MNIST loads: 10000 test images, first an ankle boot",
