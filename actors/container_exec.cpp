@@ -151,8 +151,13 @@ wire::frame run_function(caf::actor_system& sys, const train_fn_registration& fn
   trainer_guard trainer{spawn_trainer_worker(sys, spec.id, spec.where.node, with_beat, stop,
                                              signals)};
   auto tw = trainer.trainer;
-  return call_function(sys, fn, std::move(spec), std::move(stop), tw, std::move(signals),
-                       data_dir);
+  auto out = call_function(sys, fn, std::move(spec), std::move(stop), tw, signals, data_dir);
+  // Reports went on without waiting for their answers, and the result takes
+  // another way (node, head): it must not reach the owner before them, or a
+  // launch ends with its last reports unseen. The trainer_worker answers each
+  // within its service timeout (30 s).
+  signals->await_reports(std::chrono::seconds(35));
+  return out;
 }
 
 void start_thread(caf::actor node, train_fn_registration fn, launch_spec spec,

@@ -4,7 +4,9 @@
 //  - run_function: calls the train function with its context and turns what
 //    happens into the reply frame: FunctionResult, or FunctionExit with
 //    function_failed when it throws. Used by both modes below and by the
-//    worker process. A trial loop (a search's container, launch_spec::
+//    worker process. It returns once the owner answered the function's
+//    reports (at most 35 s after the function): the result goes its own way
+//    (node, head) and must not overtake them. A trial loop (a search's container, launch_spec::
 //    trial_loop) instead asks its owner for one trial after another through
 //    its trainer_worker (atoms::next, handing in the last trial's frame) and
 //    runs each, until the owner answers none or the container is stopped;

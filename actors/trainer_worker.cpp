@@ -54,7 +54,7 @@ caf::result<wire::frame> on_report(self_ptr self, const wire::frame& f) {
   auto signals = st.signals;
   auto answered = [=](const wire::frame& d, uint32_t run) {
     if (!waits)
-      --signals->reports_in_flight;
+      signals->report_answered();
     if (says_stop(d) && signals->running.load() >> 32 == run)
       signals->stop_decided = true;
   };
@@ -72,7 +72,7 @@ caf::result<wire::frame> on_report(self_ptr self, const wire::frame& f) {
   });
   if (!rd) {
     if (!waits)
-      --signals->reports_in_flight;
+      signals->report_answered();
     return wire::to_error(rd);
   }
   if (st.links.registry)

@@ -13,7 +13,8 @@
 //       Sends the metrics to the registry, asks the owner (the experiment's
 //       driver) whether to go on. No owner, or no answer within 30 s: go on
 //       (logged). Sent anonymously (the function's thread goes on at once) the
-//       answer only raises trial_signals::stop_decided when it is stop; as a
+//       answer only raises trial_signals::stop_decided when it is stop (and
+//       counts as answered for trial_signals::await_reports); as a
 //       request (the thread waits: many reports were unanswered) it is also
 //       the reply.
 //   (atoms::next, uint64 container, uint32 run, uint32 attempt, frame done)
@@ -31,6 +32,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -88,6 +90,24 @@ struct trial_signals {
     running = pack(id.run, id.attempt);
     stop_decided = false;
   }
+  /// The trainer_worker: an anonymous report was answered.
+  void report_answered() {
+    {
+      std::lock_guard<std::mutex> lock(answered_m_);
+      --reports_in_flight;
+    }
+    answered_.notify_all();
+  }
+  /// The function's thread: waits until every anonymous report was answered,
+  /// at most `limit`; false when some still were not.
+  bool await_reports(std::chrono::milliseconds limit) {
+    std::unique_lock<std::mutex> lock(answered_m_);
+    return answered_.wait_for(lock, limit, [&] { return reports_in_flight.load() == 0; });
+  }
+
+private:
+  std::mutex answered_m_;
+  std::condition_variable answered_;
 };
 
 /// Unanswered reports a function may leave behind before report() waits.

@@ -1,5 +1,6 @@
-// trainer_worker: asynchronous reports, and a trial loop's asks and inbox,
-// with a real actor system and an owner actor playing the driver's side.
+// trainer_worker: asynchronous reports (and waiting for their answers), and a
+// trial loop's asks and inbox, with a real actor system and an owner actor
+// playing the driver's side.
 #include <catch2/catch.hpp>
 
 #include <thread>
@@ -97,6 +98,18 @@ TEST_CASE("a report does not wait for the driver; its stop is seen at a later on
   // The next trial of a loop starts without the last one's stop.
   fx.signals->start({"e", 1, 8, 1});
   CHECK_FALSE(fx.signals->stop_decided);
+}
+
+TEST_CASE("await_reports returns once the driver answered every report sent without waiting",
+          "[trainer_worker]") {
+  fixture fx(0);
+  auto services = make_train_services(fx.env.sys(), fx.trainer, fx.id, "node-1", "", fx.signals);
+  train_context ctx({}, {}, fx.stop, fx.id, services.get());
+  for (uint64_t step = 1; step <= 5; ++step)
+    CHECK(ctx.report(step, loss(1)) == decision::go_on);
+  REQUIRE(fx.signals->await_reports(std::chrono::seconds(10)));
+  CHECK(*fx.reports == 5);  // the driver saw all five before the wait ended
+  CHECK(fx.signals->reports_in_flight == 0);
 }
 
 TEST_CASE("a trial loop's asks bring its trials in order, then the end", "[trainer_worker]") {
