@@ -109,7 +109,7 @@ status interpreter::print_search(const search_result& r) {
   std::vector<std::string> head = {"TRIAL", "STATUS", r.metric};
   if (budgeted)
     head.push_back("BUDGET");
-  for (const std::string& h : {"ATTEMPTS", "NODE", "TIME", "HYPERPARAMETERS", "ERROR"})
+  for (const char* h : {"ATTEMPTS", "NODE", "TIME", "HYPERPARAMETERS", "ERROR"})
     head.push_back(h);
   table t(head);
   for (auto* x : order) {
