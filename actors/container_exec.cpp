@@ -106,6 +106,9 @@ wire::frame run_trials(caf::actor_system& sys, const train_fn_registration& fn,
   const uint64_t id = loop.where.container_id;
   auto signals = std::make_shared<trial_signals>();
   links.heartbeat_ms = loop.heartbeat_ms;
+  // The loop's owner stores its trials' metrics, in order with their runs
+  // (trial_scheduler.hpp); the trainer_worker must not race it.
+  links.registry = caf::actor{};
   trainer_guard trainer{spawn_trainer_worker(sys, loop.id, loop.where.node, links, stop,
                                              signals)};
   auto ask = [&](uint32_t run, uint32_t attempt, wire::frame done) {

@@ -517,7 +517,17 @@ wire::frame on_report(self_ptr self, const wire::frame& f) {
   std::string why;
   wire::read<schema::TrainReport>(f, [&](schema::TrainReport::Reader r) {
     auto* e = st.table.find(r.getRun());
-    if (e == nullptr || e->view.status != "running")
+    if (e == nullptr)
+      return status::ok();
+    // A trial loop's metrics are stored by way of the scheduler (after the
+    // trial's run exists in the registry), not by its trainer_worker.
+    record_metrics(self, wire::build<schema::MetricReport>([&](schema::MetricReport::Builder b) {
+      b.setExperimentId(st.experiment_id);
+      b.setRun(r.getRun());
+      b.setStep(r.getStep());
+      b.setMetrics(r.getMetrics());
+    }));
+    if (e->view.status != "running")
       return status::ok();
     auto metrics = wire::from_wire(r.getMetrics());
     const value* v = metrics.find(st.job.opts.metric);

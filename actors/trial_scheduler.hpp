@@ -34,6 +34,9 @@
 //       from a loop's trainer_worker; `done` is trial run/attempt's
 //       FunctionResult or FunctionExit, empty for an ask ahead of need
 //   (atoms::report, frame TrainReport) -> frame TrainDecision   (early stopping)
+//       also stores the metrics (MetricReport to the registry), sent after
+//       the batch that creates the trial's run: a trial starts within
+//       microseconds of its ask, before its run may be stored
 //   (atoms::heartbeat, frame TrialHeartbeat)                     (stragglers)
 //   (atoms::tick)                        internal: the straggler check
 //   (atoms::release, frame ContainerLost) containers died with a node (logged;

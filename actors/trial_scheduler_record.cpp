@@ -64,6 +64,28 @@ void record(self_ptr self, const tuning::trial_entry& e, uint64_t container) {
   flush(self);
 }
 
+namespace {
+
+void send_metrics(self_ptr self, wire::frame metrics) {
+  self->request(self->state.registry, service_timeout, atoms::metrics::value, std::move(metrics))
+    .then([]() {}, [=](caf::error& e) {
+      self->state.log->warn("metrics not recorded: {}", wire::to_status(e).to_string());
+    });
+}
+
+} // namespace
+
+void record_metrics(self_ptr self, wire::frame metrics) {
+  auto& st = self->state;
+  if (!st.registry)
+    return;
+  // A change still queued may be the run's creation: the metrics go after it.
+  if (!st.batch.empty())
+    st.metrics_after.push_back(std::move(metrics));
+  else
+    send_metrics(self, std::move(metrics));
+}
+
 void flush(self_ptr self) {
   auto& st = self->state;
   if (st.batch_in_flight || st.batch.empty())
@@ -71,6 +93,10 @@ void flush(self_ptr self) {
   st.batch_in_flight = true;
   auto f = batch_frame(st);
   st.batch.clear();
+  // Messages from one actor to another arrive in order: these metrics reach
+  // the registry after the batch that creates their runs.
+  auto after = std::move(st.metrics_after);
+  st.metrics_after.clear();
   self->request(st.registry, service_timeout, atoms::run_update::value, std::move(f))
     .then(
       [=]() {
@@ -86,6 +112,8 @@ void flush(self_ptr self) {
         if (self->state.ending)
           finish(self);
       });
+  for (auto& m : after)
+    send_metrics(self, std::move(m));
 }
 
 // Once the table is stored: release, end the experiment, answer.

@@ -84,6 +84,10 @@ struct state {
   // The registry's copy.
   std::vector<change> batch;
   bool batch_in_flight = false;
+  // Trials' metrics (MetricReport) waiting for the batch that creates their
+  // run: sent right after it, so the registry never sees a run's metrics
+  // before the run.
+  std::vector<wire::frame> metrics_after;
   // The end.
   bool ending = false;
   bool answered = false;
@@ -97,8 +101,11 @@ using self_ptr = caf::stateful_actor<state>*;
 named_values launch_params(const state& st, const tuning::trial& t);
 /// Queues trial `e`'s current state for the registry and flushes.
 void record(self_ptr self, const tuning::trial_entry& e, uint64_t container = 0);
-/// Sends the queued changes unless a batch is in flight.
+/// Sends the queued changes unless a batch is in flight, then the metrics
+/// that waited for them.
 void flush(self_ptr self);
+/// Stores a trial's reported metrics (frame MetricReport), after its run.
+void record_metrics(self_ptr self, wire::frame metrics);
 /// The queued changes as one RunUpdateBatch.
 wire::frame batch_frame(const state& st);
 /// Gives containers back to the head (best effort).

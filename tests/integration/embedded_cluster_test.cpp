@@ -197,3 +197,38 @@ TEST_CASE("connect refuses a malformed address and an empty port", "[embedded]")
   CHECK(cluster::connect("127.0.0.1:", c).code() == errc::invalid_argument);
   CHECK(cluster::connect("127.0.0.1:99999", c).code() == errc::invalid_argument);
 }
+
+TEST_CASE("a search stores every report of every trial, however quickly trials start",
+          "[embedded][search]") {
+  function_registry fns;
+  fns.add("curve", [](train_context& ctx) {
+    named_values m;
+    for (uint64_t t = 1; t <= 5; ++t) {
+      m.set("score", ctx.param("x", 0.0) * double(t));
+      ctx.report(t, m);
+    }
+    return m;
+  });
+  auto c = start(1, 2, std::move(fns));
+  searchspace space;
+  REQUIRE(searchspace::parse("x: double [0, 1]", space).is_ok());
+  search_options so;
+  so.optimizer = "random";  // its containers ask a trial ahead: trials start at once
+  so.num_trials = 40;
+  so.metric = "score";
+  so.containers = 2;
+  so.name = "curves";
+  search_watch w;
+  w.plot_dir = "-";
+  search_result r;
+  REQUIRE(c->search("curve", space, so, r, w).is_ok());
+  REQUIRE(r.finished == 40);
+  for (uint32_t run = 0; run < 40; ++run) {
+    std::vector<metric_point> series;
+    REQUIRE(c->metric_series("curves", run, "score", series).is_ok());
+    INFO("run " << run);
+    REQUIRE(series.size() == 5);
+    for (uint64_t t = 0; t < 5; ++t)
+      CHECK(series[t].step == t + 1);
+  }
+}
