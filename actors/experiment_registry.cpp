@@ -74,6 +74,7 @@ status read_change(schema::RunUpdate::Reader r, storage::run_change& c) {
     c.update.error = frames::text(r.getError());
   if (r.hasFinalMetrics() && r.getFinalMetrics().size() > 0)
     c.update.final_metrics = wire::from_wire(r.getFinalMetrics());
+  c.at_ms = r.getAtMs();
   return frames::from_wire(r.getStatus(), &c.status);
 }
 

@@ -1,6 +1,8 @@
 // trial_scheduler, the registry's copy of the trial table and the end: the
 // hyperparameters a trial runs with, the batched RunUpdates, and finishing
 // (release, store, end the experiment, answer).
+#include <chrono>
+
 #include <caf/all.hpp>
 
 #include "actors/trial_scheduler_state.hpp"
@@ -60,6 +62,9 @@ void record(self_ptr self, const tuning::trial_entry& e, uint64_t container) {
   c.error = e.view.error;
   if (e.view.has_value)
     c.final_metrics.set(st.job.opts.metric, e.view.value);
+  c.at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+              std::chrono::system_clock::now().time_since_epoch())
+              .count();
   st.batch.push_back(std::move(c));
   flush(self);
 }
@@ -165,6 +170,7 @@ wire::frame batch_frame(const state& st) {
       u.setError(c.error);
       wire::to_wire(u.initFinalMetrics(static_cast<unsigned>(c.final_metrics.size())),
                     c.final_metrics);
+      u.setAtMs(c.at_ms);
     }
   });
 }

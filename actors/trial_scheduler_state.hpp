@@ -56,6 +56,7 @@ struct change {
   uint64_t container = 0;
   std::string error;
   named_values final_metrics;
+  int64_t at_ms = 0;       // when it happened (the batch is stored later)
 };
 
 struct state {

@@ -78,6 +78,8 @@ struct RunUpdate {
   container @5 :UInt64;
   error @6 :Text;
   finalMetrics @7 :List(KeyValue);
+  atMs @8 :Int64;            # when it happened, ms since the epoch (the driver's
+                             # clock: a batch stores changes later); 0: when stored
 }
 
 # driver -> registry: many run changes, stored in one transaction, in order

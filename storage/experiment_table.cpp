@@ -277,7 +277,7 @@ status experiment_table::apply_run_changes(const std::vector<run_change>& change
       } else if (!got || !(got = decode(bytes, run_where(e, c.run), &r))) {
         return got;
       }
-      if (auto st = move_run(e, r, c.status, c.update, now); !st)
+      if (auto st = move_run(e, r, c.status, c.update, c.at_ms > 0 ? c.at_ms : now); !st)
         return st;
       if (auto st = t.put(runs_, run_key(e.id, c.run), encode(r)); !st)
         return st;

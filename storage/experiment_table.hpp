@@ -66,6 +66,7 @@ struct run_change {
   run_status status = run_status::queued;
   named_values hyperparameters;  ///< used when the run is new
   run_update update;
+  int64_t at_ms = 0;             ///< when it happened (a run's start/end); 0: when stored
 };
 
 class experiment_table {

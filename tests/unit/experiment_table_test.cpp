@@ -234,6 +234,17 @@ TEST_CASE("experiment_table: a batch of run changes is one all-or-nothing transa
   CHECK(runs[1].final_metrics.number("accuracy", 0) == 0.5);
   CHECK(runs[1].end_ms == f.clock);
 
+  // A change that says when it happened is stamped then, not when stored.
+  run_change later;
+  later.experiment_id = e.id;
+  later.run = 0;
+  later.status = run_status::finished;
+  later.at_ms = f.clock - 250;
+  REQUIRE(f.table.apply_run_changes({later}).is_ok());
+  run_record r0;
+  REQUIRE(f.table.get_run(e.id, 0, &r0).is_ok());
+  CHECK(r0.end_ms == f.clock - 250);
+
   // A finished run moved back fails the whole batch: run 2's change is not kept.
   std::vector<run_change> bad(2);
   bad[0].experiment_id = e.id;
