@@ -136,7 +136,8 @@ caf::result<wire::frame> relay(self_ptr self, const caf::actor& to, const char* 
 
 void heartbeat(self_ptr self) {
   auto& st = self->state;
-  uint64_t running = st.signals->running.load();  self->send(st.links.owner, atoms::heartbeat::value,
+  uint64_t running = st.signals->running.load();
+  self->send(st.links.owner, atoms::heartbeat::value,
              wire::build<schema::TrialHeartbeat>([&](schema::TrialHeartbeat::Builder b) {
                b.setExperimentId(st.id.experiment_id);
                b.setRun(static_cast<uint32_t>(running >> 32));
