@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "tuning/benchmark_functions.hpp"
 #include "tuning/optimizer.hpp"
 
 namespace {
@@ -33,44 +34,14 @@ using namespace lagom;
 using namespace lagom::tuning;
 using objective = std::function<double(const named_values&)>;
 
-constexpr double pi = 3.14159265358979323846;
-
-// The objectives, as in bench/peers/optuna_search.py.
+// (a)'s objective, as in bench/peers/optuna_search.py; (c)'s are in
+// tuning/benchmark_functions.hpp.
 double mixed(const named_values& c) {
   double x = c.number("x", 0), y = c.number("y", 0), lr = c.number("lr", 1);
   double n = c.number("n", 0);
   std::string opt = c.text("opt", "");
   return x * x + (y - 1) * (y - 1) + std::pow(std::log10(lr) + 2, 2)
          + std::pow((n - 20) / 10, 2) + (opt == "adam" ? 0.0 : opt == "sgd" ? 0.5 : 1.0);
-}
-
-double branin(const named_values& c) {
-  double x1 = c.number("x1", 0), x2 = c.number("x2", 0);
-  double b = 5.1 / (4 * pi * pi), cc = 5 / pi, r = 1 / (8 * pi);
-  return std::pow(x2 - b * x1 * x1 + cc * x1 - 6, 2) + 10 * (1 - r) * std::cos(x1) + 10;
-}
-
-double hartmann6(const named_values& c) {
-  static const double alpha[4] = {1.0, 1.2, 3.0, 3.2};
-  static const double A[4][6] = {{10, 3, 17, 3.5, 1.7, 8},
-                                 {0.05, 10, 17, 0.1, 8, 14},
-                                 {3, 3.5, 1.7, 10, 17, 8},
-                                 {17, 8, 0.05, 10, 0.1, 14}};
-  static const double P[4][6] = {{1312, 1696, 5569, 124, 8283, 5886},
-                                 {2329, 4135, 8307, 3736, 1004, 9991},
-                                 {2348, 1451, 3522, 2883, 3047, 6650},
-                                 {4047, 8828, 8732, 5743, 1091, 381}};
-  static const char* names[6] = {"x0", "x1", "x2", "x3", "x4", "x5"};
-  double sum = 0;
-  for (int i = 0; i < 4; ++i) {
-    double e = 0;
-    for (int j = 0; j < 6; ++j) {
-      double d = c.number(names[j], 0) - P[i][j] * 1e-4;
-      e += A[i][j] * d * d;
-    }
-    sum += alpha[i] * std::exp(-e);
-  }
-  return -sum;
 }
 
 searchspace parse_space(const char* text) {
@@ -225,11 +196,8 @@ int main(int argc, char** argv) {
     objective f;
   };
   std::vector<problem> problems = {
-      {"branin", 0.397887, parse_space("x1: double [-5, 10]; x2: double [0, 15]"), branin},
-      {"hartmann6", -3.32237,
-       parse_space("x0: double [0, 1]; x1: double [0, 1]; x2: double [0, 1]; "
-                   "x3: double [0, 1]; x4: double [0, 1]; x5: double [0, 1]"),
-       hartmann6}};
+      {"branin", branin_minimum, parse_space(branin_space_text), branin},
+      {"hartmann6", hartmann6_minimum, parse_space(hartmann6_space_text), hartmann6}};
   std::map<std::string, std::vector<double>> best;  // "<func> <column>"
   for (const auto& p : problems)
     for (uint64_t seed = 1; seed <= seeds; ++seed) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "tuning/benchmark_functions.hpp"
 #include "tuning/optimizer.hpp"
 
 using namespace lagom;
@@ -37,48 +38,14 @@ double mixed(const named_values& c) {
          + std::pow(std::log10(w) - 1, 2) + (bs == 32 ? 0 : 0.5) + (opt == "sgd" ? 0 : 1);
 }
 
-searchspace branin_space() {
+searchspace parsed(const char* text) {
   searchspace sp;
-  REQUIRE(sp.add(dimension::real("x1", -5, 10)).is_ok());
-  REQUIRE(sp.add(dimension::real("x2", 0, 15)).is_ok());
+  REQUIRE(searchspace::parse(text, sp).is_ok());
   return sp;
 }
 
-double branin(const named_values& c) {
-  const double pi = 3.14159265358979323846;
-  double x1 = c.number("x1", 0), x2 = c.number("x2", 0);
-  double b = 5.1 / (4 * pi * pi), cc = 5 / pi, t = 1 / (8 * pi);
-  return std::pow(x2 - b * x1 * x1 + cc * x1 - 6, 2) + 10 * (1 - t) * std::cos(x1) + 10;
-}
-
-searchspace hartmann6_space() {
-  searchspace sp;
-  for (int i = 0; i < 6; ++i)
-    REQUIRE(sp.add(dimension::real("x" + std::to_string(i), 0, 1)).is_ok());
-  return sp;
-}
-
-double hartmann6(const named_values& c) {
-  static const double alpha[4] = {1.0, 1.2, 3.0, 3.2};
-  static const double A[4][6] = {{10, 3, 17, 3.5, 1.7, 8},
-                                 {0.05, 10, 17, 0.1, 8, 14},
-                                 {3, 3.5, 1.7, 10, 17, 8},
-                                 {17, 8, 0.05, 10, 0.1, 14}};
-  static const double P[4][6] = {{1312, 1696, 5569, 124, 8283, 5886},
-                                 {2329, 4135, 8307, 3736, 1004, 9991},
-                                 {2348, 1451, 3522, 2883, 3047, 6650},
-                                 {4047, 8828, 8732, 5743, 1091, 381}};
-  double sum = 0;
-  for (int i = 0; i < 4; ++i) {
-    double e = 0;
-    for (int j = 0; j < 6; ++j) {
-      double d = c.number("x" + std::to_string(j), 0) - P[i][j] * 1e-4;
-      e += A[i][j] * d * d;
-    }
-    sum += alpha[i] * std::exp(-e);
-  }
-  return -sum;
-}
+searchspace branin_space() { return parsed(branin_space_text); }
+searchspace hartmann6_space() { return parsed(hartmann6_space_text); }
 
 std::unique_ptr<optimizer> make(const searchspace& sp, uint64_t seed, named_values settings = {},
                                 const std::string& name = "tpe") {
@@ -288,7 +255,7 @@ TEST_CASE("TPE beats random search on Branin (median of 15 seeds, 100 trials)", 
   auto [tpe, random] = tpe_vs_random(branin_space(), branin, 100);
   INFO("tpe " << tpe << " random " << random);
   CHECK(tpe < random);
-  CHECK(tpe < 0.397887 + 0.25);
+  CHECK(tpe < branin_minimum + 0.25);
 }
 
 TEST_CASE("TPE beats random search on Hartmann-6 (median of 15 seeds, 150 trials)", "[tpe]") {
