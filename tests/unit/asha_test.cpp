@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "resume_checks.hpp"
+#include "asha_checks.hpp"
 #include "tuning/asha.hpp"
 #include "tuning/optimizer_makers.hpp"
 
@@ -39,13 +39,6 @@ std::unique_ptr<optimizer> asha(const searchspace& sp, uint64_t seed = 1, uint32
   INFO(st.to_string());
   REQUIRE(st.is_ok());
   return out;
-}
-
-trial ask_one(optimizer& opt, uint32_t& next_id) {
-  trial t;
-  t.id = next_id++;
-  REQUIRE(opt.ask(t) == ask_status::ready);
-  return t;
 }
 
 void tell(optimizer& opt, const trial& t, double loss, outcome how = outcome::finished) {

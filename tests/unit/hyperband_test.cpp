@@ -5,7 +5,7 @@
 #include <memory>
 #include <vector>
 
-#include "resume_checks.hpp"
+#include "asha_checks.hpp"
 #include "tuning/asha.hpp"
 #include "tuning/optimizer_makers.hpp"
 
@@ -34,13 +34,6 @@ std::unique_ptr<optimizer> hyperband(const searchspace& sp, double r_max = 4) {
   INFO(st.to_string());
   REQUIRE(st.is_ok());
   return out;
-}
-
-trial ask_one(optimizer& opt, uint32_t& next_id) {
-  trial t;
-  t.id = next_id++;
-  REQUIRE(opt.ask(t) == ask_status::ready);
-  return t;
 }
 
 } // namespace

@@ -1,5 +1,6 @@
-// What the ASHA and Hyperband resume tests share: adopting a trial as the
-// trial table stores it, which leaves out the parent.
+// What the ASHA and Hyperband tests share (Hyperband runs ASHA ladders):
+// asking one trial, and adopting a trial as the trial table stores it,
+// which leaves out the parent.
 #pragma once
 
 #include <catch2/catch.hpp>
@@ -7,6 +8,14 @@
 #include "tuning/optimizer.hpp"
 
 namespace lagom::tuning {
+
+/// Asks `opt` for trial `next_id` (then counts on); it must be ready.
+inline trial ask_one(optimizer& opt, uint32_t& next_id) {
+  trial t;
+  t.id = next_id++;
+  REQUIRE(opt.ask(t) == ask_status::ready);
+  return t;
+}
 
 /// Adopts `asked` without its parent and checks that adopt derives the
 /// parent the original ask gave.
