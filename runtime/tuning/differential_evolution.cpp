@@ -62,9 +62,7 @@ public:
       u = offspring(out.id);
     }
     out.config = space_.from_unit(u);
-    out.budget = 0;
-    out.bracket = 0;
-    out.parent.reset();
+    out.clear_rungs();
     issued_.insert(out.id);
     pending_.insert(out.id);
     return ask_status::ready;

@@ -104,9 +104,7 @@ public:
       return ask_status::exhausted;
     point_issued_[next_] = true;
     out.config = point(next_);
-    out.budget = 0;
-    out.bracket = 0;
-    out.parent.reset();
+    out.clear_rungs();
     trials_.insert(out.id);
     return ask_status::ready;
   }

@@ -54,6 +54,13 @@ struct trial {
   /// lagom/train.hpp). Empty for a new configuration and for the other
   /// optimizers.
   std::optional<uint32_t> parent;
+
+  /// Clears what only ASHA and Hyperband set: a plain configuration.
+  void clear_rungs() {
+    budget = 0;
+    bracket = 0;
+    parent.reset();
+  }
 };
 
 enum class outcome { finished, failed, stopped_early };

@@ -27,9 +27,7 @@ public:
       return ask_status::exhausted;
     rng gen = trial_rng(seed_, out.id);
     out.config = space_.sample(gen);
-    out.budget = 0;
-    out.bracket = 0;
-    out.parent.reset();
+    out.clear_rungs();
     issued_.insert(out.id);
     return ask_status::ready;
   }

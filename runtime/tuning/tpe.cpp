@@ -348,9 +348,7 @@ public:
     if (!issued_.count(out.id) && num_trials_ != 0 && issued_.size() >= num_trials_)
       return ask_status::exhausted;
     issued_.insert(out.id);
-    out.budget = 0;
-    out.bracket = 0;
-    out.parent.reset();
+    out.clear_rungs();
     // Trial i's draws depend on the seed and i only (and on the model): the
     // random start is random search's, and a resumed search draws as the
     // uninterrupted one would have.
