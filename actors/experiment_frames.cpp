@@ -76,6 +76,20 @@ void to_wire(schema::RunInfo::Builder b, const storage::run_record& r) {
                 r.final_metrics);
 }
 
+void to_wire(schema::RunUpdate::Builder b, uint64_t experiment_id, const run_change& c) {
+  b.setExperimentId(experiment_id);
+  b.setRun(c.run);
+  b.setStatus(to_wire(c.status));
+  wire::to_wire(b.initHyperparameters(static_cast<unsigned>(c.hyperparameters.size())),
+                c.hyperparameters);
+  b.setNode(c.node);
+  b.setContainer(c.container);
+  b.setError(c.error);
+  wire::to_wire(b.initFinalMetrics(static_cast<unsigned>(c.final_metrics.size())),
+                c.final_metrics);
+  b.setAtMs(c.at_ms);
+}
+
 void to_wire(schema::ExperimentInfo::Builder b, const storage::experiment& e,
              const std::vector<storage::run_record>* runs) {
   b.setId(e.id);

@@ -35,6 +35,22 @@ schema::Direction to_wire(storage::direction v);
 status parse_end_status(const std::string& s, storage::experiment_status* out);
 
 void to_wire(schema::RunInfo::Builder b, const storage::run_record& r);
+
+/// One run's change as a driver (launch_coordinator, trial_scheduler) sends
+/// it in a RunUpdate. An empty node or error, container 0 and no final
+/// metrics leave what is stored; the hyperparameters count only when the
+/// run is new; at_ms 0 means when it is stored.
+struct run_change {
+  uint32_t run = 0;
+  storage::run_status status = storage::run_status::queued;
+  named_values hyperparameters;
+  std::string node;
+  uint64_t container = 0;
+  std::string error;
+  named_values final_metrics;
+  int64_t at_ms = 0;
+};
+void to_wire(schema::RunUpdate::Builder b, uint64_t experiment_id, const run_change& c);
 /// Fills `b`; the runs list only when `runs` is given.
 void to_wire(schema::ExperimentInfo::Builder b, const storage::experiment& e,
              const std::vector<storage::run_record>* runs);

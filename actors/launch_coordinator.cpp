@@ -3,6 +3,7 @@
 #include <caf/all.hpp>
 
 #include "actors/driver_frames.hpp"
+#include "actors/experiment_frames.hpp"
 #include "core/log.hpp"
 #include "scheduling/ledger.hpp"
 #include "schemas/cluster.capnp.h"
@@ -79,22 +80,22 @@ wire::frame launch_frame(const launch_coordinator_state& st, uint32_t rank) {
 
 // --- the registry (best effort: a launch goes on without one) ----------------
 
-void record_run(self_ptr self, uint32_t rank, schema::RunStatus s, const std::string& error = {}) {
+void record_run(self_ptr self, uint32_t rank, storage::run_status s,
+                const std::string& error = {}) {
   auto& st = self->state;
   if (!st.registry)
     return;
   auto& o = st.report->outcomes[rank];
-  auto f = wire::build<schema::RunUpdate>([&](schema::RunUpdate::Builder b) {
-    b.setExperimentId(st.experiment_id);
-    b.setRun(rank);
-    b.setStatus(s);
-    wire::to_wire(b.initHyperparameters(static_cast<unsigned>(st.opts.params.size())),
-                  st.opts.params);
-    b.setNode(o.node);
-    b.setContainer(o.container_id);
-    b.setError(error);
-    wire::to_wire(b.initFinalMetrics(static_cast<unsigned>(o.values.size())), o.values);
-  });
+  frames::run_change c;
+  c.run = rank;
+  c.status = s;
+  c.hyperparameters = st.opts.params;
+  c.node = o.node;
+  c.container = o.container_id;
+  c.error = error;
+  c.final_metrics = o.values;
+  auto f = wire::build<schema::RunUpdate>(
+    [&](schema::RunUpdate::Builder b) { frames::to_wire(b, st.experiment_id, c); });
   self->request(st.registry, service_timeout, atoms::run_update::value, std::move(f))
     .then([]() {}, [=](caf::error& e) {
       self->state.log->warn("run {} not recorded: {}", rank, wire::to_status(e).to_string());
@@ -150,12 +151,12 @@ void run_ended(self_ptr self, uint32_t rank, status result) {
   auto& o = st.report->outcomes[rank];
   o.result = result;
   if (result) {
-    record_run(self, rank, schema::RunStatus::FINISHED);
+    record_run(self, rank, storage::run_status::finished);
     progress(self, progress_event::finished, rank);
   } else if (result.code() == errc::container_lost && !st.opts.gang && !st.gang_stopped) {
     auto d = st.policy.on_failure("run " + std::to_string(rank), {"run " + std::to_string(rank)},
                                   supervision::clock::now());
-    record_run(self, rank, schema::RunStatus::LOST, result.to_string());
+    record_run(self, rank, storage::run_status::lost, result.to_string());
     if (d.restart) {
       st.log->warn("run {} lost ({}); restarting in {} ms", rank, result.to_string(),
                    d.delay.count());
@@ -167,7 +168,7 @@ void run_ended(self_ptr self, uint32_t rank, status result) {
                              result.where());
     progress(self, progress_event::failed, rank, o.result.to_string());
   } else {
-    record_run(self, rank, schema::RunStatus::FAILED, result.to_string());
+    record_run(self, rank, storage::run_status::failed, result.to_string());
     progress(self, progress_event::failed, rank, result.to_string());
   }
   if (st.opts.gang && !st.gang_stopped && !o.result) {
@@ -211,7 +212,7 @@ void launch_run(self_ptr self, uint32_t rank) {
   o.node = c.node_name;
   o.cpus = c.cpus;
   o.gpus = c.gpu_ids;
-  record_run(self, rank, schema::RunStatus::RUNNING);
+  record_run(self, rank, storage::run_status::running);
   progress(self, progress_event::started, rank);
   self->request(st.head, caf::infinite, atoms::launch::value, launch_frame(st, rank),
                 caf::actor_cast<caf::actor>(self))
@@ -262,7 +263,7 @@ void request_containers(self_ptr self) {
           st.report->outcomes.push_back(std::move(o));
         }
         for (uint32_t rank = 0; rank < st.containers.size(); ++rank) {
-          record_run(self, rank, schema::RunStatus::QUEUED);
+          record_run(self, rank, storage::run_status::queued);
           launch_run(self, rank);
         }
       },

@@ -18,20 +18,6 @@ namespace {
 
 constexpr auto service_timeout = std::chrono::seconds(30);
 
-schema::RunStatus run_status(const std::string& s) {
-  if (s == "running")
-    return schema::RunStatus::RUNNING;
-  if (s == "finished")
-    return schema::RunStatus::FINISHED;
-  if (s == "failed")
-    return schema::RunStatus::FAILED;
-  if (s == "stopped_early")
-    return schema::RunStatus::STOPPED_EARLY;
-  if (s == "lost")
-    return schema::RunStatus::LOST;
-  return schema::RunStatus::QUEUED;
-}
-
 } // namespace
 
 named_values launch_params(const state& st, const tuning::trial& t) {
@@ -47,9 +33,9 @@ void record(self_ptr self, const tuning::trial_entry& e, uint64_t container) {
   auto& st = self->state;
   if (!st.registry)
     return;
-  change c;
+  frames::run_change c;
   c.run = e.t.id;
-  c.status = e.view.status;
+  storage::run_status_named(e.view.status, &c.status);  // trial_view uses storage's names
   // The registry keeps the hyperparameters the run was created with (its
   // first change, queued); later changes need not carry them again.
   if (e.view.status == "queued") {
@@ -157,21 +143,8 @@ void finish(self_ptr self) {
 wire::frame batch_frame(const state& st) {
   return wire::build<schema::RunUpdateBatch>([&](schema::RunUpdateBatch::Builder b) {
     auto list = b.initUpdates(static_cast<unsigned>(st.batch.size()));
-    for (unsigned i = 0; i < st.batch.size(); ++i) {
-      const change& c = st.batch[i];
-      auto u = list[i];
-      u.setExperimentId(st.experiment_id);
-      u.setRun(c.run);
-      u.setStatus(run_status(c.status));
-      wire::to_wire(u.initHyperparameters(static_cast<unsigned>(c.hyperparameters.size())),
-                    c.hyperparameters);
-      u.setNode(c.node);
-      u.setContainer(c.container);
-      u.setError(c.error);
-      wire::to_wire(u.initFinalMetrics(static_cast<unsigned>(c.final_metrics.size())),
-                    c.final_metrics);
-      u.setAtMs(c.at_ms);
-    }
+    for (unsigned i = 0; i < st.batch.size(); ++i)
+      frames::to_wire(list[i], st.experiment_id, st.batch[i]);
   });
 }
 

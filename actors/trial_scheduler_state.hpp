@@ -16,6 +16,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_response_promise.hpp>
 
+#include "actors/experiment_frames.hpp"
 #include "actors/trial_scheduler.hpp"
 #include "core/log.hpp"
 #include "scheduling/ledger.hpp"
@@ -47,18 +48,6 @@ struct slot {
   bool busy() const { return !trials.empty(); }
 };
 
-/// One change of the trial table, waiting to be stored.
-struct change {
-  uint32_t run = 0;
-  std::string status;      // a trial_view status
-  named_values hyperparameters;
-  std::string node;
-  uint64_t container = 0;
-  std::string error;
-  named_values final_metrics;
-  int64_t at_ms = 0;       // when it happened (the batch is stored later)
-};
-
 struct state {
   // Constant after construction.
   caf::actor head;
@@ -83,7 +72,7 @@ struct state {
   uint32_t next_id = 0;
   bool exhausted = false;             // the optimizer has nothing more
   // The registry's copy.
-  std::vector<change> batch;
+  std::vector<frames::run_change> batch;  // stamped with when they happened
   bool batch_in_flight = false;
   // Trials' metrics (MetricReport) waiting for the batch that creates their
   // run: sent right after it, so the registry never sees a run's metrics

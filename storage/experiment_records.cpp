@@ -78,6 +78,16 @@ const char* to_string(run_status v) noexcept {
   return "unknown";
 }
 
+bool run_status_named(const std::string& s, run_status* out) noexcept {
+  for (auto v : {run_status::queued, run_status::running, run_status::finished,
+                 run_status::failed, run_status::stopped_early, run_status::lost})
+    if (s == to_string(v)) {
+      *out = v;
+      return true;
+    }
+  return false;
+}
+
 const char* to_string(direction v) noexcept {
   return v == direction::max ? "max" : "min";
 }

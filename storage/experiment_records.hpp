@@ -59,6 +59,8 @@ const char* to_string(experiment_kind v) noexcept;
 const char* to_string(experiment_status v) noexcept;
 const char* to_string(run_status v) noexcept;
 const char* to_string(direction v) noexcept;
+/// The run status that to_string names `s`; false for any other text.
+bool run_status_named(const std::string& s, run_status* out) noexcept;
 
 /// A run in a final status never changes status again.
 bool is_final(run_status s) noexcept;

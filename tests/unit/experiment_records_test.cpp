@@ -141,3 +141,16 @@ TEST_CASE("experiment_records: final and ended statuses") {
   CHECK(std::string(to_string(run_status::stopped_early)) == "stopped_early");
   CHECK(std::string(to_string(experiment_kind::search)) == "search");
 }
+
+TEST_CASE("experiment_records: a run status is found by its name, and only by it") {
+  for (auto v : {run_status::queued, run_status::running, run_status::finished,
+                 run_status::failed, run_status::stopped_early, run_status::lost}) {
+    run_status got = run_status::queued;
+    REQUIRE(run_status_named(to_string(v), &got));
+    CHECK(got == v);
+  }
+  run_status kept = run_status::lost;
+  CHECK_FALSE(run_status_named("Finished", &kept));
+  CHECK_FALSE(run_status_named("", &kept));
+  CHECK(kept == run_status::lost);
+}
