@@ -90,6 +90,15 @@ void to_wire(schema::RunUpdate::Builder b, uint64_t experiment_id, const run_cha
   b.setAtMs(c.at_ms);
 }
 
+wire::frame metric_report(schema::TrainReport::Reader r) {
+  return wire::build<schema::MetricReport>([&](schema::MetricReport::Builder b) {
+    b.setExperimentId(r.getExperimentId());
+    b.setRun(r.getRun());
+    b.setStep(r.getStep());
+    b.setMetrics(r.getMetrics());
+  });
+}
+
 void to_wire(schema::ExperimentInfo::Builder b, const storage::experiment& e,
              const std::vector<storage::run_record>* runs) {
   b.setId(e.id);

@@ -51,6 +51,9 @@ struct run_change {
   int64_t at_ms = 0;
 };
 void to_wire(schema::RunUpdate::Builder b, uint64_t experiment_id, const run_change& c);
+
+/// The MetricReport that stores a TrainReport's metrics.
+wire::frame metric_report(schema::TrainReport::Reader r);
 /// Fills `b`; the runs list only when `runs` is given.
 void to_wire(schema::ExperimentInfo::Builder b, const storage::experiment& e,
              const std::vector<storage::run_record>* runs);

@@ -4,6 +4,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/experiment_frames.hpp"
 #include "core/log.hpp"
 #include "schemas/cluster.capnp.h"
 #include "schemas/experiment.capnp.h"
@@ -58,16 +59,12 @@ caf::result<wire::frame> on_report(self_ptr self, const wire::frame& f) {
     if (says_stop(d) && signals->running.load() >> 32 == run)
       signals->stop_decided = true;
   };
-  wire::frame metrics;
+  wire::frame metrics;  // only with a registry (a trial loop's go by way of its owner)
   uint32_t run = 0;
   auto rd = wire::read<schema::TrainReport>(f, [&](schema::TrainReport::Reader r) {
     run = r.getRun();
-    metrics = wire::build<schema::MetricReport>([&](schema::MetricReport::Builder b) {
-      b.setExperimentId(r.getExperimentId());
-      b.setRun(r.getRun());
-      b.setStep(r.getStep());
-      b.setMetrics(r.getMetrics());
-    });
+    if (st.links.registry)
+      metrics = frames::metric_report(r);
     return status::ok();
   });
   if (!rd) {

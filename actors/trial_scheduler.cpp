@@ -521,12 +521,7 @@ wire::frame on_report(self_ptr self, const wire::frame& f) {
       return status::ok();
     // A trial loop's metrics are stored by way of the scheduler (after the
     // trial's run exists in the registry), not by its trainer_worker.
-    record_metrics(self, wire::build<schema::MetricReport>([&](schema::MetricReport::Builder b) {
-      b.setExperimentId(st.experiment_id);
-      b.setRun(r.getRun());
-      b.setStep(r.getStep());
-      b.setMetrics(r.getMetrics());
-    }));
+    record_metrics(self, frames::metric_report(r));
     if (e->view.status != "running")
       return status::ok();
     auto metrics = wire::from_wire(r.getMetrics());
