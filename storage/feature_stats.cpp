@@ -137,15 +137,57 @@ void u8_vector_stats(const feature_column& col, std::vector<column_stats>& out) 
   }
 }
 
-// Where each correlation column reads its values: column index and element.
+// The numeric columns the co-moments cover, with their first statistic column.
 struct corr_source {
   const feature_column* col;
-  uint32_t element;
+  size_t offset;
 };
 
-// The co-moment matrix of `frame`'s numeric columns, block by block.
-void correlation_pass(const std::vector<corr_source>& src, size_t rows, feature_statistics* out) {
-  size_t k = src.size();
+// Copies rows [start, start + n) of `s` into the block (row-major, k wide),
+// adding each value to sum[] and counting the non-null ones.
+void fill_block(const corr_source& s, size_t start, size_t n, size_t k, float* block,
+                double* sum, size_t* valid) {
+  const feature_column& c = *s.col;
+  size_t w = c.spec.width;
+  for (size_t r = 0; r < n; ++r) {
+    float* dst = block + r * k + s.offset;
+    if (c.is_null(start + r)) {
+      std::fill(dst, dst + w, 0.0f);
+      continue;
+    }
+    ++*valid;
+    size_t row = start + r;
+    switch (c.spec.type) {
+    case feature_type::u8_vector: {
+      const uint8_t* src = c.u8.data() + row * w;
+      for (size_t e = 0; e < w; ++e) {
+        dst[e] = src[e];
+        sum[e] += src[e];
+      }
+      break;
+    }
+    case feature_type::f32_vector: {
+      const float* src = c.f32.data() + row * w;
+      for (size_t e = 0; e < w; ++e) {
+        dst[e] = src[e];
+        sum[e] += src[e];
+      }
+      break;
+    }
+    default: {
+      double x = c.number(row);
+      dst[0] = static_cast<float>(x);
+      sum[0] += x;
+    }
+    }
+  }
+}
+
+// The co-moment matrix of the numeric columns, block by block: values centred
+// on the block's means (computed in double; float32 values of the block are
+// centred exactly enough for ssyrk), merged into the running matrix.
+void correlation_pass(const std::vector<corr_source>& src, size_t k, size_t rows,
+                      feature_statistics* out) {
   out->corr_rows = 0;
   out->corr_mean.assign(k, 0.0);
   out->comoment.assign(k * k, 0.0);
@@ -154,22 +196,32 @@ void correlation_pass(const std::vector<corr_source>& src, size_t rows, feature_
   std::vector<float> block(std::min(rows, corr_block_rows) * k);
   std::vector<float> syrk(k * k);
   std::vector<double> bmean(k), delta(k);
+  std::vector<float> fmean(k);
   for (size_t start = 0; start < rows; start += corr_block_rows) {
     size_t n = std::min(corr_block_rows, rows - start);
-    for (size_t j = 0; j < k; ++j) {
-      const auto& s = src[j];
-      double sum = 0;
+    std::fill(bmean.begin(), bmean.end(), 0.0);
+    for (const auto& s : src) {
       size_t valid = 0;
-      for (size_t r = start; r < start + n; ++r)
-        if (!s.col->is_null(r)) {
-          sum += s.col->number(r, s.element);
-          ++valid;
-        }
-      bmean[j] = valid == 0 ? 0.0 : sum / static_cast<double>(valid);
-      for (size_t r = start; r < start + n; ++r)
-        block[(r - start) * k + j] =
-          s.col->is_null(r) ? 0.0f : static_cast<float>(s.col->number(r, s.element) - bmean[j]);
+      fill_block(s, start, n, k, block.data(), bmean.data() + s.offset, &valid);
+      for (size_t e = 0; e < s.col->spec.width; ++e)
+        bmean[s.offset + e] = valid == 0 ? 0.0 : bmean[s.offset + e] / static_cast<double>(valid);
     }
+    // Centred on the mean rounded to float: the block's co-moments about that
+    // point differ from those about the exact mean by n * d * d^T with d below
+    // 1e-7 of the mean, far under float's own rounding.
+    for (size_t j = 0; j < k; ++j)
+      fmean[j] = static_cast<float>(bmean[j]);
+    for (size_t r = 0; r < n; ++r) {
+      float* row = block.data() + r * k;
+      for (const auto& s : src) {
+        if (s.col->is_null(start + r))
+          continue;  // stays 0: a null adds nothing
+        for (size_t e = 0; e < s.col->spec.width; ++e)
+          row[s.offset + e] -= fmean[s.offset + e];
+      }
+    }
+    for (size_t j = 0; j < k; ++j)
+      bmean[j] = fmean[j];
     cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, static_cast<int>(k), static_cast<int>(n),
                 1.0f, block.data(), static_cast<int>(k), 0.0f, syrk.data(),
                 static_cast<int>(k));
@@ -258,6 +310,7 @@ void compute_statistics(const feature_frame& frame, feature_statistics* out) {
   *out = {};
   size_t rows = frame.rows();
   std::vector<corr_source> src;
+  size_t k = 0;
   for (const auto& col : frame.columns) {
     switch (col.spec.type) {
     case feature_type::string: {
@@ -287,8 +340,8 @@ void compute_statistics(const feature_frame& frame, feature_statistics* out) {
       out->columns.push_back(std::move(c));
     }
     }
-    for (uint32_t e = 0; e < col.spec.width; ++e)
-      src.push_back({&col, e});
+    src.push_back({&col, k});
+    k += col.spec.width;
   }
   for (auto& c : out->columns) {
     if (c.count == 0)
@@ -296,7 +349,7 @@ void compute_statistics(const feature_frame& frame, feature_statistics* out) {
     if (c.numeric)
       out->corr_names.push_back(c.name);
   }
-  correlation_pass(src, rows, out);
+  correlation_pass(src, k, rows, out);
 }
 
 status merge_statistics(feature_statistics& a, const feature_statistics& b) {
