@@ -1,6 +1,7 @@
 #include "storage/feature_query.hpp"
 
 #include <algorithm>
+#include <array>
 #include <set>
 #include <unordered_map>
 
@@ -33,8 +34,39 @@ struct group_rows {
   feature_schema schema;
   feature_frame rows;
   std::vector<std::string> features;  // asked of this group
-  // key (no event time) -> rows of that key, by event time (stored order without)
-  std::unordered_map<std::string, std::vector<size_t>> by_key;
+  // (key code, event time or 0, row), sorted: a key's rows are one range,
+  // by event time (stored order without).
+  std::vector<std::array<uint64_t, 3>> by_key;
+};
+
+// Exact codes for keys: a single int64 key column is its own code (so the
+// common case builds no strings); any other key gets a dense id from a map
+// shared by every group of the query. No two keys share a code.
+class key_codes {
+public:
+  explicit key_codes(const feature_schema& s) : single_int_(
+    s.primary_key.size() == 1 && s.columns[s.find(s.primary_key[0])].type == feature_type::int64) {}
+
+  // The code of row `r`; with `add` false, a key never seen gives false.
+  bool code(const feature_schema& s, const feature_frame& f, size_t r, bool add, uint64_t* out) {
+    if (single_int_) {
+      *out = static_cast<uint64_t>(f.columns[0].i64[r]);
+      return true;
+    }
+    std::string k = encode_row_key(s, f, r, false);
+    auto it = ids_.find(k);
+    if (it == ids_.end()) {
+      if (!add)
+        return false;
+      it = ids_.emplace(std::move(k), ids_.size()).first;
+    }
+    *out = it->second;
+    return true;
+  }
+
+private:
+  bool single_int_;
+  std::unordered_map<std::string, uint64_t> ids_;
 };
 
 } // namespace
@@ -173,16 +205,19 @@ status get_features(const feature_store& fs, const feature_query& q, feature_fra
   std::vector<feature_schema> rs;
   for (const auto& g : groups)
     rs.push_back(read_schema(g));
+  key_codes codes(bs);
   for (size_t i = 1; i < groups.size(); ++i) {
     auto& g = groups[i];
-    for (size_t r = 0; r < g.rows.rows(); ++r)
-      g.by_key[encode_row_key(rs[i], g.rows, r, false)].push_back(r);
-    if (g.schema.event_time.empty())
-      continue;
-    const auto& et = g.rows.columns[g.schema.primary_key.size()].i64;
-    for (auto& [k, rows] : g.by_key)
-      std::stable_sort(rows.begin(), rows.end(),
-                       [&](size_t a, size_t b) { return et[a] < et[b]; });
+    const std::vector<int64_t>* et =
+      g.schema.event_time.empty() ? nullptr : &g.rows.columns[g.schema.primary_key.size()].i64;
+    g.by_key.resize(g.rows.rows());
+    for (size_t r = 0; r < g.rows.rows(); ++r) {
+      uint64_t c = 0;
+      codes.code(rs[i], g.rows, r, true, &c);
+      uint64_t t = et == nullptr ? 0 : static_cast<uint64_t>((*et)[r]) ^ (uint64_t{1} << 63);
+      g.by_key[r] = {c, t, r};
+    }
+    std::sort(g.by_key.begin(), g.by_key.end());
   }
 
   // The output's columns.
@@ -207,26 +242,23 @@ status get_features(const feature_store& fs, const feature_query& q, feature_fra
     bs.event_time.empty() ? nullptr : &b.rows.columns[nkey].i64;
   std::vector<long> match(groups.size());
   for (size_t r = 0; r < b.rows.rows(); ++r) {
-    std::string key = encode_row_key(rs[0], b.rows, r, false);
+    uint64_t code = 0;
+    bool known = codes.code(rs[0], b.rows, r, false, &code);
     bool all = true;
     match[0] = static_cast<long>(r);
     for (size_t i = 1; i < groups.size(); ++i) {
-      const auto& g = groups[i];
+      const auto& keyed = groups[i].by_key;
       match[i] = -1;
-      auto it = g.by_key.find(key);
-      if (it != g.by_key.end()) {
-        const auto& rows = it->second;
-        if (!point_in_time) {
-          match[i] = static_cast<long>(rows.back());
-        } else {
-          const auto& et = g.rows.columns[g.schema.primary_key.size()].i64;
-          int64_t t = (*base_time)[r];
-          auto up = std::upper_bound(rows.begin(), rows.end(), t,
-                                     [&](int64_t v, size_t row) { return v < et[row]; });
-          if (up != rows.begin())
-            match[i] = static_cast<long>(*(up - 1));
-        }
+      // The key's range, then (point in time) the last row not after t.
+      auto lo = std::lower_bound(keyed.begin(), keyed.end(), std::array<uint64_t, 3>{code, 0, 0});
+      auto hi = std::upper_bound(lo, keyed.end(),
+                                 std::array<uint64_t, 3>{code, UINT64_MAX, UINT64_MAX});
+      if (point_in_time && known && lo != hi) {
+        uint64_t t = static_cast<uint64_t>((*base_time)[r]) ^ (uint64_t{1} << 63);
+        hi = std::upper_bound(lo, hi, std::array<uint64_t, 3>{code, t, UINT64_MAX});
       }
+      if (known && lo != hi)
+        match[i] = static_cast<long>((*(hi - 1))[2]);
       all = all && match[i] >= 0;
     }
     if (!all && q.join == join_kind::inner)

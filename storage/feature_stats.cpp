@@ -306,7 +306,8 @@ const column_stats* feature_statistics::find(std::string_view name) const noexce
   return nullptr;
 }
 
-void compute_statistics(const feature_frame& frame, feature_statistics* out) {
+void compute_statistics(const feature_frame& frame, feature_statistics* out,
+                        bool correlations) {
   *out = {};
   size_t rows = frame.rows();
   std::vector<corr_source> src;
@@ -346,10 +347,11 @@ void compute_statistics(const feature_frame& frame, feature_statistics* out) {
   for (auto& c : out->columns) {
     if (c.count == 0)
       c.min = c.max = 0;
-    if (c.numeric)
+    if (c.numeric && correlations)
       out->corr_names.push_back(c.name);
   }
-  correlation_pass(src, k, rows, out);
+  if (correlations)
+    correlation_pass(src, k, rows, out);
 }
 
 status merge_statistics(feature_statistics& a, const feature_statistics& b) {

@@ -71,8 +71,10 @@ struct feature_statistics {
   const column_stats* find(std::string_view name) const noexcept;
 };
 
-/// Computes the statistics of `frame` (checked beforehand).
-void compute_statistics(const feature_frame& frame, feature_statistics* out);
+/// Computes the statistics of `frame` (checked beforehand); without
+/// `correlations` the co-moments are left empty (corr_names too).
+void compute_statistics(const feature_frame& frame, feature_statistics* out,
+                        bool correlations = true);
 
 /// Merges `more` (statistics of rows appended) into `into`. The two must
 /// cover the same columns (the same schema); otherwise internal.

@@ -5,7 +5,8 @@
 //   db        key                          value
 //   meta      "layout_version"             u32 1
 //   groups    group name                   group record: u8 1 | u32 newest version
-//                                          | u64 next chunk id | schema
+//                                          | u64 next chunk id | u8 flags | schema
+//                                          (flags bit 0: no correlations)
 //   versions  G | u32 version              version record: u8 1 | u8 write_mode
 //                                          | i64 created ms | u64 rows
 //                                          | u64 rows written | str description
@@ -46,6 +47,7 @@ struct chunk_ref {
 struct group_record {
   uint32_t newest = 0;
   uint64_t next_chunk = 1;
+  bool correlations = true;
   feature_schema schema;
 };
 
@@ -104,6 +106,7 @@ std::string encode(const group_record& g) {
   w.u8(1);
   w.u32(g.newest);
   w.u64(g.next_chunk);
+  w.u8(g.correlations ? 0 : 1);
   put_schema(w, g.schema);
   return w.take();
 }
@@ -154,6 +157,7 @@ status load_group(const txn& t, const db_handle& groups, const std::string& name
   bool ok = r.u8() == 1;
   g->newest = r.u32();
   g->next_chunk = r.u64();
+  g->correlations = (r.u8() & 1) == 0;
   if (!ok || !get_schema(r, &g->schema) || !r.done())
     return corrupt("feature group", name);
   return status::ok();
@@ -183,6 +187,7 @@ status load_version(const txn& t, const db_handle& versions, const std::string& 
   v->info.rows_written = r.u64();
   v->info.description = r.str();
   v->info.schema = g.schema;
+  v->info.correlations = g.correlations;
   uint32_t n = r.u32();
   ok = ok && n <= r.remaining() / 12;
   for (uint32_t i = 0; ok && i < n; ++i) {
@@ -404,6 +409,7 @@ status feature_store::write_version(const std::string& name, write_mode mode,
         return st;
       g = {};
       g.schema = *schema;
+      g.correlations = options.correlations;
     } else if (!st) {
       return st;
     }
@@ -481,7 +487,7 @@ status feature_store::write_version(const std::string& name, write_mode mode,
   }
 
   feature_statistics batch_stats;
-  compute_statistics(*body, &batch_stats);
+  compute_statistics(*body, &batch_stats, g.correlations);
   size_t per_chunk = rows_per_chunk(s.columns);
   std::vector<std::vector<std::string>> chunk_bytes;  // [chunk][column]
   for (size_t begin = 0; begin < body->rows(); begin += per_chunk) {
@@ -518,6 +524,7 @@ status feature_store::write_version(const std::string& name, write_mode mode,
     v.info.rows_written = rows.rows();
     v.info.description = options.description;
     v.info.schema = gr.schema;
+    v.info.correlations = gr.correlations;
     if (mode == write_mode::append) {
       // Keys unique against the stored rows too.
       for (size_t r = 0; r < keys.size(); ++r) {

@@ -65,6 +65,9 @@ struct write_options {
   /// invalid_argument "version N of G exists".
   uint32_t version = 0;
   std::string description;
+  /// At create only, kept for the group's life (like hsfs's statistics
+  /// config): whether statistics include the correlation matrix.
+  bool correlations = true;
 };
 
 struct version_info {
@@ -76,6 +79,7 @@ struct version_info {
   uint64_t rows_written = 0;  ///< rows this write brought
   std::string description;
   feature_schema schema;
+  bool correlations = true;  ///< the group's statistics include correlations
 };
 
 struct read_options {

@@ -156,6 +156,19 @@ TEST_CASE("statistics are merged on append and match a computation over all rows
   feature_statistics v1;
   REQUIRE(fs.statistics("g", 1, &v1));
   CHECK(v1.find("score")->count == 3);
+
+  // A group made without correlations keeps the other statistics, merged too.
+  write_options no_corr;
+  no_corr.correlations = false;
+  REQUIRE(fs.create("h", schema_of(a, {"id"}), a, no_corr));
+  version_info info;
+  REQUIRE(fs.write("h", write_mode::append, b, {}, &info));
+  CHECK_FALSE(info.correlations);
+  feature_statistics h;
+  REQUIRE(fs.statistics("h", 0, &h));
+  CHECK(h.corr_names.empty());
+  CHECK(h.comoment.empty());
+  CHECK(h.find("score")->stddev() == Approx(w->stddev()));
 }
 
 TEST_CASE("bad writes name what is wrong and change no stored byte") {
