@@ -70,8 +70,8 @@ struct parsed {
   size_t data_bytes = 0;
 };
 
-status parse(std::string_view chunk, const feature_spec& spec, const std::string& where,
-             parsed* p) {
+status parse(std::string_view chunk, const feature_spec& spec, parsed* p) {
+  const std::string where;
   auto corrupt = [&](const std::string& what) {
     return status::error(errc::io_error, "corrupt column chunk: " + what, where);
   };
@@ -143,9 +143,10 @@ std::string encode_chunk(const feature_column& col, size_t begin, size_t end) {
   return out;
 }
 
-status decode_chunk(std::string_view chunk, const std::string& where, feature_column* col) {
+status decode_chunk(std::string_view chunk, feature_column* col) {
+  const std::string where;
   parsed p;
-  if (auto st = parse(chunk, col->spec, where, &p); !st)
+  if (auto st = parse(chunk, col->spec, &p); !st)
     return st;
   size_t before = col->rows();
   if (col->spec.type == feature_type::string) {
@@ -167,10 +168,10 @@ status decode_chunk(std::string_view chunk, const std::string& where, feature_co
   return status::ok();
 }
 
-status decode_chunk_row(std::string_view chunk, size_t row, const std::string& where,
-                        feature_column* col) {
+status decode_chunk_row(std::string_view chunk, size_t row, feature_column* col) {
+  const std::string where;
   parsed p;
-  if (auto st = parse(chunk, col->spec, where, &p); !st)
+  if (auto st = parse(chunk, col->spec, &p); !st)
     return st;
   if (row >= p.rows)
     return status::error(errc::io_error,

@@ -12,7 +12,9 @@
 //         row; strings: (rows + 1) u32 offsets into the bytes that follow,
 //         then the bytes.
 //
-// A chunk that does not parse is io_error naming its where.
+// A chunk that does not parse is io_error with an empty where: the caller,
+// who knows which chunk it read, names it (building that name only on error
+// keeps a row lookup to a few microseconds).
 #pragma once
 
 #include <cstddef>
@@ -28,11 +30,10 @@ namespace lagom::storage {
 std::string encode_chunk(const feature_column& col, size_t begin, size_t end);
 
 /// Appends every row of `chunk` to `col` (whose spec it must match).
-status decode_chunk(std::string_view chunk, const std::string& where, feature_column* col);
+status decode_chunk(std::string_view chunk, feature_column* col);
 
 /// Appends row `row` of `chunk` to `col` without decoding the rest.
-status decode_chunk_row(std::string_view chunk, size_t row, const std::string& where,
-                        feature_column* col);
+status decode_chunk_row(std::string_view chunk, size_t row, feature_column* col);
 
 /// Rows per chunk for a schema: about 1 MiB of the widest rows, 1 to 65536.
 size_t rows_per_chunk(const std::vector<feature_spec>& columns);

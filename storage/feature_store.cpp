@@ -255,20 +255,22 @@ status read_rows(const txn& t, const db_handle& chunks, const std::string& name,
     uint64_t take = std::min<uint64_t>(ch.rows - skip, limit - taken);
     for (size_t i = 0; i < cols.size(); ++i) {
       std::string key = chunk_key(name, ch.id, static_cast<uint32_t>(cols[i]));
-      std::string where = name + " chunk " + std::to_string(ch.id) + " column " +
-                          v.info.schema.columns[cols[i]].name;
+      auto where = [&] {
+        return name + " chunk " + std::to_string(ch.id) + " column " +
+               v.info.schema.columns[cols[i]].name;
+      };
       std::string_view bytes;
-      if (auto st = t.get(chunks, key, &bytes); !st)
-        return st.code() == errc::not_found ? corrupt("missing chunk", where) : st;
+      status st = t.get(chunks, key, &bytes);
+      if (st.code() == errc::not_found)
+        return corrupt("missing chunk", where());
       feature_column& col = out->columns[i];
-      if (skip == 0 && take == ch.rows) {
-        if (auto st = decode_chunk(bytes, where, &col); !st)
-          return st;
-        continue;
-      }
-      for (uint64_t r = skip; r < skip + take; ++r)
-        if (auto st = decode_chunk_row(bytes, r, where, &col); !st)
-          return st;
+      if (st && skip == 0 && take == ch.rows)
+        st = decode_chunk(bytes, &col);
+      else
+        for (uint64_t r = skip; st && r < skip + take; ++r)
+          st = decode_chunk_row(bytes, r, &col);
+      if (!st)
+        return status::error(st.code(), st.message(), st.where().empty() ? where() : st.where());
     }
     taken += take;
   }
@@ -790,13 +792,17 @@ status feature_store::lookup(const std::string& name, const std::vector<key_valu
       return corrupt("index", name + " key " + key_text(k));
     for (size_t c = 0; c < cols.size(); ++c) {
       std::string_view bytes;
-      std::string where = name + " chunk " + std::to_string(chunk) + " column " +
-                          s.columns[cols[c]].name;
-      if (st = t.get(db_.chunks, chunk_key(name, chunk, static_cast<uint32_t>(cols[c])), &bytes);
-          !st)
-        return st.code() == errc::not_found ? corrupt("missing chunk", where) : st;
-      if (st = decode_chunk_row(bytes, row, where, &out->columns[c]); !st)
-        return st;
+      st = t.get(db_.chunks, chunk_key(name, chunk, static_cast<uint32_t>(cols[c])), &bytes);
+      if (st)
+        st = decode_chunk_row(bytes, row, &out->columns[c]);
+      if (!st) {
+        std::string where = name + " chunk " + std::to_string(chunk) + " column " +
+                            s.columns[cols[c]].name;
+        return st.code() == errc::not_found ? corrupt("missing chunk", where)
+                                            : status::error(st.code(), st.message(),
+                                                            st.where().empty() ? where
+                                                                               : st.where());
+      }
     }
     (*found)[i] = true;
   }

@@ -410,14 +410,14 @@ status training_dataset_reader::read_rows(const std::vector<uint64_t>& rows, flo
     uint64_t c = row / info_.rows_per_chunk, at = row % info_.rows_per_chunk;
     uint64_t cnt = std::min<uint64_t>(info_.rows_per_chunk, rows_ - c * info_.rows_per_chunk);
     if (chunks[c].data() == nullptr) {
-      std::string where = info_.name + " version " + std::to_string(info_.version) + " " +
-                          s.name + " chunk " + std::to_string(c);
       status st = t.get(chunks_db_,
                         chunk_key(info_.name, info_.version, static_cast<uint8_t>(split_),
                                   static_cast<uint32_t>(c)),
                         &chunks[c]);
       if (st && chunks[c].size() != cnt * row_bytes)
-        st = status::error(errc::io_error, "corrupt training dataset chunk", where);
+        st = status::error(errc::io_error, "corrupt training dataset chunk",
+                           info_.name + " version " + std::to_string(info_.version) + " " +
+                             s.name + " chunk " + std::to_string(c));
       if (!st)
         return st;
     }
