@@ -238,6 +238,14 @@ status get_features(const feature_store& fs, const feature_query& q, feature_fra
     result.columns.push_back(feature_column{g.rows.columns[col].spec, {}, {}, {}, {}, {}, {}});
   }
 
+  for (size_t i = 0; i < result.columns.size(); ++i)
+    for (size_t j = 0; j < i; ++j)
+      if (result.columns[i].spec.name == result.columns[j].spec.name)
+        return status::error(errc::invalid_argument,
+                             "two features of the result would both be named '" +
+                               result.columns[i].spec.name + "' (ask for one of them)",
+                             "features");
+
   const std::vector<int64_t>* base_time =
     bs.event_time.empty() ? nullptr : &b.rows.columns[nkey].i64;
   std::vector<long> match(groups.size());

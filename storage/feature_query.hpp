@@ -14,7 +14,8 @@
 // have the same primary key columns (names and types) as the base; otherwise
 // invalid_argument naming both groups. Output columns: the key columns, the
 // base's event time when the join is point in time, then the features in the
-// order asked.
+// order asked. Two features of one name (a.x and b.x), or one named like a
+// key column, are invalid_argument: the result's columns have distinct names.
 //  - Point in time, when every group involved has an event time: for a base
 //    row (key, t), a group's row with the same key and the newest event time
 //    not after t (never a later one: no leakage). Key and event time are

@@ -95,6 +95,9 @@ TEST_CASE("unknown, ambiguous and unjoinable features are errors naming them") {
   q.features = {"a.x", "y"};
   CHECK(get_features(fs, q, &out).to_string() ==
         "a, c: groups 'a' and 'c' do not share a primary key (the same key columns and types)");
+  q.features = {"a.x", "b.x"};
+  CHECK(get_features(fs, q, &out).to_string() ==
+        "features: two features of the result would both be named 'x' (ask for one of them)");
   q.features = {};
   CHECK(get_features(fs, q, &out).code() == errc::invalid_argument);
 }
