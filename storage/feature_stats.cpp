@@ -106,15 +106,19 @@ void u8_vector_stats(const feature_column& col, std::vector<column_stats>& out) 
       ++nulls;
       continue;
     }
+    // counts[v * w + e]: the many equal values of images (zeros) hit
+    // neighbouring counters.
     const uint8_t* row = col.u8.data() + r * w;
     uint64_t* base = counts.data();
     for (size_t e = 0; e < w; ++e)
-      ++base[e * 256 + row[e]];
+      ++base[size_t{row[e]} * w + e];
   }
   for (size_t e = 0; e < w; ++e) {
     column_stats c = fresh(col.spec.name + "_" + std::to_string(e), true);
     c.nulls = nulls;
-    const uint64_t* t = counts.data() + e * 256;
+    uint64_t t[256];
+    for (int v = 0; v < 256; ++v)
+      t[v] = counts[size_t(v) * w + e];
     for (int v = 0; v < 256; ++v)
       if (t[v] != 0) {
         c.count += t[v];
