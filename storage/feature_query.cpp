@@ -29,14 +29,102 @@ std::vector<feature_spec> key_specs(const feature_schema& s) {
   return out;
 }
 
+// A group's rows by key: a flat open-addressing table from key code to the
+// range of the key's rows in rows_, in event-time order (stored order
+// without). Built by counting (no sort of the whole group): one probe per row
+// to count, one to place, then each key's few rows sorted by event time.
+class key_ranges {
+public:
+  void build(const std::vector<uint64_t>& codes, const std::vector<int64_t>* et) {
+    size_t cap = 16;
+    while (cap < codes.size() / 4)
+      cap <<= 1;
+    reset(cap);
+    for (uint64_t c : codes) {
+      size_t s = probe(c);
+      if (!used_[s]) {
+        if ((size_ + 1) * 2 > used_.size()) {
+          grow();
+          s = probe(c);
+        }
+        used_[s] = 1;
+        keys_[s] = c;
+        ++size_;
+      }
+      ++count_[s];
+    }
+    uint64_t at = 0;
+    for (size_t s = 0; s < used_.size(); ++s) {
+      begin_[s] = at;
+      at += count_[s];
+    }
+    rows_.resize(codes.size());
+    std::vector<uint64_t> next(begin_);
+    for (size_t r = 0; r < codes.size(); ++r)
+      rows_[next[probe(codes[r])]++] = r;
+    if (et != nullptr)
+      for (size_t s = 0; s < used_.size(); ++s)
+        if (count_[s] > 1)
+          std::sort(rows_.begin() + static_cast<long>(begin_[s]),
+                    rows_.begin() + static_cast<long>(begin_[s] + count_[s]),
+                    [&](uint64_t a, uint64_t b) { return (*et)[a] < (*et)[b]; });
+  }
+
+  /// The rows of `code`, [first, last); first == last when it has none.
+  std::pair<const uint64_t*, const uint64_t*> find(uint64_t code) const {
+    size_t s = probe(code);
+    if (!used_[s])
+      return {nullptr, nullptr};
+    const uint64_t* first = rows_.data() + begin_[s];
+    return {first, first + count_[s]};
+  }
+
+private:
+  static uint64_t mix(uint64_t x) {
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    return x ^ (x >> 33);
+  }
+  // The slot holding `code`, or the empty slot where it would go.
+  size_t probe(uint64_t code) const {
+    size_t mask = used_.size() - 1;
+    for (size_t s = mix(code) & mask;; s = (s + 1) & mask)
+      if (!used_[s] || keys_[s] == code)
+        return s;
+  }
+  void reset(size_t cap) {
+    keys_.assign(cap, 0);
+    count_.assign(cap, 0);
+    begin_.assign(cap, 0);
+    used_.assign(cap, 0);
+    size_ = 0;
+  }
+  void grow() {
+    auto keys = std::move(keys_);
+    auto count = std::move(count_);
+    auto used = std::move(used_);
+    reset(used.size() * 2);
+    for (size_t s = 0; s < used.size(); ++s)
+      if (used[s]) {
+        size_t t = probe(keys[s]);
+        used_[t] = 1;
+        keys_[t] = keys[s];
+        count_[t] = count[s];
+        ++size_;
+      }
+  }
+
+  std::vector<uint64_t> keys_, count_, begin_, rows_;
+  std::vector<uint8_t> used_;
+  size_t size_ = 0;
+};
+
 struct group_rows {
   std::string name;
   feature_schema schema;
   feature_frame rows;
   std::vector<std::string> features;  // asked of this group
-  // (key code, event time or 0, row), sorted: a key's rows are one range,
-  // by event time (stored order without).
-  std::vector<std::array<uint64_t, 3>> by_key;
+  key_ranges by_key;
 };
 
 // Exact codes for keys: a single int64 key column is its own code (so the
@@ -210,14 +298,10 @@ status get_features(const feature_store& fs, const feature_query& q, feature_fra
     auto& g = groups[i];
     const std::vector<int64_t>* et =
       g.schema.event_time.empty() ? nullptr : &g.rows.columns[g.schema.primary_key.size()].i64;
-    g.by_key.resize(g.rows.rows());
-    for (size_t r = 0; r < g.rows.rows(); ++r) {
-      uint64_t c = 0;
-      codes.code(rs[i], g.rows, r, true, &c);
-      uint64_t t = et == nullptr ? 0 : static_cast<uint64_t>((*et)[r]) ^ (uint64_t{1} << 63);
-      g.by_key[r] = {c, t, r};
-    }
-    std::sort(g.by_key.begin(), g.by_key.end());
+    std::vector<uint64_t> keyed(g.rows.rows());
+    for (size_t r = 0; r < g.rows.rows(); ++r)
+      codes.code(rs[i], g.rows, r, true, &keyed[r]);
+    g.by_key.build(keyed, et);
   }
 
   // The output's columns.
@@ -255,18 +339,17 @@ status get_features(const feature_store& fs, const feature_query& q, feature_fra
     bool all = true;
     match[0] = static_cast<long>(r);
     for (size_t i = 1; i < groups.size(); ++i) {
-      const auto& keyed = groups[i].by_key;
       match[i] = -1;
-      // The key's range, then (point in time) the last row not after t.
-      auto lo = std::lower_bound(keyed.begin(), keyed.end(), std::array<uint64_t, 3>{code, 0, 0});
-      auto hi = std::upper_bound(lo, keyed.end(),
-                                 std::array<uint64_t, 3>{code, UINT64_MAX, UINT64_MAX});
-      if (point_in_time && known && lo != hi) {
-        uint64_t t = static_cast<uint64_t>((*base_time)[r]) ^ (uint64_t{1} << 63);
-        hi = std::upper_bound(lo, hi, std::array<uint64_t, 3>{code, t, UINT64_MAX});
+      // The key's rows, then (point in time) the last one not after t.
+      auto [first, last] = known ? groups[i].by_key.find(code)
+                                 : std::pair<const uint64_t*, const uint64_t*>{};
+      if (point_in_time && first != last) {
+        const auto& et = groups[i].rows.columns[groups[i].schema.primary_key.size()].i64;
+        int64_t t = (*base_time)[r];
+        last = std::upper_bound(first, last, t, [&](int64_t v, uint64_t row) { return v < et[row]; });
       }
-      if (known && lo != hi)
-        match[i] = static_cast<long>((*(hi - 1))[2]);
+      if (first != last)
+        match[i] = static_cast<long>(*(last - 1));
       all = all && match[i] >= 0;
     }
     if (!all && q.join == join_kind::inner)

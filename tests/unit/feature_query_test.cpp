@@ -106,9 +106,9 @@ TEST_CASE("a point-in-time join takes the newest earlier feature row and never a
   test::temp_dir dir;
   feature_store fs = open_store(dir);
   feature_frame labels;
-  labels.columns.push_back(str_col("user", {"u1", "u1", "u2", "u3"}));
-  labels.columns.push_back(i64_col("ts", {10, 30, 5, 50}));
-  labels.columns.push_back(i64_col("churned", {0, 1, 0, 1}));
+  labels.columns.push_back(str_col("user", {"u1", "u1", "u2", "u3", "u9"}));
+  labels.columns.push_back(i64_col("ts", {10, 30, 5, 50, 60}));
+  labels.columns.push_back(i64_col("churned", {0, 1, 0, 1, 0}));
   add(fs, "labels", labels, {"user"}, "ts");
   feature_frame spend;
   spend.columns.push_back(str_col("user", {"u1", "u1", "u1", "u2", "u3"}));
@@ -126,8 +126,9 @@ TEST_CASE("a point-in-time join takes the newest earlier feature row and never a
   CHECK(out.columns[3].f64 == std::vector<double>{1, 2, 5});  // the same time counts
   q.join = join_kind::left;
   REQUIRE(get_features(fs, q, &out));
-  CHECK(out.rows() == 4);
+  CHECK(out.rows() == 5);
   CHECK(out.columns[3].is_null(2));  // u2's only row is later than its label
+  CHECK(out.columns[3].is_null(4));  // u9 has no feature rows at all
 }
 
 TEST_CASE("point-in-time joins of random data match a direct search row for row") {
