@@ -246,3 +246,34 @@ TEST_CASE("Fashion-MNIST test images and labels become one group with all 786 co
                      &g);
   CHECK(st.code() == errc::invalid_argument);
 }
+
+TEST_CASE("bad IDX files are refused naming the file") {
+  test::temp_dir dir;
+  auto put = [&](const std::string& name, const std::string& bytes) {
+    std::ofstream(dir / name, std::ios::binary) << bytes;
+    return dir / name;
+  };
+  std::string labels = fmnist + "t10k-labels-idx1-ubyte.gz";
+  feature_frame f;
+  std::string bad_magic = put("magic", std::string("\x01\x02\x08\x03", 4) + std::string(12, '\0'));
+  auto st = read_idx_pair(bad_magic, labels, &f);
+  CHECK(st.code() == errc::invalid_argument);
+  CHECK(st.where() == bad_magic);
+  // 10 images of 2 x 2 claimed, 3 bytes given.
+  std::string truncated =
+    put("short", std::string("\x00\x00\x08\x03\x00\x00\x00\x0a\x00\x00\x00\x02\x00\x00\x00\x02"
+                             "abc", 19));
+  st = read_idx_pair(truncated, labels, &f);
+  CHECK(st.code() == errc::invalid_argument);
+  CHECK(st.where() == truncated);
+  std::string absurd = put("absurd", std::string("\x00\x00\x08\x03\xff\xff\xff\xff\xff\xff\xff"
+                                                 "\xff\xff\xff\xff\xff", 16));
+  st = read_idx_pair(absurd, labels, &f);
+  CHECK(st.code() == errc::invalid_argument);
+  CHECK(st.where() == absurd);
+  std::string gz = put("corrupt.gz", std::string("\x1f\x8b\x08\x00garbage that is not deflate", 31));
+  st = read_idx_pair(gz, labels, &f);
+  CHECK_FALSE(st.is_ok());
+  CHECK(st.where() == gz);
+  CHECK(f.columns.empty());
+}
