@@ -283,3 +283,50 @@ TEST_CASE("drop removes every version of a group and nothing of another") {
   CHECK(dump(fs) == before);
   CHECK(fs.drop("b").code() == errc::not_found);
 }
+
+TEST_CASE("an upsert with event time replaces the row of the same key and time only") {
+  test::temp_dir dir;
+  feature_store fs = open_store(dir / "shard");
+  feature_frame f;
+  f.columns.push_back(str_col("user", {"a", "a", "b"}));
+  f.columns.push_back(i64_col("ts", {1, 2, 1}));
+  f.columns.push_back(f64_col("v", {10, 20, 30}));
+  REQUIRE(fs.create("tx", schema_of(f, {"user"}, "ts"), f));
+  feature_frame u;
+  u.columns.push_back(str_col("user", {"a", "b"}));
+  u.columns.push_back(i64_col("ts", {1, 5}));
+  u.columns.push_back(f64_col("v", {11, 50}));
+  version_info info;
+  REQUIRE(fs.write("tx", write_mode::upsert, u, {}, &info));
+  CHECK(info.rows == 4);
+  feature_frame out;
+  REQUIRE(fs.read("tx", {}, &out));
+  CHECK(out.columns[2].f64 == std::vector<double>{11, 20, 30, 50});
+  std::vector<bool> found;
+  REQUIRE(fs.lookup("tx", {{std::string("a")}, {std::string("b")}}, {"v"}, &out, &found));
+  CHECK(out.columns[0].f64 == std::vector<double>{20, 50});
+  feature_statistics s;
+  REQUIRE(fs.statistics("tx", 0, &s));
+  CHECK(s.find("v")->sum == 111);
+}
+
+TEST_CASE("a corrupt stored chunk is an io_error naming the group, chunk and column") {
+  test::temp_dir dir;
+  feature_store fs = open_store(dir / "shard");
+  auto rows = people({1, 2}, {1, 2});
+  REQUIRE(fs.create("g", schema_of(rows, {"id"}), rows));
+  db_handle chunks;
+  REQUIRE(fs.env().open_db("chunks", &chunks));
+  REQUIRE(fs.env().update([&](write_txn& t) {
+    std::string key = std::string("g") + '\0' + std::string(7, '\0') + '\x01' +
+                      std::string(3, '\0') + '\x01';  // chunk 1, column 1 (score)
+    return t.put(chunks, key, "garbage");
+  }));
+  feature_frame out;
+  auto st = fs.read("g", {}, &out);
+  CHECK(st.code() == errc::io_error);
+  CHECK(st.to_string() == "g chunk 1 column score: corrupt column chunk: bad header");
+  std::vector<bool> found;
+  st = fs.lookup("g", {{int64_t{1}}}, {"score"}, &out, &found);
+  CHECK(st.to_string() == "g chunk 1 column score: corrupt column chunk: bad header");
+}
