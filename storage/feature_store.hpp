@@ -1,6 +1,6 @@
 // storage/feature_store: the feature groups of one shard, in one LMDB
 // environment (layout version 1; the key layout is at the top of
-// feature_store.cpp). What a feature_store_shard actor owns.
+// feature_records.cpp). What a feature_store_shard actor owns.
 //
 // A feature group is a name, a typed schema (feature_frame.hpp) and a list of
 // immutable versions 1, 2, 3, ... Every write makes the next version (or the
