@@ -6,7 +6,8 @@
 //    (check_feature_name), none twice.
 //  - Fields are separated by `delimiter`, records by LF or CRLF; a field in
 //    double quotes may hold delimiters, line breaks and "" (one quote). A UTF-8
-//    byte order mark at the start is skipped.
+//    byte order mark at the start is skipped. Blank lines are skipped (so in a
+//    one-column file an empty value needs quotes: "").
 //  - Types: a column named in csv_options::types has that type (int64,
 //    float32, float64 or string); every other column is int64 when all its
 //    non-empty fields are integers, else float64 when all are numbers, else
