@@ -105,14 +105,14 @@ inline std::vector<rank_result> broadcast_gather_ranks(const maker& make, const 
   });
 }
 
-/// n ranks all-reduce in a loop; once all have done one, the parent kills
-/// rank n-1 with SIGKILL. Each survivor must fail within `op_timeout` plus
+/// n ranks all-reduce in a loop; once all have done one, the parent sends
+/// rank n-1 `sig` (SIGKILL, or SIGSTOP: alive but silent). Each survivor must fail within `op_timeout` plus
 /// slack with a status naming all_reduce and (`name_rank`) the killed rank,
 /// and every later call must fail at once. Returns the ranks' results; the
 /// killed one has signal 9.
 inline std::vector<rank_result> kill_one_ranks(const maker& make, const std::string& job,
                                                uint32_t n, std::chrono::milliseconds op_timeout,
-                                               bool name_rank) {
+                                               bool name_rank, int sig = SIGKILL) {
   int ready[2];
   REQUIRE(::pipe(ready) == 0);
   const uint32_t victim = n - 1;
@@ -154,8 +154,9 @@ inline std::vector<rank_result> kill_one_ranks(const maker& make, const std::str
       char c;
       for (uint32_t i = 0; i < n; ++i)
         if (::read(ready[0], &c, 1) != 1) break;
-      ::kill(pids[victim], SIGKILL);
-    });
+      ::kill(pids[victim], sig);
+    },
+    sig == SIGKILL ? -1 : static_cast<int>(victim));
   ::close(ready[0]);
   return res;
 }

@@ -105,3 +105,20 @@ TEST_CASE("shm bad group options are refused naming the field", "[collective][sh
   CHECK(collective::make_shm(o, st, 100) == nullptr);
   CHECK(st.where() == "shm_chunk_bytes");
 }
+
+TEST_CASE("shm a rank stopped with SIGSTOP mid all_reduce times the others out within the deadline",
+          "[collective][shm]") {
+  auto job = unique_job("shmstop");
+  for (uint32_t n : {2u, 3u}) {
+    INFO("ranks " << n);
+    auto t0 = std::chrono::steady_clock::now();
+    auto res = kill_one_ranks(shm_maker(64 * 1024), job + std::to_string(n), n,
+                              std::chrono::milliseconds(500), true, SIGSTOP);
+    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5));
+    REQUIRE(res.size() == n);
+    for (uint32_t r = 0; r + 1 < n; ++r) {
+      INFO("survivor " << r << " exit " << res[r].exit_code);
+      CHECK(res[r].exit_code == 0);
+    }
+  }
+}
