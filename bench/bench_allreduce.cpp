@@ -2,7 +2,9 @@
 // torch.distributed's gloo backend (Debian's python3-torch 1.13), 2 ranks on
 // this host, float32 sum, plus a memcpy of the same bytes as the physical limit.
 //
-//   build/bench/bench_allreduce [--reps 5] [--quick]
+//   build/bench/bench_allreduce [--reps 5] [--quick] [--chunk BYTES]
+//
+// --chunk sets the shared-memory path's chunk (default 1 MiB).
 //
 // Each repetition runs, in turn (rotating which goes first): lagom shm,
 // lagom gloo (two forked ranks meeting through a file store), torch gloo
@@ -35,6 +37,8 @@ using namespace lagom;
 using namespace lagom::collective;
 using clock_type = std::chrono::steady_clock;
 
+std::size_t shm_chunk = shm_default_chunk_bytes;
+
 struct size_case {
   std::size_t bytes;
   int iters;
@@ -66,7 +70,7 @@ std::vector<double> run_lagom(const std::string& backend, const std::vector<size
       o.world_size = 2;
       status st;
       std::unique_ptr<communicator> comm =
-        backend == "shm" ? make_shm(o, st) : make_gloo(o, make_file_store(dir), st);
+        backend == "shm" ? make_shm(o, st, shm_chunk) : make_gloo(o, make_file_store(dir), st);
       if (!comm) {
         std::fprintf(stderr, "bench_allreduce: %s rank %u: %s\n", backend.c_str(), r, st.to_string().c_str());
         ::_exit(2);
@@ -165,8 +169,9 @@ int main(int argc, char** argv) {
     std::string a = argv[i];
     if (a == "--reps" && i + 1 < argc) reps = std::atoi(argv[++i]);
     else if (a == "--quick") quick = true;
+    else if (a == "--chunk" && i + 1 < argc) shm_chunk = std::strtoull(argv[++i], nullptr, 10);
     else {
-      std::fprintf(stderr, "bench_allreduce: unknown argument '%s' (--reps N, --quick)\n", a.c_str());
+      std::fprintf(stderr, "bench_allreduce: unknown argument '%s' (--reps N, --quick, --chunk BYTES)\n", a.c_str());
       return 2;
     }
   }
@@ -199,7 +204,8 @@ int main(int argc, char** argv) {
     for (int r = 0; r < reps; ++r) v.push_back(t[b][r][s] / t[a][r][s]);
     return median(v);
   };
-  std::printf("all-reduce, float32 sum, 2 ranks, median of %d repetitions\n", reps);
+  std::printf("all-reduce, float32 sum, 2 ranks, median of %d repetitions (shm chunk %zu bytes)\n",
+              reps, shm_chunk);
   std::printf("latency (us per call)\n");
   std::printf("%-8s %10s %10s %10s %10s %12s %12s\n", "size", "memcpy", "shm", "gloo", "torch",
               "shm/torch", "gloo/torch");

@@ -37,7 +37,7 @@ namespace lagom::collective {
 
 /// Bytes of user data one step moves (a multiple of 64); tests shrink it to
 /// exercise chunking.
-inline constexpr std::size_t shm_default_chunk_bytes = 256 * 1024;
+inline constexpr std::size_t shm_default_chunk_bytes = 1024 * 1024;
 
 /// A communicator over shared memory, or nullptr with `st` saying why
 /// (invalid_argument: a field; io_error: shm_open/mmap; timeout: not every
