@@ -6,6 +6,10 @@
 #include <gloo/broadcast.h>
 #include <gloo/common/error.h>
 #include <gloo/math.h>
+#include <gloo/transport/unbound_buffer.h>
+#include <gloo/types.h>
+
+#include <cstring>
 #include <gloo/rendezvous/context.h>
 #include <gloo/transport/tcp/device.h>
 
@@ -13,6 +17,12 @@
 
 namespace lagom::collective {
 namespace {
+
+/// All-reduces whose gathered size (bytes x ranks) is at most this go
+/// through reduce_small.
+constexpr std::size_t small_allgather_bytes = 256 * 1024;
+/// The slot prefix of reduce_small's messages (Gloo's own use 0x01-0x08).
+constexpr uint8_t small_slot_prefix = 0x4c;
 
 class gloo_communicator final : public communicator {
 public:
@@ -29,6 +39,9 @@ public:
     if (!broken_.is_ok()) return broken_;
     if (count == 0) return status::ok();
     if (data == nullptr) return status::error(errc::invalid_argument, "data is null", "gloo all_reduce");
+    if (count * size_of(t) * size_ <= small_allgather_bytes)
+      return t == dtype::float32 ? reduce_small(static_cast<float*>(data), count, op)
+                                 : reduce_small(static_cast<double*>(data), count, op);
     return guard("all_reduce", [&] {
       gloo::AllreduceOptions opts(ctx_);
       opts.setAlgorithm(gloo::AllreduceOptions::Algorithm::RING);
@@ -105,6 +118,39 @@ public:
 private:
   uint32_t next_tag() { return ++tag_; }
 
+  /// A small all-reduce as a direct exchange: every rank sends its buffer to
+  /// every other rank (one message per pair and direction, against the
+  /// ring's several segments, each a wake-up) and sums all of them in rank
+  /// order, so every rank gets the same bits.
+  template <class T>
+  status reduce_small(T* data, std::size_t count, reduce_op op) {
+    const std::size_t bytes = count * sizeof(T);
+    gather_.resize(bytes * size_);
+    T* all = reinterpret_cast<T*>(gather_.data());
+    status st = guard("all_reduce", [&] {
+      auto mine = ctx_->createUnboundBuffer(data, bytes);
+      auto theirs = ctx_->createUnboundBuffer(all, bytes * size_);
+      const uint64_t slot = gloo::Slot::build(small_slot_prefix, next_tag());
+      for (uint32_t p = 0; p < size_; ++p) {
+        if (p == rank_) continue;
+        theirs->recv(static_cast<int>(p), slot, p * bytes, bytes);
+        mine->send(static_cast<int>(p), slot);
+      }
+      std::memcpy(all + rank_ * count, data, bytes);
+      for (uint32_t i = 1; i < size_; ++i) theirs->waitRecv(timeout_);
+      for (uint32_t i = 1; i < size_; ++i) mine->waitSend(timeout_);
+    });
+    if (!st) return st;
+    for (std::size_t i = 0; i < count; ++i) data[i] = all[i];
+    for (uint32_t r = 1; r < size_; ++r)
+      for (std::size_t i = 0; i < count; ++i) data[i] += all[r * count + i];
+    if (op == reduce_op::average) {
+      const T s = T(1) / static_cast<T>(size_);
+      for (std::size_t i = 0; i < count; ++i) data[i] *= s;
+    }
+    return st;
+  }
+
   /// Runs `fn`; a Gloo exception becomes a status naming `op` and breaks the group.
   template <class Fn>
   status guard(const char* op, Fn&& fn) {
@@ -137,6 +183,7 @@ private:
   std::chrono::milliseconds timeout_;
   uint32_t tag_ = 0;
   status broken_;
+  std::vector<char> gather_;
 };
 
 } // namespace

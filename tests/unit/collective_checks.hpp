@@ -112,7 +112,8 @@ inline std::vector<rank_result> broadcast_gather_ranks(const maker& make, const 
 /// killed one has signal 9.
 inline std::vector<rank_result> kill_one_ranks(const maker& make, const std::string& job,
                                                uint32_t n, std::chrono::milliseconds op_timeout,
-                                               bool name_rank, int sig = SIGKILL) {
+                                               bool name_rank, int sig = SIGKILL,
+                                               std::size_t count = 1 << 20) {
   int ready[2];
   REQUIRE(::pipe(ready) == 0);
   const uint32_t victim = n - 1;
@@ -125,7 +126,7 @@ inline std::vector<rank_result> kill_one_ranks(const maker& make, const std::str
       status st;
       auto comm = make(o, st);
       if (!comm) return report(st, "make");
-      std::vector<float> data(1 << 20, 1.0f);
+      std::vector<float> data(count, 1.0f);
       for (long it = 0;; ++it) {
         auto t0 = std::chrono::steady_clock::now();
         status s = comm->all_reduce(data.data(), data.size(), collective::dtype::float32,

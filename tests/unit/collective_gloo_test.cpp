@@ -113,3 +113,20 @@ TEST_CASE("gloo a rank stopped with SIGSTOP mid all_reduce times the others out 
     }
   }
 }
+
+TEST_CASE("gloo a rank killed mid small all_reduce (the direct exchange) fails the others",
+          "[collective][gloo]") {
+  temp_dir dir("lagom-gloo");
+  auto job = unique_job("gloosmallkill");
+  for (uint32_t n : {2u, 3u}) {
+    INFO("ranks " << n);
+    auto res = kill_one_ranks(gloo_maker(dir.path()), job + std::to_string(n), n,
+                              std::chrono::milliseconds(3000), n == 2, SIGKILL, 256);
+    REQUIRE(res.size() == n);
+    CHECK(res[n - 1].signal == SIGKILL);
+    for (uint32_t r = 0; r + 1 < n; ++r) {
+      INFO("survivor " << r << " exit " << res[r].exit_code);
+      CHECK(res[r].exit_code == 0);
+    }
+  }
+}
