@@ -6,7 +6,9 @@
 // connects a full mesh, bounded by rendezvous_timeout. Each collective then
 // runs with op_timeout and a tag of its own (a per-communicator counter, the
 // same on every rank because every rank calls the same operations in order).
-// All-reduce is gloo::allreduce's ring; average is a sum then a scale.
+// All-reduce is gloo::allreduce's ring; average is a sum then a scale. A
+// small all-reduce (bytes x ranks <= 256 KiB) is instead a direct exchange,
+// one message per pair and direction, summed in rank order on every rank.
 //
 // Failures: Gloo throws (a peer closed the connection, a timeout); every
 // exception is caught here and becomes a status naming the operation (and
