@@ -9,7 +9,10 @@
 #include <gloo/transport/unbound_buffer.h>
 #include <gloo/types.h>
 
+#include <csignal>
 #include <cstring>
+
+#include <signal.h>
 #include <gloo/rendezvous/context.h>
 #include <gloo/transport/tcp/device.h>
 
@@ -196,6 +199,11 @@ std::unique_ptr<communicator> make_gloo(const group_options& o, std::shared_ptr<
     st = status::error(errc::invalid_argument, "no rendezvous store given", "make_gloo store");
     return nullptr;
   }
+  // A peer that dies mid-send makes the next write fail with EPIPE; with
+  // SIGPIPE at its default that would kill this process instead.
+  struct sigaction old {};
+  if (::sigaction(SIGPIPE, nullptr, &old) == 0 && old.sa_handler == SIG_DFL)
+    ::signal(SIGPIPE, SIG_IGN);
   try {
     gloo::transport::tcp::attr attr;
     attr.hostname = gopts.hostname;

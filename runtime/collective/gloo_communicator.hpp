@@ -15,6 +15,8 @@
 // the peer rank where Gloo's message names one): timeout when the deadline
 // passed, container_lost when a connection broke. The communicator is then
 // broken (see communicator.hpp).
+// Process-wide effect: make_gloo sets SIGPIPE to ignored where it was at its
+// default, so a peer dying mid-send is an error status, not this process's death.
 // Threading: one thread per communicator at a time.
 #pragma once
 

@@ -69,7 +69,7 @@ TEST_CASE("gloo a rank killed with SIGKILL mid all_reduce fails the others withi
     REQUIRE(res.size() == n);
     CHECK(res[n - 1].signal == SIGKILL);
     for (uint32_t r = 0; r + 1 < n; ++r) {
-      INFO("survivor " << r << " exit " << res[r].exit_code);
+      INFO("survivor " << r << " exit " << res[r].exit_code << " signal " << res[r].signal);
       CHECK(res[r].exit_code == 0);
     }
   }
@@ -108,7 +108,7 @@ TEST_CASE("gloo a rank stopped with SIGSTOP mid all_reduce times the others out 
     CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5));
     REQUIRE(res.size() == n);
     for (uint32_t r = 0; r + 1 < n; ++r) {
-      INFO("survivor " << r << " exit " << res[r].exit_code);
+      INFO("survivor " << r << " exit " << res[r].exit_code << " signal " << res[r].signal);
       CHECK(res[r].exit_code == 0);
     }
   }
@@ -125,7 +125,7 @@ TEST_CASE("gloo a rank killed mid small all_reduce (the direct exchange) fails t
     REQUIRE(res.size() == n);
     CHECK(res[n - 1].signal == SIGKILL);
     for (uint32_t r = 0; r + 1 < n; ++r) {
-      INFO("survivor " << r << " exit " << res[r].exit_code);
+      INFO("survivor " << r << " exit " << res[r].exit_code << " signal " << res[r].signal);
       CHECK(res[r].exit_code == 0);
     }
   }

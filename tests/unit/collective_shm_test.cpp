@@ -73,7 +73,7 @@ TEST_CASE("shm a rank killed with SIGKILL mid all_reduce fails the others within
     REQUIRE(res.size() == n);
     CHECK(res[n - 1].signal == SIGKILL);
     for (uint32_t r = 0; r + 1 < n; ++r) {
-      INFO("survivor " << r << " exit " << res[r].exit_code);
+      INFO("survivor " << r << " exit " << res[r].exit_code << " signal " << res[r].signal);
       CHECK(res[r].exit_code == 0);
     }
   }
@@ -117,7 +117,7 @@ TEST_CASE("shm a rank stopped with SIGSTOP mid all_reduce times the others out w
     CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5));
     REQUIRE(res.size() == n);
     for (uint32_t r = 0; r + 1 < n; ++r) {
-      INFO("survivor " << r << " exit " << res[r].exit_code);
+      INFO("survivor " << r << " exit " << res[r].exit_code << " signal " << res[r].signal);
       CHECK(res[r].exit_code == 0);
     }
   }
