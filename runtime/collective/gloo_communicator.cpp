@@ -213,6 +213,13 @@ std::unique_ptr<communicator> make_gloo(const group_options& o, std::shared_ptr<
     gloo_store gs(make_prefixed_store(std::move(store), group_name(o)), o.rendezvous_timeout);
     ctx->setTimeout(o.rendezvous_timeout);
     ctx->connectFullMesh(gs, dev);
+    // connectFullMesh can return on one rank while a peer still handshakes:
+    // a barrier makes the group complete on every rank before any uses it
+    // (or leaves: a rank that exits at once would break a peer's connect).
+    gloo::BarrierOptions ready(ctx);
+    ready.setTag(0);
+    ready.setTimeout(o.rendezvous_timeout);
+    gloo::barrier(ready);
     ctx->setTimeout(o.op_timeout);
     st = status::ok();
     return std::make_unique<gloo_communicator>(std::move(ctx), std::move(dev), o);

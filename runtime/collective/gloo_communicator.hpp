@@ -3,7 +3,10 @@
 //
 // Rendezvous: every rank publishes its TCP address in `store` under
 // "<job>.<generation>/" (so a new generation never meets stale keys) and
-// connects a full mesh, bounded by rendezvous_timeout. Each collective then
+// connects a full mesh, then passes a barrier (tag 0), so make_gloo returns
+// on a rank only once every rank is connected; each wait is bounded by
+// rendezvous_timeout (Gloo bounds each step, not the sum: a rank that dies
+// mid-rendezvous may cost a peer a few multiples of it). Each collective then
 // runs with op_timeout and a tag of its own (a per-communicator counter, the
 // same on every rank because every rank calls the same operations in order).
 // All-reduce is gloo::allreduce's ring; average is a sum then a scale. A
