@@ -268,3 +268,76 @@ TEST_CASE("a submit with bad input is refused before Slurm sees it", "[slurm]") 
   CHECK(n.code == 2);
   CHECK(n.output.find("SLURMD_NODENAME: not set") != std::string::npos);
 }
+
+// Hidden ([.]): fails today for a reason outside Slurm. The step's node is
+// dropped as lost and the client's launch_coordinator asks for a fresh
+// container, but cluster_manager reclaims that grant at once ("owner gone;
+// reclaiming 1 container(s)"): a down_msg for the client's coordinator reaches
+// the head right after the restart's request, and the run then waits. The
+// same happens with `lagom head` / `lagom node` by hand when the node of a
+// `lagom run --connect` training is killed with -9. Run it with
+//   build/tests/slurm_test "[slurm-fault]"
+TEST_CASE("a node whose Slurm step is cancelled mid-run is lost and its run restarts on another", "[.][slurm-fault]") {
+  slurm_cluster c;
+  SLURM_OR_SKIP(c);
+  temp_dir d;
+  auto script = d.write("train.lagom", "launch fashion_mnist_mlp epochs=30 train_limit=4000 "
+                                       "report_every=10 name=moved\n");
+  auto sub = c.lagom({"slurm", "submit", script, "--nodes", "3"});
+  INFO(sub.output);
+  REQUIRE(sub.code == 0);
+  auto job = submitted_job(sub);
+  const std::string log = c.data() + "/slurm/job-" + job + ".log";
+  REQUIRE(wait_until([&] { return read_file(c.job_file(job, "state")) == "running\n"; },
+                     seconds(60)));
+  auto addr = read_file(c.job_file(job, "head.addr"));
+  addr.pop_back();
+
+  // The run's node, from the head's registry.
+  std::string first_node;
+  auto show = [&] { return c.lagom({"show", "moved", "--connect", addr}).output; };
+  REQUIRE(wait_until([&] {
+    std::smatch m;
+    auto out = show();
+    if (!std::regex_search(out, m, std::regex("\n +0 +running +(n[123]) +1 ")))
+      return false;
+    first_node = m[1];
+    return true;
+  }, seconds(30)));
+  // Its Slurm step, from squeue.
+  auto steps = c.cmd({"squeue", "-h", "-s", "-j", job, "-o", "%i %N"});
+  INFO(steps.output);
+  std::smatch m;
+  REQUIRE(std::regex_search(steps.output, m, std::regex("(" + job + "\\.[0-9]+) " + first_node)));
+  const std::string step = m[1];
+
+  auto t0 = steady_clock::now();
+  REQUIRE(c.cmd({"scancel", step}).code == 0);
+  std::string second_node;
+  REQUIRE(wait_until([&] {
+    std::smatch r;
+    auto out = show();
+    // Running again, or (a fast remainder) already finished, on its second attempt.
+    if (!std::regex_search(out, r, std::regex("\n +0 +(running|finished) +(n[123]) +2 ")))
+      return false;
+    second_node = r[2];
+    return true;
+  }, seconds(30)));
+  auto to_restart = duration_cast<milliseconds>(steady_clock::now() - t0).count();
+  std::printf("slurm_test: step %s of %s cancelled -> run restarted on %s in %lld ms\n",
+              step.c_str(), first_node.c_str(), second_node.c_str(),
+              static_cast<long long>(to_restart));
+  CHECK(second_node != first_node);
+
+  REQUIRE(wait_until([&] { return read_file(c.job_file(job, "state")).rfind("finished", 0) == 0; },
+                     seconds(90)));
+  auto out = read_file(log);
+  INFO(out);
+  CHECK(read_file(c.job_file(job, "state")) == "finished 0\n");
+  auto final_show = c.lagom({"show", "moved"});  // the registry in the data directory
+  INFO(final_show.output);
+  CHECK(std::regex_search(final_show.output,
+                          std::regex("\n +0 +finished +" + second_node + " +2 ")));
+  CHECK(wait_until([&] { return job_left_queue(c, job); }, seconds(20)));
+  CHECK(wait_until([&] { return processes_with(c.data()).empty(); }, seconds(20)));
+}

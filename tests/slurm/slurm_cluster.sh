@@ -9,12 +9,28 @@
 #       here, or "FAILED: <why>" (exit 1). The pid of every daemon it started
 #       is in DIR/pids/*.pid.
 #   slurm_cluster.sh stop DIR
-#       SIGTERM to exactly those pids, at most 5 s, then SIGKILL.
+#       cancels the jobs still queued or running (at most 15 s), then SIGTERM
+#       to exactly those pids, at most 5 s, then SIGKILL.
 # Use: export SLURM_CONF=DIR/slurm.conf for sbatch, squeue, scontrol.
 set -u
 
 stop() {
-  local dir=$1 pids=() p
+  local dir=$1 pids=() p jobs
+  # Jobs first, while slurmctld still runs: their steps (slurmstepd and what
+  # it started) outlive slurmd otherwise. Bounded: KillWait=5 then SIGKILL.
+  if [ -f "$dir/slurm.conf" ] && [ -f "$dir/pids/slurmctld.pid" ] &&
+     kill -0 "$(cat "$dir/pids/slurmctld.pid")" 2>/dev/null; then
+    jobs=$(SLURM_CONF="$dir/slurm.conf" squeue -h -o %i 2>/dev/null)
+    if [ -n "$jobs" ]; then
+      # shellcheck disable=SC2086
+      SLURM_CONF="$dir/slurm.conf" scancel $jobs 2>/dev/null
+      for _ in $(seq 1 150); do
+        [ -z "$(SLURM_CONF="$dir/slurm.conf" squeue -h -o %i 2>/dev/null)" ] && break
+        sleep 0.1
+      done
+      echo "cancelled job(s) $(echo $jobs)"
+    fi
+  fi
   for f in "$dir"/pids/*.pid; do
     [ -f "$f" ] || continue
     p=$(cat "$f")
