@@ -269,15 +269,7 @@ TEST_CASE("a submit with bad input is refused before Slurm sees it", "[slurm]") 
   CHECK(n.output.find("SLURMD_NODENAME: not set") != std::string::npos);
 }
 
-// Hidden ([.]): fails today for a reason outside Slurm. The step's node is
-// dropped as lost and the client's launch_coordinator asks for a fresh
-// container, but cluster_manager reclaims that grant at once ("owner gone;
-// reclaiming 1 container(s)"): a down_msg for the client's coordinator reaches
-// the head right after the restart's request, and the run then waits. The
-// same happens with `lagom head` / `lagom node` by hand when the node of a
-// `lagom run --connect` training is killed with -9. Run it with
-//   build/tests/slurm_test "[slurm-fault]"
-TEST_CASE("a node whose Slurm step is cancelled mid-run is lost and its run restarts on another", "[.][slurm-fault]") {
+TEST_CASE("a node whose Slurm step is cancelled mid-run is lost and its run restarts on another", "[slurm]") {
   slurm_cluster c;
   SLURM_OR_SKIP(c);
   temp_dir d;
@@ -311,6 +303,9 @@ TEST_CASE("a node whose Slurm step is cancelled mid-run is lost and its run rest
   REQUIRE(std::regex_search(steps.output, m, std::regex("(" + job + "\\.[0-9]+) " + first_node)));
   const std::string step = m[1];
 
+  // Past its first epoch, so a checkpoint exists to go on from.
+  REQUIRE(wait_until([&] { return read_file(log).find("run 0 epoch 2/30") != std::string::npos; },
+                     seconds(30)));
   auto t0 = steady_clock::now();
   REQUIRE(c.cmd({"scancel", step}).code == 0);
   std::string second_node;
@@ -334,6 +329,13 @@ TEST_CASE("a node whose Slurm step is cancelled mid-run is lost and its run rest
   auto out = read_file(log);
   INFO(out);
   CHECK(read_file(c.job_file(job, "state")) == "finished 0\n");
+  // The second attempt went on from a checkpoint: its first epoch is not 1.
+  auto restart_at = out.find("restarting");
+  REQUIRE(restart_at != std::string::npos);
+  std::smatch e;
+  auto after = out.substr(restart_at);
+  REQUIRE(std::regex_search(after, e, std::regex("run 0 epoch ([0-9]+)/30")));
+  CHECK(std::stoi(e[1]) > 1);
   auto final_show = c.lagom({"show", "moved"});  // the registry in the data directory
   INFO(final_show.output);
   CHECK(std::regex_search(final_show.output,
