@@ -109,7 +109,7 @@ TEST_CASE("a missing or malformed variable is named", "[slurm]") {
   CHECK(error_of(v) == "LAGOM_HEAD_PORT: '70000': expected a port 1..65535");
 }
 
-TEST_CASE("--join tells slurm from an address", "[slurm]") {
+TEST_CASE("the join flag tells slurm from an address", "[slurm]") {
   bool is = false;
   uint16_t port = 1;
   REQUIRE(parse_slurm_join("slurm", is, port));
