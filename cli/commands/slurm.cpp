@@ -164,6 +164,11 @@ int run_slurm_status(const slurm_status_flags& f) {
     };
     if (c.code != 0) {
       std::printf("unknown to Slurm (%s)\n", trim(c.err + q.err).c_str());
+      if (!fs::exists(f.data_dir + "/slurm/job-" + f.job)) {
+        std::fprintf(stderr, "lagom slurm status: job %s: unknown to Slurm and no %s/slurm/job-%s\n",
+                     f.job.c_str(), f.data_dir.c_str(), f.job.c_str());
+        return 1;
+      }
     } else {
       std::printf("%s, %s (exit %s), ran %s on %s\n", field("JobName").c_str(),
                   field("JobState").c_str(), field("ExitCode").c_str(), field("RunTime").c_str(),

@@ -87,6 +87,10 @@ status validate(const submit_options& o) {
     return bad("lagom binary", o.lagom_binary, "expected an absolute path");
   if (o.data_dir.empty() || o.data_dir[0] != '/')
     return bad("--data", o.data_dir, "expected an absolute path (every host must see it)");
+  // It is written into `#SBATCH --output=`, where Slurm splits at blanks and
+  // reads '%' as a pattern.
+  if (o.data_dir.find_first_of(" \t\n\r%") != std::string::npos)
+    return bad("--data", o.data_dir, "no blanks or '%' (sbatch --output reads them)");
   return status::ok();
 }
 

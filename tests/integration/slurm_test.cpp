@@ -214,6 +214,10 @@ TEST_CASE("lagom slurm submit runs hello on 3 Slurm nodes and ends cleanly", "[s
   INFO(st.output);
   CHECK(st.code == 0);
   CHECK(st.output.find("slurm job " + job + ": lagom-hello, COMPLETED") != std::string::npos);
+  auto unknown = c.lagom({"slurm", "status", "987654"});
+  INFO(unknown.output);
+  CHECK(unknown.code == 1);
+  CHECK(unknown.output.find("job 987654: unknown to Slurm and no ") != std::string::npos);
   CHECK(st.output.find("lagom: finished 0") != std::string::npos);
 }
 
@@ -264,6 +268,9 @@ TEST_CASE("a submit with bad input is refused before Slurm sees it", "[slurm]") 
   CHECK(t.code == 2);
   CHECK(t.output.find("--time: '1h'") != std::string::npos);
   CHECK_FALSE(fs::exists(d.path() + "/data/slurm"));
+  auto j = run({lagom_bin, "--data", d.path() + "/data", "slurm", "status", "12x"});
+  CHECK(j.code == 2);
+  CHECK(j.output.find("'12x': expected a Slurm job id") != std::string::npos);
   auto n = run({lagom_bin, "node", "--join", "slurm"});
   CHECK(n.code == 2);
   CHECK(n.output.find("SLURMD_NODENAME: not set") != std::string::npos);

@@ -12,7 +12,7 @@ submit_options opts() {
   o.script = "/src/examples/hello.lagom";
   o.nodes = 3;
   o.lagom_binary = "/opt/lagom/bin/lagom";
-  o.data_dir = "/shared/lagom data";
+  o.data_dir = "/shared/lagom's-data";
   return o;
 }
 
@@ -41,8 +41,8 @@ TEST_CASE("the batch script asks Slurm for the hosts and starts head, nodes and 
   for (auto line : {"#SBATCH --nodes=3\n", "#SBATCH --ntasks-per-node=1\n",
                     "#SBATCH --cpus-per-task=4\n", "#SBATCH --gres=gpu:2\n",
                     "#SBATCH --time=1:30:00\n", "#SBATCH --partition=gpu\n",
-                    "#SBATCH --output=/shared/lagom data/slurm/job-%j.log\n",
-                    "DATA='/shared/lagom data'\n", "LAGOM='/opt/lagom/bin/lagom'\n"})
+                    "#SBATCH --output=/shared/lagom's-data/slurm/job-%j.log\n",
+                    "DATA='/shared/lagom'\\''s-data'\n", "LAGOM='/opt/lagom/bin/lagom'\n"})
     CHECK(has(s, line));
   CHECK(has(s, "head --listen slurm"));
   CHECK(has(s, "node --join slurm"));
@@ -80,6 +80,9 @@ TEST_CASE("bad submit options are refused naming the flag", "[slurm]") {
   o = opts();
   o.data_dir = "relative/dir";
   CHECK(error_of(o).rfind("--data: 'relative/dir'", 0) == 0);
+  o = opts();
+  o.data_dir = "/shared/my data";
+  CHECK(error_of(o) == "--data: '/shared/my data': no blanks or '%' (sbatch --output reads them)");
   o = opts();
   o.gpus_per_node = 65;
   CHECK(error_of(o) == "--gpus-per-node: '65': expected 0..64");
