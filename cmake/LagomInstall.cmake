@@ -85,7 +85,14 @@ add_library(lagom::lagom ALIAS lagom_package)
 # Every imported target the closure reaches must be re-found by lagomConfig.cmake.
 set(lagom_refound Threads::Threads CAF::core CAF::io CapnProto::capnp CapnProto::kj
   spdlog::spdlog fmt::fmt PkgConfig::LMDB ZLIB::ZLIB PNG::PNG BLAS::BLAS
-  OpenMP::OpenMP_CXX CUDA::cudart_static)
+  OpenMP::OpenMP_CXX CUDA::cudart_static gloo)
+# Gloo (the CPU collectives) once a library of the closure links it.
+set(LAGOM_NEEDS_GLOO OFF)
+set(LAGOM_DEB_GLOO "")
+if("gloo" IN_LIST lagom_imported)
+  set(LAGOM_NEEDS_GLOO ON)
+  set(LAGOM_DEB_GLOO ", libgloo-dev")
+endif()
 foreach(dep IN LISTS lagom_imported)
   if(NOT dep IN_LIST lagom_refound AND NOT dep MATCHES "^CUDA::")
     message(WARNING "lagom install: ${dep} is linked but cmake/lagomConfig.cmake.in "
@@ -149,6 +156,6 @@ set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
-  "libcaf-dev (>= 0.17.6), libcapnp-dev (>= 0.9), liblmdb-dev, libspdlog-dev, libfmt-dev, libopenblas-dev, zlib1g-dev, libpng-dev, libreadline8, libgomp1, libstdc++6, cmake (>= 3.22) | pkg-config")
+  "libcaf-dev (>= 0.17.6), libcapnp-dev (>= 0.9), liblmdb-dev, libspdlog-dev, libfmt-dev, libopenblas-dev, zlib1g-dev, libpng-dev${LAGOM_DEB_GLOO}, libreadline8, libgomp1, libstdc++6, cmake (>= 3.22) | pkg-config")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "slurmctld, slurmd, slurm-client, munge")
 include(CPack)
