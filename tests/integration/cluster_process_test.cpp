@@ -163,7 +163,8 @@ TEST_CASE("a node with a wrong or missing token is refused on both sides", "[clu
 }
 
 TEST_CASE("a node that cannot reach its head says so and exits 1", "[cluster]") {
-  auto port = std::to_string(free_port());
+  closed_port closed;  // bound, never listened on: the join is refused
+  auto port = std::to_string(closed.number());
   auto r = run({lagom_bin, "--data", data_dir(), "node", "--join", "127.0.0.1:" + port, "--token", token}, "", 30s);
   INFO(r.output);
   CHECK(r.code == 1);
@@ -201,13 +202,18 @@ TEST_CASE("a worker process killed with -9 costs its container, not its node",
 }
 
 TEST_CASE("a node rejoins a head restarted on the same address", "[cluster][fault]") {
-  auto address = "127.0.0.1:" + std::to_string(free_port());
+  // The first head binds port 0; its restart reuses the port it was given.
+  std::string address = "127.0.0.1:0";
   auto start_head = [&] {
     return child_process::start({lagom_bin, "--data", data_dir(), "head", "--listen", address, "--token", token,
                                  "--heartbeat-ms", "100", "--timeout-ms", "1000"});
   };
   auto head = start_head();
   REQUIRE(head->wait_for("listening on", 10s));
+  std::smatch m;
+  std::string said = head->output();
+  REQUIRE(std::regex_search(said, m, std::regex("listening on (127\\.0\\.0\\.1:[0-9]+)")));
+  address = m[1];
   auto node = child_process::start({lagom_bin, "--data", data_dir(), "node", "--join", address, "--token", token,
                                     "--name", "steady", "--cpus", "1"});
   REQUIRE(run({lagom_bin, "--data", data_dir(), "status", "--connect", address, "--wait-nodes", "1"}).code == 0);
