@@ -23,6 +23,7 @@ namespace {
 
 void add_cluster_flags(CLI::App* app, lagom::cli::cluster_flags& f) {
   app->add_option("--connect", f.connect, "HOST:PORT of a lagom head (default: embedded)");
+  app->add_option("--token", f.token, "with --connect: the cluster token (or LAGOM_TOKEN)");
   app->add_option("--nodes", f.nodes, "embedded cluster: virtual nodes")
     ->check(CLI::Range(1u, 256u));
   app->add_option("--cpus-per-node", f.cpus_per_node, "embedded cluster: cpus of each node")
@@ -36,6 +37,7 @@ void add_cluster_flags(CLI::App* app, lagom::cli::cluster_flags& f) {
 // A read-only command needs no room on its embedded cluster: one small node.
 void add_reader_flags(CLI::App* app, lagom::cli::cluster_flags& f) {
   app->add_option("--connect", f.connect, "HOST:PORT of a lagom head (default: embedded on --data)");
+  app->add_option("--token", f.token, "with --connect: the cluster token (or LAGOM_TOKEN)");
   f.nodes = 1;
   f.cpus_per_node = 1;
 }
@@ -79,6 +81,9 @@ int main(int argc, char** argv) {
   node->add_option("--cpus", nf.cpus, "cpus to offer (default: all cores)")
     ->check(CLI::Range(1u, 4096u));
   node->add_option("--memory-mb", nf.memory_mb, "memory to offer in MB (default: all)");
+  node->add_option("--rejoin-max-ms", nf.rejoin_max_ms,
+                   "a lost head is retried forever; at most this long between tries")
+    ->check(CLI::Range(10u, 600000u));
   node->add_flag("--thread-containers", nf.thread_containers,
                  "run containers as threads of the node (default: worker processes)");
 

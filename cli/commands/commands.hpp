@@ -11,6 +11,7 @@ namespace lagom::cli {
 
 struct cluster_flags {
   std::string connect;          // HOST:PORT of a head; empty = embedded
+  std::string token;            // with connect: the cluster token (else LAGOM_TOKEN)
   uint32_t nodes = 3;           // embedded: virtual nodes
   uint32_t cpus_per_node = 2;   // embedded
   uint64_t memory_mb = 4096;    // embedded, per node
@@ -33,6 +34,7 @@ struct node_flags {
   uint32_t cpus = 0;            // default: this machine's cores
   uint64_t memory_mb = 0;       // default: this machine's memory
   bool thread_containers = false; // run containers as threads, not processes
+  uint32_t rejoin_max_ms = 5000;  // cap of the backoff between rejoins of a lost head
   std::string data_dir;         // TensorBoard files of the runs on this node
 };
 

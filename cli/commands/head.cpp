@@ -12,7 +12,9 @@
 #include "actors/cluster_manager.hpp"
 #include "actors/services.hpp"
 #include "cli/commands/commands.hpp"
+#include "wire/auth.hpp"
 #include "wire/configure.hpp"
+#include "wire/network.hpp"
 
 namespace lagom::cli {
 
@@ -34,10 +36,13 @@ int run_head(const head_flags& f) {
                  f.timeout_ms, f.heartbeat_ms);
     return 2;
   }
+  wire::set_cluster_token(token); // every door checks it (actors/door.hpp)
   sigset_t stop = block_stop_signals(); // before CAF starts its threads
   caf::actor_system_config cfg;
   wire::configure(cfg);
-  cfg.load<caf::io::middleman>();
+  // CAF's middleman, reads bounded (wire/network.hpp). A client silent for
+  // 30 s (partitioned) is disconnected: what its drivers held is reclaimed.
+  wire::load_network(cfg, std::chrono::seconds(30));
   caf::actor_system sys{cfg};
   const std::string data_dir = actors::resolve_data_dir(f.data_dir);
   actors::service_handles services;

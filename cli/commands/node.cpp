@@ -2,9 +2,12 @@
 // CPUs, memory and GPUs, joins the head and runs containers (worker processes
 // by default) until SIGINT/SIGTERM. node_manager runs under a supervisor: if
 // the head goes away it is restarted with backoff and joins again (a head
-// restarted on the same address gets its node back); after 5 failures within
-// a minute the node gives up and exits 1. A refused token is final: exit 2.
+// restarted on the same address gets its node back), forever, the backoff
+// capped at --rejoin-max-ms. A head unreachable at the first join is an
+// error (exit 1: a wrong address); a refused token is final (exit 2).
+#include <algorithm>
 #include <csignal>
+#include <limits>
 #include <cstdio>
 #include <thread>
 
@@ -18,7 +21,9 @@
 #include "core/child_process.hpp"
 #include "cli/commands/commands.hpp"
 #include "wire/atoms.hpp"
+#include "wire/auth.hpp"
 #include "wire/configure.hpp"
+#include "wire/network.hpp"
 #include "wire/errors.hpp"
 
 namespace lagom::cli {
@@ -47,10 +52,19 @@ int run_node(const node_flags& f) {
                  err.empty() ? "port must be 1..65535" : err.c_str());
     return 2;
   }
+  const std::string token = token_or_env(f.token);
+  if (token.empty()) {
+    std::fprintf(stderr, "lagom node: missing cluster token: pass --token or set LAGOM_TOKEN "
+                         "(the head refuses a node without it)\n");
+    return 2;
+  }
+  wire::set_cluster_token(token); // every frame proves it; the attach port checks it
   sigset_t stop = block_stop_signals(); // before CAF starts its threads
   caf::actor_system_config cfg;
   wire::configure(cfg);
-  cfg.load<caf::io::middleman>();
+  // CAF's middleman, reads bounded (wire/network.hpp). A head silent for
+  // 10 s (partitioned) counts as lost: the node rejoins when it answers.
+  wire::load_network(cfg, std::chrono::seconds(10));
   caf::actor_system sys{cfg};
   auto head = sys.middleman().remote_actor(host, port);
   if (!head) {
@@ -60,7 +74,7 @@ int run_node(const node_flags& f) {
   }
   actors::node_options no;
   no.name = f.name.empty() ? default_name() : f.name;
-  no.token = token_or_env(f.token);
+  no.token = token;
   no.cpus = f.cpus > 0 ? f.cpus : std::max(1u, std::thread::hardware_concurrency());
   no.memory_mb = f.memory_mb > 0 ? f.memory_mb : machine_memory_mb();
   no.process_containers = !f.thread_containers;
@@ -71,10 +85,13 @@ int run_node(const node_flags& f) {
   auto fns = std::make_shared<const function_registry>(function_registry::from_linked());
   caf::scoped_actor self{sys};
   supervision::restart_options ro;
-  ro.max_restarts = 5;
+  // A lost head is retried forever (a head restarted on the same address
+  // gets its node back), each retry after a backoff doubling from 200 ms up
+  // to --rejoin-max-ms.
+  ro.max_restarts = std::numeric_limits<uint32_t>::max();
   ro.window = std::chrono::seconds(60);
-  ro.backoff_initial = std::chrono::milliseconds(200);
-  ro.backoff_max = std::chrono::seconds(5);
+  ro.backoff_initial = std::chrono::milliseconds(std::min<uint32_t>(200, f.rejoin_max_ms));
+  ro.backoff_max = std::chrono::milliseconds(f.rejoin_max_ms);
   auto first_head = std::make_shared<caf::actor>(*head);
   actors::child_spec child{"node_manager", [=](caf::actor_system& s) -> caf::actor {
     caf::actor h = std::move(*first_head); // the first start reuses the checked handle

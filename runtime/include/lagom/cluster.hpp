@@ -127,7 +127,18 @@ public:
   /// waits until every node has joined.
   static status start_embedded(const embedded_options& opts, std::unique_ptr<cluster>& out);
 
-  /// Connects to a head started with `lagom head` ("host:port").
+  /// Connects to a head started with `lagom head` ("host:port") with the
+  /// cluster token, and checks the token at once: a head that refuses it is
+  /// errc::unauthorized naming the address. Every request of this process
+  /// then carries the token (it is the process's: one cluster per process).
+  /// Once connected, a lost head ends every wait of this cluster's calls
+  /// with errc::container_lost ("the head at ... is gone") within `timeout`
+  /// (the connection's heartbeat timeout).
+  static status connect(const std::string& host_port, const std::string& token,
+                        std::unique_ptr<cluster>& out,
+                        std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+  /// As above with the token of $LAGOM_TOKEN.
   static status connect(const std::string& host_port, std::unique_ptr<cluster>& out,
                         std::chrono::milliseconds timeout = std::chrono::seconds(10));
 

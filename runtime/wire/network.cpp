@@ -1,0 +1,90 @@
+#include "wire/network.hpp"
+
+#include <atomic>
+#include <cstdio>
+
+#include <sys/socket.h>
+
+#include <caf/actor_system_config.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/io/network/default_multiplexer.hpp>
+#include <caf/io/network/native_socket.hpp>
+#include <caf/io/network/scribe_impl.hpp>
+#include <caf/io/receive_policy.hpp>
+
+#include "wire/limits.hpp"
+
+namespace lagom::wire {
+
+namespace {
+
+namespace net = caf::io::network;
+
+std::atomic<size_t> refused{0};
+
+// CAF's TCP connection, refusing to set up a read above the bound.
+class bounded_scribe : public net::scribe_impl {
+public:
+  bounded_scribe(net::default_multiplexer& mx, net::native_socket fd)
+    : net::scribe_impl(mx, fd) {}
+
+  void configure_read(caf::io::receive_policy::config cfg) override {
+    if (cfg.second > max_read_bytes()) {
+      // Shut the socket down: the next read sees the end of the stream and
+      // CAF closes the connection as if the peer had (its broker cleans up).
+      ++refused;
+      std::fprintf(stderr,
+                   "lagom: closing a connection from %s: it declared a message of %zu "
+                   "bytes (limit %zu)\n",
+                   addr().c_str(), cfg.second, max_read_bytes());
+      ::shutdown(stream_.fd(), SHUT_RDWR);
+      cfg = caf::io::receive_policy::at_most(1024);
+    }
+    net::scribe_impl::configure_read(cfg);
+  }
+};
+
+class bounded_multiplexer : public net::default_multiplexer {
+public:
+  explicit bounded_multiplexer(caf::actor_system* sys) : net::default_multiplexer(sys) {}
+
+  // As default_multiplexer::new_scribe, with the bounded scribe. Accepted
+  // and outgoing connections (new_tcp_scribe) both come through here.
+  caf::io::scribe_ptr new_scribe(net::native_socket fd) override {
+    net::keepalive(fd, true);
+    return caf::make_counted<bounded_scribe>(*this, fd);
+  }
+};
+
+class bounded_middleman : public caf::io::middleman {
+public:
+  explicit bounded_middleman(caf::actor_system& sys) : caf::io::middleman(sys), backend_(&sys) {}
+
+  net::multiplexer& backend() override { return backend_; }
+
+  static caf::actor_system::module* make(caf::actor_system& sys, caf::detail::type_list<>) {
+    return new bounded_middleman(sys);
+  }
+
+private:
+  bounded_multiplexer backend_;
+};
+
+} // namespace
+
+size_t max_read_bytes() {
+  return default_limits().max_frame_bytes + (size_t{1} << 20);
+}
+
+void load_network(caf::actor_system_config& cfg, std::chrono::milliseconds connection_timeout) {
+  cfg.load<bounded_middleman>();
+  cfg.set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds(500)});
+  if (connection_timeout.count() > 0)
+    cfg.set("middleman.connection-timeout", caf::timespan{connection_timeout});
+}
+
+size_t refused_reads() {
+  return refused.load();
+}
+
+} // namespace lagom::wire
