@@ -18,6 +18,14 @@
 
 namespace lagom::cli {
 
+namespace {
+
+bool is_loopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+} // namespace
+
 int run_head(const head_flags& f) {
   std::string host, err;
   uint16_t port = 0;
@@ -67,6 +75,11 @@ int run_head(const head_flags& f) {
     return 1;
   }
   std::printf("lagom head listening on %s:%u\n", host.c_str(), static_cast<unsigned>(*bound));
+  if (!is_loopback(host))
+    std::fprintf(stderr,
+                 "lagom head: warning: listening on %s without TLS: the cluster token and "
+                 "every frame cross the network in clear text\n",
+                 host.c_str());
   std::printf("lagom head: data in %s (registry, checkpoints, logs)\n", data_dir.c_str());
   std::fflush(stdout);
   int sig = 0;

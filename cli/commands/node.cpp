@@ -11,6 +11,10 @@
 #include <cstdio>
 #include <thread>
 
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <caf/all.hpp>
@@ -34,6 +38,32 @@ uint64_t machine_memory_mb() {
   long pages = ::sysconf(_SC_PHYS_PAGES);
   long size = ::sysconf(_SC_PAGESIZE);
   return pages > 0 && size > 0 ? static_cast<uint64_t>(pages) * size / (1u << 20) : 1024;
+}
+
+// The address this machine reaches the head from: the source address the
+// kernel routes to it (a UDP connect sends nothing). The head shows it as the
+// node's HOST. 127.0.0.1 when it cannot be told.
+std::string address_towards(const std::string& host, uint16_t port) {
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  hints.ai_socktype = SOCK_DGRAM;
+  addrinfo* res = nullptr;
+  if (::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res) != 0 || !res)
+    return "127.0.0.1";
+  std::string out = "127.0.0.1";
+  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  if (fd >= 0 && ::connect(fd, res->ai_addr, res->ai_addrlen) == 0) {
+    sockaddr_in me{};
+    socklen_t len = sizeof(me);
+    char text[INET_ADDRSTRLEN] = {};
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&me), &len) == 0 &&
+        ::inet_ntop(AF_INET, &me.sin_addr, text, sizeof(text)) != nullptr)
+      out = text;
+  }
+  if (fd >= 0)
+    ::close(fd);
+  ::freeaddrinfo(res);
+  return out;
 }
 
 std::string default_name() {
@@ -75,6 +105,7 @@ int run_node(const node_flags& f) {
   actors::node_options no;
   no.name = f.name.empty() ? default_name() : f.name;
   no.token = token;
+  no.host = address_towards(host, port);
   no.cpus = f.cpus > 0 ? f.cpus : std::max(1u, std::thread::hardware_concurrency());
   no.memory_mb = f.memory_mb > 0 ? f.memory_mb : machine_memory_mb();
   no.process_containers = !f.thread_containers;
