@@ -2,7 +2,8 @@
 // driver of a launch (`lagom run --connect`) ends with exit 1 and an error
 // naming the head within a bound, the node retries the lost head past the
 // old give-up point (5 restarts) and rejoins a head restarted on the same
-// port (bound as port 0 first, then reused).
+// port (bound as port 0 first, then reused). A search driver likewise exits
+// 1, naming `lagom resume`.
 #include <catch2/catch.hpp>
 
 #include <csignal>
@@ -84,4 +85,36 @@ TEST_CASE("a driver whose head is killed exits 1 in bounded time and the node re
   INFO(s.output + node->output());
   CHECK(s.code == 0);
   CHECK(s.output.find("steady") != std::string::npos);
+}
+
+TEST_CASE("a search whose head is killed exits 1 naming lagom resume", "[cluster][fault]") {
+  ::unsetenv("LAGOM_TOKEN");
+  temp_dir dir;
+  auto head = child_process::start({lagom_bin, "--data", dir.path() + "/head", "head", "--listen",
+                                    "127.0.0.1:0", "--token", token, "--heartbeat-ms", "100",
+                                    "--timeout-ms", "1000"});
+  REQUIRE(head->wait_for("\n", 10s));
+  std::smatch m;
+  std::string out = head->output();
+  REQUIRE(std::regex_search(out, m, std::regex("listening on (127\\.0\\.0\\.1:[0-9]+)")));
+  const std::string address = m[1];
+  auto client = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {lagom_bin, "--data", dir.path() + "/client"});
+    args.insert(args.end(), {"--connect", address, "--token", token});
+    return args;
+  };
+  auto node = child_process::start({lagom_bin, "--data", dir.path() + "/node", "node", "--join",
+                                    address, "--token", token, "--name", "n1", "--cpus", "2"});
+  REQUIRE(run(client({"status", "--wait-nodes", "1"}), "", 30s).code == 0);
+  auto script = dir.write("search.lagom", "search sleep trials=4 metric=slept_ms name=lost-search "
+                                          "space { ms: double [30000, 60000] }\n");
+  auto job = child_process::start(client({"run", script}));
+  REQUIRE(run(client({"status", "--wait-running", "1"}), "", 30s).code == 0);
+  head->signal(SIGKILL);
+  auto code = job->wait_exit(10s);
+  INFO(job->output());
+  REQUIRE(code.has_value());
+  CHECK(*code == 1);
+  CHECK(job->output().find("the head at " + address + " is gone") != std::string::npos);
+  CHECK(job->output().find("`lagom resume lost-search`") != std::string::npos);
 }
