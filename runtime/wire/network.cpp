@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <caf/actor_system_config.hpp>
 #include <caf/io/middleman.hpp>
@@ -11,6 +12,7 @@
 #include <caf/io/network/native_socket.hpp>
 #include <caf/io/network/scribe_impl.hpp>
 #include <caf/io/receive_policy.hpp>
+#include <caf/openssl/all.hpp>
 
 #include "wire/limits.hpp"
 
@@ -85,6 +87,40 @@ void load_network(caf::actor_system_config& cfg, std::chrono::milliseconds conne
 
 size_t refused_reads() {
   return refused.load();
+}
+
+} // namespace lagom::wire
+
+namespace lagom::wire {
+
+status use_tls(caf::actor_system_config& cfg, const std::string& dir) {
+  for (const char* f : {"ca.pem", "cert.pem", "key.pem"}) {
+    std::string path = dir + "/" + f;
+    if (::access(path.c_str(), R_OK) != 0)
+      return status::error(errc::invalid_argument,
+                           "cannot read " + path
+                             + " (a directory made by `lagom cert issue CA_DIR NAME`)",
+                           "--tls");
+  }
+  cfg.openssl_cafile = dir + "/ca.pem";
+  cfg.openssl_certificate = dir + "/cert.pem";
+  cfg.openssl_key = dir + "/key.pem";
+  cfg.load<caf::openssl::manager>();
+  return status::ok();
+}
+
+caf::expected<uint16_t> publish(caf::actor_system& sys, const caf::actor& whom, uint16_t port,
+                                const std::string& host, bool tls) {
+  if (tls)
+    return caf::openssl::publish(whom, port, host.c_str(), true);
+  return sys.middleman().publish(whom, port, host.c_str(), true);
+}
+
+caf::expected<caf::actor> remote_actor(caf::actor_system& sys, const std::string& host,
+                                       uint16_t port, bool tls) {
+  if (tls)
+    return caf::openssl::remote_actor<caf::actor>(sys, host, port);
+  return sys.middleman().remote_actor(host, port);
 }
 
 } // namespace lagom::wire
