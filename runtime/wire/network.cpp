@@ -13,6 +13,7 @@
 #include <caf/io/network/scribe_impl.hpp>
 #include <caf/io/receive_policy.hpp>
 #include <caf/openssl/all.hpp>
+#include <openssl/err.h>
 
 #include "wire/limits.hpp"
 
@@ -52,6 +53,18 @@ public:
 
   // As default_multiplexer::new_scribe, with the bounded scribe. Accepted
   // and outgoing connections (new_tcp_scribe) both come through here.
+  // As default_multiplexer::run (epoll), clearing OpenSSL's per-thread error
+  // queue before each round: caf::openssl 0.17.6 leaves a failed session's
+  // errors there (it drains them only when its logging is compiled in), and
+  // SSL_get_error then reports the next session's harmless WANT_READ as a
+  // failure, closing an unrelated TLS connection.
+  void run() override {
+    while (num_socket_handlers() > 0) {
+      ERR_clear_error();
+      poll_once(true);
+    }
+  }
+
   caf::io::scribe_ptr new_scribe(net::native_socket fd) override {
     net::keepalive(fd, true);
     return caf::make_counted<bounded_scribe>(*this, fd);
