@@ -2,6 +2,10 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include <dlfcn.h>
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -14,6 +18,7 @@
 #include <caf/io/receive_policy.hpp>
 #include <caf/openssl/all.hpp>
 #include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include "wire/limits.hpp"
 
@@ -53,18 +58,6 @@ public:
 
   // As default_multiplexer::new_scribe, with the bounded scribe. Accepted
   // and outgoing connections (new_tcp_scribe) both come through here.
-  // As default_multiplexer::run (epoll), clearing OpenSSL's per-thread error
-  // queue before each round: caf::openssl 0.17.6 leaves a failed session's
-  // errors there (it drains them only when its logging is compiled in), and
-  // SSL_get_error then reports the next session's harmless WANT_READ as a
-  // failure, closing an unrelated TLS connection.
-  void run() override {
-    while (num_socket_handlers() > 0) {
-      ERR_clear_error();
-      poll_once(true);
-    }
-  }
-
   caf::io::scribe_ptr new_scribe(net::native_socket fd) override {
     net::keepalive(fd, true);
     return caf::make_counted<bounded_scribe>(*this, fd);
@@ -103,6 +96,55 @@ size_t refused_reads() {
 }
 
 } // namespace lagom::wire
+
+// caf::openssl 0.17.6 calls SSL_read/SSL_write/SSL_accept/SSL_connect and
+// then SSL_get_error without emptying the thread's OpenSSL error queue first
+// (OpenSSL requires it), and drains a failed session's errors only when its
+// logging is compiled in. A client that disconnects thus left an error that
+// made the next session's harmless WANT_READ look fatal, closing an
+// unrelated TLS connection (a node's, to the head). These definitions take
+// the place of libssl's for caf_openssl (symbol interposition: this binary's
+// definition comes first), empty the queue and call libssl's own.
+namespace {
+
+template <class Fn>
+Fn next_symbol(const char* name) {
+  static_assert(sizeof(Fn) == sizeof(void*));
+  void* p = ::dlsym(RTLD_NEXT, name);
+  if (p == nullptr) {
+    std::fprintf(stderr, "lagom: %s not found in libssl\n", name);
+    std::abort();
+  }
+  Fn f;
+  std::memcpy(&f, &p, sizeof(f));
+  return f;
+}
+
+} // namespace
+
+extern "C" int SSL_read(SSL* s, void* buf, int num) {
+  static auto real = next_symbol<int (*)(SSL*, void*, int)>("SSL_read");
+  ERR_clear_error();
+  return real(s, buf, num);
+}
+
+extern "C" int SSL_write(SSL* s, const void* buf, int num) {
+  static auto real = next_symbol<int (*)(SSL*, const void*, int)>("SSL_write");
+  ERR_clear_error();
+  return real(s, buf, num);
+}
+
+extern "C" int SSL_accept(SSL* s) {
+  static auto real = next_symbol<int (*)(SSL*)>("SSL_accept");
+  ERR_clear_error();
+  return real(s);
+}
+
+extern "C" int SSL_connect(SSL* s) {
+  static auto real = next_symbol<int (*)(SSL*)>("SSL_connect");
+  ERR_clear_error();
+  return real(s);
+}
 
 namespace lagom::wire {
 
