@@ -9,6 +9,7 @@
 #include <caf/all.hpp>
 
 #include "actors/experiment_frames.hpp"
+#include "actors/door.hpp"
 #include "core/log.hpp"
 #include "schemas/experiment.capnp.h"
 #include "storage/checkpoint_store.hpp"
@@ -114,8 +115,19 @@ caf::behavior checkpointer(self_ptr self, std::string data_dir, uint32_t keep_la
   self->state.options.keep_last = keep_last;
   self->state.log = log::make("head", "checkpointer");
   return {
-    [=](atoms::save, const wire::frame& f) { return on_save(self, f); },
-    [=](atoms::load, const wire::frame& f) { return on_load(self, f); },
+    // Every request's frame must prove the cluster token (actors/door.hpp).
+    [=](atoms::save, const wire::frame& f) -> caf::result<wire::frame> {
+      if (auto ok = door_check(*self->state.log, f, "checkpointer: save", self->current_sender());
+          !ok)
+        return wire::to_error(ok);
+      return on_save(self, f);
+    },
+    [=](atoms::load, const wire::frame& f) -> caf::result<wire::frame> {
+      if (auto ok = door_check(*self->state.log, f, "checkpointer: load", self->current_sender());
+          !ok)
+        return wire::to_error(ok);
+      return on_load(self, f);
+    },
   };
 }
 

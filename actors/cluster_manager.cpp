@@ -2,9 +2,11 @@
 
 #include <chrono>
 #include <map>
+#include <set>
 
 #include <caf/all.hpp>
 
+#include "actors/door.hpp"
 #include "core/log.hpp"
 #include "scheduling/ledger.hpp"
 #include "wire/atoms.hpp"
@@ -47,9 +49,35 @@ struct cluster_manager_state {
   uint32_t next_node_id = 1;
   uint64_t next_request_id = 1;
   uint32_t lost_nodes = 0;
+  // Processes that proved the token with a frame: their requests without a
+  // frame (services, await) are answered. See check() below.
+  std::set<caf::node_id> admitted;
 };
 
 using self_ptr = caf::stateful_actor<cluster_manager_state>*;
+
+// The door (actors/door.hpp): a request's frame must prove the token; a
+// process that proved it once is admitted for the requests without a frame.
+status check(self_ptr self, const wire::frame& f, const char* verb) {
+  auto& sender = self->current_sender();
+  auto st = door_check(*self->state.log, f, std::string("head: ") + verb, sender);
+  if (st && sender && f.proof() == wire::proof::proven)
+    self->state.admitted.insert(sender->node());
+  return st;
+}
+
+// A request without a frame (services, await): answered for this process
+// and for processes admitted by an earlier proven frame. (A peer could claim
+// an admitted process's node id in a routed BASP message; what these two
+// answer is harmless: handles whose every request checks its own frame.)
+status check_admitted(self_ptr self, const char* verb) {
+  auto& sender = self->current_sender();
+  if (sender && (sender->node() == self->node() || self->state.admitted.count(sender->node()) > 0))
+    return status::ok();
+  wire::frame unproven;
+  unproven.set_proof(wire::proof::missing);
+  return door_check(*self->state.log, unproven, std::string("head: ") + verb, sender);
+}
 
 wire::frame grant_frame(const scheduling::grant& g) {
   return wire::build<schema::ContainerGrant>([&](schema::ContainerGrant::Builder b) {
@@ -160,11 +188,17 @@ caf::result<wire::frame> on_join(self_ptr self, const wire::frame& f) {
   if (!rd)
     return wire::to_error(rd);
   std::string who = "node '" + spec.name + "' (" + entry.host + ", pid " + std::to_string(pid) + ")";
-  if (token != st.opts.token) {
-    st.log->warn("refused {}: {} cluster token", who, token.empty() ? "missing" : "wrong");
+  // The frame must prove the token (actors/door.hpp) and name it: both
+  // compared in constant time.
+  bool proven = f.proof() == wire::proof::local || f.proof() == wire::proof::proven;
+  if (!proven || !wire::token_equal(token, st.opts.token)) {
+    bool missing = token.empty() || f.proof() == wire::proof::missing;
+    st.log->warn("refused {}: {} cluster token", who, missing ? "missing" : "wrong");
     return wire::to_error(status::error(
-      errc::unauthorized, token.empty() ? "missing cluster token" : "wrong cluster token", who));
+      errc::unauthorized, missing ? "missing cluster token" : "wrong cluster token", who));
   }
+  if (auto& sender = self->current_sender(); sender && f.proof() == wire::proof::proven)
+    st.admitted.insert(sender->node());
   spec.id = st.next_node_id++;
   if (auto added = st.ledger.add_node(spec); !added)
     return wire::to_error(added);
@@ -207,6 +241,8 @@ status check_function(const cluster_manager_state& st, const std::string& fn,
 
 caf::result<wire::frame> on_request(self_ptr self, const wire::frame& f) {
   auto& st = self->state;
+  if (auto ok = check(self, f, "request"); !ok)
+    return wire::to_error(ok);
   scheduling::request req;
   std::string function;
   named_values params;
@@ -254,6 +290,8 @@ caf::result<wire::frame> on_request(self_ptr self, const wire::frame& f) {
 }
 
 caf::result<caf::unit_t> on_release(self_ptr self, const wire::frame& f) {
+  if (auto ok = check(self, f, "release"); !ok)
+    return wire::to_error(ok);
   std::vector<uint64_t> ids;
   auto rd = wire::read<schema::ContainerRelease>(f, [&](schema::ContainerRelease::Reader r) {
     for (auto id : r.getContainerIds())
@@ -269,7 +307,7 @@ caf::result<caf::unit_t> on_release(self_ptr self, const wire::frame& f) {
     if (c == state.ledger.containers().end() || state.launches.count(id) == 0)
       continue;
     if (auto n = state.nodes.find(c->second.node_id); n != state.nodes.end())
-      self->send(n->second.handle, atoms::stop::value, id);
+      self->send(n->second.handle, atoms::stop::value, id, proof());
   }
   auto st = state.ledger.release(ids);
   retry_queue(self);
@@ -281,6 +319,8 @@ caf::result<caf::unit_t> on_release(self_ptr self, const wire::frame& f) {
 caf::result<wire::frame> on_launch(self_ptr self, const wire::frame& f,
                                    const caf::actor& owner) {
   auto& st = self->state;
+  if (auto ok = check(self, f, "launch"); !ok)
+    return wire::to_error(ok);
   uint64_t id = 0;
   auto rd = wire::read<schema::FunctionLaunch>(f, [&](schema::FunctionLaunch::Reader r) {
     id = r.getContainer().getId();
@@ -385,6 +425,8 @@ caf::behavior cluster_manager(self_ptr self, cluster_options opts) {
   return {
     [=](atoms::join, const wire::frame& f) { return on_join(self, f); },
     [=](atoms::heartbeat, const wire::frame& f) {
+      if (!check(self, f, "heartbeat"))
+        return;
       uint32_t id = 0;
       if (wire::read<schema::Heartbeat>(f, [&](schema::Heartbeat::Reader r) {
             id = r.getNodeId();
@@ -398,21 +440,31 @@ caf::behavior cluster_manager(self_ptr self, cluster_options opts) {
     [=](atoms::launch, const wire::frame& f, const caf::actor& owner) {
       return on_launch(self, f, owner);
     },
-    [=](atoms::status, const wire::frame&) { return status_frame(self); },
+    [=](atoms::status, const wire::frame& f) -> caf::result<wire::frame> {
+      if (auto ok = check(self, f, "status"); !ok)
+        return wire::to_error(ok);
+      return status_frame(self);
+    },
     [=](atoms::services) -> caf::result<caf::actor, caf::actor, caf::actor> {
+      if (auto ok = check_admitted(self, "services"); !ok)
+        return wire::to_error(ok);
       auto& o = self->state.opts;
       if (!o.registry || !o.checkpointer || !o.logs)
         return wire::to_error(status::error(errc::unavailable,
                                             "this head runs no experiment services", "services"));
       return {o.registry, o.checkpointer, o.logs};
     },
-    [=](atoms::await, uint32_t nodes, uint32_t running) {
+    [=](atoms::await, uint32_t nodes, uint32_t running) -> caf::result<caf::unit_t> {
+      if (auto ok = check_admitted(self, "await"); !ok)
+        return wire::to_error(ok);
       auto rp = self->make_response_promise<caf::unit_t>();
       self->state.waiters.push_back({nodes, running, rp});
       check_waiters(self);
       return rp;
     },
     [=](atoms::tick) {
+      if (self->current_sender() != self->ctrl())
+        return; // only its own timer
       auto& st = self->state;
       auto timeout = std::chrono::milliseconds(st.opts.timeout_ms);
       auto now = steady::now();

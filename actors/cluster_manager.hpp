@@ -4,11 +4,14 @@
 // containers, forwards launches to the node holding the container, and
 // reclaims a node's containers when it dies.
 //
-// Messages (every frame is read with wire limits; a malformed or wrong-schema
-// frame gets an error reply naming the problem):
+// Every request's frame must prove the cluster token (actors/door.hpp):
+// else errc::unauthorized naming "head: <verb>", logged. A process that
+// proved it once is admitted for the two requests without a frame
+// (services, await). Messages (every frame is read with wire limits; a
+// malformed or wrong-schema frame gets an error reply naming the problem):
 //   (atoms::join, frame NodeRegistration)   -> frame NodeAccepted
-//       Refused with errc::unauthorized when the token differs (logged on
-//       both sides), invalid_argument when the name is taken. The sender is
+//       Refused with errc::unauthorized when the token differs (compared in
+//       constant time; logged on both sides), invalid_argument when the name is taken. The sender is
 //       monitored: its death removes the node at once.
 //   (atoms::heartbeat, frame Heartbeat)      no reply; unknown node -> ignored
 //   (atoms::request, frame ContainerRequest) -> frame ContainerGrant
@@ -17,7 +20,8 @@
 //       satisfiable: errc::infeasible with the reason. The sender is the
 //       grant's owner; its death releases what it holds.
 //   (atoms::release, frame ContainerRelease) -> unit
-//       A function still running in a released container is asked to stop.
+//       A function still running in a released container is asked to stop
+//       (atoms::stop, container id, proof frame) on its node.
 //   (atoms::launch, frame FunctionLaunch, caf::actor owner)
 //       -> frame FunctionResult | FunctionExit
 //       Forwarded to the container's node; `owner` (the experiment's driver)

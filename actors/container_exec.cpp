@@ -5,6 +5,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/door.hpp"
 #include "gpu/gpu_discovery.hpp"
 #include "schemas/cluster.capnp.h"
 #include "wire/atoms.hpp"
@@ -181,11 +182,12 @@ std::thread start_process(caf::actor node, uint64_t container, proc::spawn_spec 
       spawn,
       [&](pid_t pid) {
         child = static_cast<int32_t>(pid);
-        caf::anon_send(node, atoms::attach::value, container, child);
+        caf::anon_send(node, atoms::attach::value, container, child, proof());
       },
       ws);
     std::string what = st ? proc::describe_wait_status(ws) : st.to_string();
-    caf::anon_send(node, atoms::exited::value, container, child, static_cast<int32_t>(ws), what);
+    caf::anon_send(node, atoms::exited::value, container, child, static_cast<int32_t>(ws), what,
+                   proof());
   });
 }
 

@@ -7,6 +7,7 @@
 #include <caf/all.hpp>
 
 #include "actors/experiment_frames.hpp"
+#include "actors/door.hpp"
 #include "core/log.hpp"
 #include "schemas/experiment.capnp.h"
 #include "storage/experiment_table.hpp"
@@ -258,17 +259,47 @@ caf::result<wire::frame> on_list(self_ptr self, const wire::frame& f) {
   });
 }
 
+status check(self_ptr self, const wire::frame& f, const char* verb) {
+  return door_check(*self->state.log, f, std::string("registry: ") + verb,
+                    self->current_sender());
+}
+
 caf::behavior experiment_registry(self_ptr self,
                                   std::shared_ptr<storage::experiment_table> table) {
   self->state.log = log::make("head", "experiment_registry");
   self->state.table = std::move(*table);
   return {
-    [=](atoms::create, const wire::frame& f) { return on_create(self, f); },
-    [=](atoms::run_update, const wire::frame& f) { return on_run_update(self, f); },
-    [=](atoms::metrics, const wire::frame& f) { return on_metrics(self, f); },
-    [=](atoms::exp_end, const wire::frame& f) { return on_end(self, f); },
-    [=](atoms::query, const wire::frame& f) { return on_query(self, f); },
-    [=](atoms::list, const wire::frame& f) { return on_list(self, f); },
+    // Every request's frame must prove the cluster token (actors/door.hpp).
+    [=](atoms::create, const wire::frame& f) -> caf::result<wire::frame> {
+      if (auto ok = check(self, f, "create"); !ok)
+        return wire::to_error(ok);
+      return on_create(self, f);
+    },
+    [=](atoms::run_update, const wire::frame& f) -> caf::result<caf::unit_t> {
+      if (auto ok = check(self, f, "run update"); !ok)
+        return wire::to_error(ok);
+      return on_run_update(self, f);
+    },
+    [=](atoms::metrics, const wire::frame& f) -> caf::message {
+      if (auto ok = check(self, f, "metrics"); !ok)
+        return reply(ok);
+      return on_metrics(self, f);
+    },
+    [=](atoms::exp_end, const wire::frame& f) -> caf::result<caf::unit_t> {
+      if (auto ok = check(self, f, "end"); !ok)
+        return wire::to_error(ok);
+      return on_end(self, f);
+    },
+    [=](atoms::query, const wire::frame& f) -> caf::result<wire::frame> {
+      if (auto ok = check(self, f, "query"); !ok)
+        return wire::to_error(ok);
+      return on_query(self, f);
+    },
+    [=](atoms::list, const wire::frame& f) -> caf::result<wire::frame> {
+      if (auto ok = check(self, f, "list"); !ok)
+        return wire::to_error(ok);
+      return on_list(self, f);
+    },
   };
 }
 

@@ -14,6 +14,7 @@
 #include <caf/all.hpp>
 
 #include "actors/experiment_frames.hpp"
+#include "actors/door.hpp"
 #include "core/log.hpp"
 #include "schemas/experiment.capnp.h"
 #include "storage/encoding.hpp"
@@ -192,6 +193,11 @@ caf::message query(self_ptr self, const wire::frame& f) {
 
 // (log, frame) carries a LogRecord (no reply unless asked) or a LogQuery.
 caf::message on_log(self_ptr self, const wire::frame& f) {
+  // The frame must prove the cluster token (actors/door.hpp); a refused
+  // record sent plainly is only logged (by door_check).
+  if (auto ok = door_check(*self->state.log, f, "logs", self->current_sender()); !ok)
+    return self->current_message_id().is_request() ? caf::make_message(wire::to_error(ok))
+                                                   : caf::message{};
   if (self->state.data_dir.empty())
     return caf::make_message(wire::to_error(
       status::error(errc::invalid_argument, "must not be empty", "data directory")));

@@ -11,6 +11,7 @@
 #include <caf/io/all.hpp>
 
 #include "actors/container_exec.hpp"
+#include "actors/door.hpp"
 #include "actors/gpu_allocator.hpp"
 #include "core/log.hpp"
 #include "schemas/cluster.capnp.h"
@@ -81,6 +82,12 @@ struct node_manager_state {
 
 using self_ptr = caf::stateful_actor<node_manager_state>*;
 
+// The door (actors/door.hpp): every request's frame proves the token.
+status check(self_ptr self, const wire::frame& f, const char* verb) {
+  return door_check(*self->state.log, f, "node " + self->state.opts.name + ": " + verb,
+                    self->current_sender());
+}
+
 wire::frame registration(const node_options& o, const function_registry& fns) {
   return wire::build<schema::NodeRegistration>([&](schema::NodeRegistration::Builder b) {
     auto names = fns.names();
@@ -114,6 +121,9 @@ proc::spawn_spec worker_spawn(const node_manager_state& st, const launch_spec& s
   for (auto g : spec.where.gpus)
     visible += (visible.empty() ? "" : ",") + std::to_string(g);
   s.env_set["CUDA_VISIBLE_DEVICES"] = visible;
+  // The worker proves the token on its attach port and to the head's
+  // services (the environment, unlike argv, is private to the user).
+  s.env_set["LAGOM_TOKEN"] = wire::cluster_token();
   return s;
 }
 
@@ -132,6 +142,8 @@ void complete(self_ptr self, uint64_t container, wire::frame out) {
 
 caf::result<wire::frame> on_launch(self_ptr self, const wire::frame& f, caf::actor owner) {
   auto& st = self->state;
+  if (auto ok = check(self, f, "launch"); !ok)
+    return wire::to_error(ok);
   launch_spec spec;
   if (auto rd = decode_launch(f, st.opts.name, spec); !rd)
     return wire::to_error(rd);
@@ -183,12 +195,17 @@ caf::behavior running(self_ptr self) {
       return on_launch(self, f, owner);
     },
     // A container's outcome: from its thread, or from its worker process.
-    [=](atoms::finished, uint64_t container, wire::frame& out) {
+    [=](atoms::finished, uint64_t container, wire::frame& out) -> caf::result<void> {
+      if (auto ok = check(self, out, "finished"); !ok)
+        return wire::to_error(ok);
       self->state.log->info("container {} finished", container);
       complete(self, container, std::move(out));
+      return caf::unit;
     },
     // Process mode: the watcher thread saw the worker start.
-    [=](atoms::attach, uint64_t container, int32_t pid) {
+    [=](atoms::attach, uint64_t container, int32_t pid, const wire::frame& f) {
+      if (!check(self, f, "watcher"))
+        return;
       auto& st = self->state;
       if (auto i = st.running.find(container); i != st.running.end())
         i->second.pid = pid;
@@ -198,8 +215,10 @@ caf::behavior running(self_ptr self) {
     },
     // Process mode: the worker asks for its launch and where its run's
     // reports (owner), metrics, checkpoints and logs go.
-    [=](atoms::attach, uint64_t container)
+    [=](atoms::attach, uint64_t container, const wire::frame& f)
       -> caf::result<wire::frame, caf::actor, caf::actor, caf::actor, caf::actor> {
+      if (auto ok = check(self, f, "attach"); !ok)
+        return wire::to_error(ok);
       auto& st = self->state;
       auto i = st.running.find(container);
       if (i == st.running.end())
@@ -213,7 +232,9 @@ caf::behavior running(self_ptr self) {
     },
     // Process mode: the worker process ended; if it did not report, say how.
     [=](atoms::exited, uint64_t container, int32_t pid, int32_t wait_status,
-        const std::string& what) {
+        const std::string& what, const wire::frame& f) {
+      if (!check(self, f, "watcher"))
+        return;
       auto& st = self->state;
       // Its watcher sent this as its last act: join it.
       auto w = std::find_if(st.watchers.begin(), st.watchers.end(), [&](const auto& x) {
@@ -239,7 +260,9 @@ caf::behavior running(self_ptr self) {
                                        "worker process " + what + " before returning a result",
                                        "container " + std::to_string(container))));
     },
-    [=](atoms::stop, uint64_t container) {
+    [=](atoms::stop, uint64_t container, const wire::frame& f) {
+      if (!check(self, f, "stop"))
+        return;
       auto i = self->state.running.find(container);
       if (i == self->state.running.end())
         return;
@@ -250,9 +273,12 @@ caf::behavior running(self_ptr self) {
       // A worker process that does not stop (frozen, or ignoring the request)
       // is killed after a grace period, as a released YARN container is.
       if (i->second.pid > 0)
-        self->delayed_send(self, stop_grace, atoms::reap::value, container, i->second.pid);
+        self->delayed_send(self, stop_grace, atoms::reap::value, container, i->second.pid,
+                           proof());
     },
-    [=](atoms::reap, uint64_t container, int32_t pid) {
+    [=](atoms::reap, uint64_t container, int32_t pid, const wire::frame& f) {
+      if (!check(self, f, "reap"))
+        return;
       auto i = self->state.running.find(container);
       if (i == self->state.running.end() || i->second.pid != pid)
         return; // it stopped, and perhaps the container runs another worker now
@@ -261,6 +287,8 @@ caf::behavior running(self_ptr self) {
       ::kill(pid, SIGKILL);
     },
     [=](atoms::tick) {
+      if (self->current_sender() != self->ctrl())
+        return; // only its own timer
       auto& st = self->state;
       uint32_t busy = 0;
       for (auto& kv : st.running)
@@ -333,6 +361,8 @@ caf::behavior node_manager(self_ptr self, node_options opts, caf::actor head,
       return {};
     }
     st.worker_port = *port;
+    st.log->info("workers attach on 127.0.0.1:{} (each request proves the cluster token)",
+                 st.worker_port);
   }
   self->monitor(head);
   self->set_down_handler([=](caf::down_msg& dm) {

@@ -6,6 +6,9 @@
 //   spawn --join--> [joining] --NodeAccepted--> [running] --head down--> exit
 //                        \--error (wrong token)--> exit with that error
 //
+// Every message it accepts carries a frame that proves the cluster token
+// (actors/door.hpp): the head's launches and stops, its workers' attach and
+// results, its own watcher threads' notes; others get errc::unauthorized.
 // Messages accepted while running:
 //   (atoms::launch, frame FunctionLaunch, caf::actor owner)
 //       -> frame FunctionResult | FunctionExit
@@ -15,12 +18,12 @@
 //       FunctionResult, or FunctionExit with errc::function_failed when it
 //       threw or its worker process died ("killed by signal 9 ..."). An
 //       unknown function or a container already running is an error reply.
-//   (atoms::attach, uint64_t container)
+//   (atoms::attach, uint64_t container, frame proof)
 //       -> (frame FunctionLaunch, owner, registry, checkpointer, logs)
 //       From a worker process: its launch and where its run reports to.
 //   (atoms::finished, uint64_t container, frame) -> unit
 //       From a container thread or worker process: its outcome.
-//   (atoms::stop, uint64_t container)  asks the function in that container to
+//   (atoms::stop, uint64_t container, frame proof)  asks the function in that container to
 //       return (train_context::stop_requested); no reply. A worker process
 //       still running 2 s later (frozen, or deaf to the request) is killed
 //       with SIGKILL, and its launch then fails as container_lost.

@@ -52,6 +52,7 @@
 #include <caf/io/all.hpp>
 
 #include "wire/configure.hpp"
+#include "wire/network.hpp"
 #include "wire_messages.hpp"
 
 using namespace bench;
@@ -185,7 +186,7 @@ bool run_case(caf::actor_system& sys, const caf::actor& srv, const char* name,
 
 void base_config(caf::actor_system_config& cfg) {
   wire::configure(cfg);
-  cfg.load<caf::io::middleman>();
+  wire::load_network(cfg); // as every lagom process (wire/network.hpp)
   cfg.set("logger.console", caf::atom("none"));
 }
 

@@ -3,15 +3,20 @@
 // talks to cluster_manager through blocking requests of a scoped_actor.
 #include "actors/api/cluster_impl.hpp"
 
+#include <cstdlib>
+
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 
 #include "actors/cluster_manager.hpp"
+#include "actors/head_guard.hpp"
 #include "actors/launch_coordinator.hpp"
 #include "actors/node_manager.hpp"
 #include "gpu/gpu_discovery.hpp"
 #include "wire/atoms.hpp"
+#include "wire/auth.hpp"
 #include "wire/configure.hpp"
+#include "wire/network.hpp"
 #include "wire/errors.hpp"
 #include "schemas/cluster.capnp.h"
 #include "wire/read.hpp"
@@ -30,10 +35,14 @@ status cluster::start_embedded(const embedded_options& opts, std::unique_ptr<clu
   if (opts.process_containers && opts.worker_binary.empty())
     return status::error(errc::invalid_argument,
                          "process_containers needs worker_binary", "embedded_options");
+  // Workers attach over loopback and report to this process: they prove a
+  // token of its own (actors/door.hpp) unless one was set.
+  if (opts.process_containers && wire::cluster_token().empty())
+    wire::set_cluster_token(wire::random_token());
   auto p = std::make_unique<impl>();
   wire::configure(p->cfg);
   if (opts.process_containers)
-    p->cfg.load<caf::io::middleman>(); // workers attach to their node over loopback
+    wire::load_network(p->cfg); // workers attach to their node over loopback
   p->sys = std::make_unique<caf::actor_system>(p->cfg);
   p->embedded = true;
   p->data_dir = actors::resolve_data_dir(opts.data_dir);
@@ -81,6 +90,18 @@ status cluster::start_embedded(const embedded_options& opts, std::unique_ptr<clu
 
 status cluster::connect(const std::string& host_port, std::unique_ptr<cluster>& out,
                         std::chrono::milliseconds timeout) {
+  const char* env = std::getenv("LAGOM_TOKEN");
+  return connect(host_port, env != nullptr ? env : "", out, timeout);
+}
+
+status cluster::connect(const std::string& host_port, const std::string& token,
+                        std::unique_ptr<cluster>& out, std::chrono::milliseconds timeout) {
+  return connect(host_port, token, "", out, timeout);
+}
+
+status cluster::connect(const std::string& host_port, const std::string& token,
+                        const std::string& tls_dir, std::unique_ptr<cluster>& out,
+                        std::chrono::milliseconds timeout) {
   auto colon = host_port.rfind(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == host_port.size())
     return status::error(errc::invalid_argument, "expected HOST:PORT", host_port);
@@ -93,19 +114,52 @@ status cluster::connect(const std::string& host_port, std::unique_ptr<cluster>& 
   }
   if (port <= 0 || port > 65535)
     return status::error(errc::invalid_argument, "port must be 1..65535", host_port);
+  if (token.empty())
+    return status::error(errc::unauthorized,
+                         "no cluster token: pass --token or set LAGOM_TOKEN", host_port);
+  wire::set_cluster_token(token); // every frame this process sends proves it
   auto p = std::make_unique<impl>();
   p->data_dir = actors::resolve_data_dir("");
   wire::configure(p->cfg);
-  p->cfg.load<caf::io::middleman>();
-  p->cfg.set("middleman.connection-timeout", caf::timespan{timeout});
+  // CAF's middleman, reads bounded; a head silent for `timeout` is lost.
+  wire::load_network(p->cfg, timeout);
+  if (!tls_dir.empty())
+    if (auto st = wire::use_tls(p->cfg, tls_dir); !st)
+      return st;
   p->sys = std::make_unique<caf::actor_system>(p->cfg);
-  auto head = p->sys->middleman().remote_actor(host, static_cast<uint16_t>(port));
+  auto head = wire::remote_actor(*p->sys, host, static_cast<uint16_t>(port), !tls_dir.empty());
   if (!head)
     return status::error(errc::io_error,
                          "cannot reach a lagom head: " + p->sys->render(head.error()), host_port);
   p->head = *head;
+  p->address = host_port;
+  // The token is checked now, so that a wrong one is one clear error here
+  // and not a refusal later; it also admits this process for the head's
+  // requests without a frame (services, await).
+  wire::frame ignored;
+  if (auto st = p->ask(timeout, ignored, atoms::status::value,
+                       wire::build<schema::StatusRequest>([](auto) {}));
+      !st)
+    return status::error(st.code(),
+                         st.code() == errc::unauthorized
+                           ? "the head refused this client: " + st.message()
+                           : "the head does not answer: " + st.message(),
+                         host_port);
   out.reset(new cluster(std::move(p)));
   return status::ok();
+}
+
+status cluster::impl::drive(const caf::actor& driver, caf::duration bound,
+                            const std::string& hint) {
+  caf::scoped_actor self{*sys};
+  caf::actor asked = embedded ? driver
+                              : actors::spawn_head_guard(*sys, head, driver, address, hint);
+  status st;
+  self->request(asked, bound, atoms::launch::value)
+    .receive([]() {}, [&](caf::error& err) { st = wire::to_status(err); });
+  if (!st && asked != driver)
+    caf::anon_send_exit(asked, caf::exit_reason::user_shutdown);
+  return st;
 }
 
 status cluster::await(uint32_t nodes, uint32_t running, std::chrono::milliseconds timeout) {
@@ -127,14 +181,10 @@ status cluster::launch(const std::string& function, const launch_options& opts,
   out.clear();
   auto report = std::make_shared<actors::launch_report>();
   auto coord = actors::spawn_launch_coordinator(*impl_->sys, impl_->head, function, opts, report);
-  caf::scoped_actor self{*impl_->sys};
-  status st;
   caf::duration bound = opts.timeout.count() > 0 ? caf::duration{opts.timeout} : caf::infinite;
-  self->request(coord, bound, atoms::launch::value)
-    .receive([]() {}, [&](caf::error& err) { st = wire::to_status(err); });
-  if (!st) {
+  if (auto st = impl_->drive(coord, bound, ""); !st) {
     // Its death makes cluster_manager reclaim the grant.
-    self->send_exit(coord, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(coord, caf::exit_reason::user_shutdown);
     return st;
   }
   out = report->outcomes;

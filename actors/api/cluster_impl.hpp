@@ -22,6 +22,7 @@ struct cluster::impl {
   caf::actor head;
   std::vector<caf::actor> nodes; // embedded only
   bool embedded = false;
+  std::string address;           // connected: the head's HOST:PORT
   std::string data_dir;          // this process's data directory (plots go under it)
   // The head's services: spawned here when embedded (and stopped with it),
   // else asked of the head once (actors/api/experiments.cpp) and cached.
@@ -37,6 +38,11 @@ struct cluster::impl {
     if (embedded)
       actors::stop_services(services);
   }
+
+  /// Asks `driver` (atoms::launch) and waits for its answer, at most
+  /// `bound`; when connected, a lost head ends the wait (actors/head_guard.hpp)
+  /// with an error naming the address and `hint`.
+  status drive(const caf::actor& driver, caf::duration bound, const std::string& hint);
 
   template <class... Ts>
   status ask(std::chrono::milliseconds timeout, wire::frame& reply, Ts&&... xs) {

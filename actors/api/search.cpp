@@ -44,12 +44,13 @@ status run_search(cluster::impl& p, actors::search_job job, search_result& out,
                   const search_watch& watch) {
   auto report = std::make_shared<actors::search_report>();
   job.on_progress = watch.on_progress;
+  std::string name = job.opts.name.empty() ? "EXPERIMENT" : job.opts.name;
   auto sched = actors::spawn_trial_scheduler(*p.sys, p.head, std::move(job), report);
-  caf::scoped_actor self{*p.sys};
-  status failed;
-  self->request(sched, caf::infinite, atoms::launch::value)
-    .receive([]() {}, [&](caf::error& err) { failed = wire::to_status(err); });
-  if (!failed)
+  // Finished trials are in the head's registry: resume keeps them.
+  if (auto failed = p.drive(sched, caf::infinite,
+                            "; `lagom resume " + name + "` continues the search (its "
+                            "finished trials kept) once a head runs on its data again");
+      !failed)
     return failed;
   if (!report->overall)
     return report->overall;

@@ -13,9 +13,19 @@
 #include "actors/services.hpp"
 #include "cli/commands/commands.hpp"
 #include "cli/commands/slurm_exec.hpp"
+#include "wire/auth.hpp"
 #include "wire/configure.hpp"
+#include "wire/network.hpp"
 
 namespace lagom::cli {
+
+namespace {
+
+bool is_loopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+} // namespace
 
 int run_head(const head_flags& f) {
   std::string host, err;
@@ -41,10 +51,18 @@ int run_head(const head_flags& f) {
                  f.timeout_ms, f.heartbeat_ms);
     return 2;
   }
+  wire::set_cluster_token(token); // every door checks it (actors/door.hpp)
   sigset_t stop = block_stop_signals(); // before CAF starts its threads
   caf::actor_system_config cfg;
   wire::configure(cfg);
-  cfg.load<caf::io::middleman>();
+  // CAF's middleman, reads bounded (wire/network.hpp). A client silent for
+  // 30 s (partitioned) is disconnected: what its drivers held is reclaimed.
+  wire::load_network(cfg, std::chrono::seconds(30));
+  if (!f.tls.empty())
+    if (auto st = wire::use_tls(cfg, f.tls); !st) {
+      std::fprintf(stderr, "lagom head: %s\n", st.to_string().c_str());
+      return 2;
+    }
   caf::actor_system sys{cfg};
   const std::string data_dir = actors::resolve_data_dir(f.data_dir);
   actors::service_handles services;
@@ -60,7 +78,7 @@ int run_head(const head_flags& f) {
   co.checkpointer = services.checkpointer;
   co.logs = services.logs;
   auto cm = actors::spawn_cluster_manager(sys, co);
-  auto bound = sys.middleman().publish(cm, port, host.c_str(), true);
+  auto bound = wire::publish(sys, cm, port, host, !f.tls.empty());
   if (!bound) {
     std::fprintf(stderr, "lagom head: cannot listen on %s: %s\n", f.listen.c_str(),
                  sys.render(bound.error()).c_str());
@@ -68,7 +86,13 @@ int run_head(const head_flags& f) {
     actors::stop_services(services);
     return 1;
   }
-  std::printf("lagom head listening on %s:%u\n", host.c_str(), static_cast<unsigned>(*bound));
+  std::printf("lagom head listening on %s:%u%s\n", host.c_str(), static_cast<unsigned>(*bound),
+              f.tls.empty() ? "" : " (TLS, peers verified against the cluster CA)");
+  if (!is_loopback(host) && f.tls.empty())
+    std::fprintf(stderr,
+                 "lagom head: warning: listening on %s without TLS: the cluster token and "
+                 "every frame cross the network in clear text\n",
+                 host.c_str());
   std::printf("lagom head: data in %s (registry, checkpoints, logs)\n", data_dir.c_str());
   std::fflush(stdout);
   int sig = 0;

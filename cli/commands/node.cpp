@@ -4,15 +4,22 @@
 // CPUs, memory and GPUs, joins the head and runs containers (worker processes
 // by default) until SIGINT/SIGTERM. node_manager runs under a supervisor: if
 // the head goes away it is restarted with backoff and joins again (a head
-// restarted on the same address gets its node back); after 5 failures within
-// a minute the node gives up and exits 1. A refused token is final: exit 2.
+// restarted on the same address gets its node back), forever, the backoff
+// capped at --rejoin-max-ms. A head unreachable at the first join is an
+// error (exit 1: a wrong address); a refused token is final (exit 2).
+#include <algorithm>
 #include <csignal>
+#include <limits>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
 #include <vector>
 #include <thread>
 
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <caf/all.hpp>
@@ -25,7 +32,9 @@
 #include "cli/commands/slurm_exec.hpp"
 #include "slurm/slurm_env.hpp"
 #include "wire/atoms.hpp"
+#include "wire/auth.hpp"
 #include "wire/configure.hpp"
+#include "wire/network.hpp"
 #include "wire/errors.hpp"
 
 namespace lagom::cli {
@@ -36,6 +45,32 @@ uint64_t machine_memory_mb() {
   long pages = ::sysconf(_SC_PHYS_PAGES);
   long size = ::sysconf(_SC_PAGESIZE);
   return pages > 0 && size > 0 ? static_cast<uint64_t>(pages) * size / (1u << 20) : 1024;
+}
+
+// The address this machine reaches the head from: the source address the
+// kernel routes to it (a UDP connect sends nothing). The head shows it as the
+// node's HOST. 127.0.0.1 when it cannot be told.
+std::string address_towards(const std::string& host, uint16_t port) {
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  hints.ai_socktype = SOCK_DGRAM;
+  addrinfo* res = nullptr;
+  if (::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res) != 0 || !res)
+    return "127.0.0.1";
+  std::string out = "127.0.0.1";
+  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  if (fd >= 0 && ::connect(fd, res->ai_addr, res->ai_addrlen) == 0) {
+    sockaddr_in me{};
+    socklen_t len = sizeof(me);
+    char text[INET_ADDRSTRLEN] = {};
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&me), &len) == 0 &&
+        ::inet_ntop(AF_INET, &me.sin_addr, text, sizeof(text)) != nullptr)
+      out = text;
+  }
+  if (fd >= 0)
+    ::close(fd);
+  ::freeaddrinfo(res);
+  return out;
 }
 
 std::string default_name() {
@@ -91,12 +126,27 @@ int run_node(const node_flags& given) {
                  err.empty() ? "port must be 1..65535" : err.c_str());
     return 2;
   }
+  const std::string token = token_or_env(f.token);
+  if (token.empty()) {
+    std::fprintf(stderr, "lagom node: missing cluster token: pass --token or set LAGOM_TOKEN "
+                         "(the head refuses a node without it)\n");
+    return 2;
+  }
+  wire::set_cluster_token(token); // every frame proves it; the attach port checks it
   sigset_t stop = block_stop_signals(); // before CAF starts its threads
   caf::actor_system_config cfg;
   wire::configure(cfg);
-  cfg.load<caf::io::middleman>();
+  // CAF's middleman, reads bounded (wire/network.hpp). A head silent for
+  // 10 s (partitioned) counts as lost: the node rejoins when it answers.
+  wire::load_network(cfg, std::chrono::seconds(10));
+  if (!f.tls.empty())
+    if (auto st = wire::use_tls(cfg, f.tls); !st) {
+      std::fprintf(stderr, "lagom node: %s\n", st.to_string().c_str());
+      return 2;
+    }
+  const bool tls = !f.tls.empty();
   caf::actor_system sys{cfg};
-  auto head = sys.middleman().remote_actor(host, port);
+  auto head = wire::remote_actor(sys, host, port, tls);
   if (!head) {
     std::fprintf(stderr, "lagom node: cannot reach the head at %s: %s\n", f.join.c_str(),
                  sys.render(head.error()).c_str());
@@ -104,7 +154,8 @@ int run_node(const node_flags& given) {
   }
   actors::node_options no;
   no.name = f.name.empty() ? default_name() : f.name;
-  no.token = token_or_env(f.token);
+  no.token = token;
+  no.host = address_towards(host, port);
   no.cpus = f.cpus > 0 ? f.cpus : std::max(1u, std::thread::hardware_concurrency());
   no.memory_mb = f.memory_mb > 0 ? f.memory_mb : machine_memory_mb();
   no.process_containers = !f.thread_containers;
@@ -119,15 +170,18 @@ int run_node(const node_flags& given) {
   auto fns = std::make_shared<const function_registry>(function_registry::from_linked());
   caf::scoped_actor self{sys};
   supervision::restart_options ro;
-  ro.max_restarts = 5;
+  // A lost head is retried forever (a head restarted on the same address
+  // gets its node back), each retry after a backoff doubling from 200 ms up
+  // to --rejoin-max-ms.
+  ro.max_restarts = std::numeric_limits<uint32_t>::max();
   ro.window = std::chrono::seconds(60);
-  ro.backoff_initial = std::chrono::milliseconds(200);
-  ro.backoff_max = std::chrono::seconds(5);
+  ro.backoff_initial = std::chrono::milliseconds(std::min<uint32_t>(200, f.rejoin_max_ms));
+  ro.backoff_max = std::chrono::milliseconds(f.rejoin_max_ms);
   auto first_head = std::make_shared<caf::actor>(*head);
   actors::child_spec child{"node_manager", [=](caf::actor_system& s) -> caf::actor {
     caf::actor h = std::move(*first_head); // the first start reuses the checked handle
     if (!h) {
-      auto again = s.middleman().remote_actor(host, port);
+      auto again = wire::remote_actor(s, host, port, tls);
       if (!again) {
         std::fprintf(stderr, "lagom node %s: head at %s unreachable: %s\n", no.name.c_str(),
                      f.join.c_str(), s.render(again.error()).c_str());

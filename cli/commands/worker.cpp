@@ -3,7 +3,8 @@
 // over loopback, receives its FunctionLaunch, runs the function on its main
 // thread, delivers the outcome and exits 0. An agent actor turns the node's
 // stop request into train_context::stop_requested(). If the node goes away
-// the worker dies with it (PR_SET_PDEATHSIG, set by the node at spawn).
+// the worker dies with it (PR_SET_PDEATHSIG, set by the node at spawn). The
+// cluster token comes from the node in LAGOM_TOKEN.
 #include <cstdio>
 #include <future>
 
@@ -11,9 +12,11 @@
 #include <caf/io/all.hpp>
 
 #include "actors/container_exec.hpp"
+#include "actors/door.hpp"
 #include "cli/commands/commands.hpp"
 #include "wire/atoms.hpp"
 #include "wire/configure.hpp"
+#include "wire/network.hpp"
 #include "wire/errors.hpp"
 
 namespace lagom::cli {
@@ -29,7 +32,7 @@ struct attached {
 caf::behavior worker_agent(caf::event_based_actor* self, caf::actor node, uint64_t container,
                            std::shared_ptr<std::atomic<bool>> stop,
                            std::shared_ptr<std::promise<caf::expected<attached>>> launch) {
-  self->request(node, std::chrono::seconds(30), atoms::attach::value, container)
+  self->request(node, std::chrono::seconds(30), atoms::attach::value, container, actors::proof())
     .then(
       [=](wire::frame& f, caf::actor& owner, caf::actor& registry, caf::actor& checkpointer,
           caf::actor& logs) {
@@ -56,9 +59,12 @@ int run_worker(const worker_flags& f) {
                  err.empty() ? "port must be 1..65535" : err.c_str());
     return 2;
   }
+  // The node hands its token down in LAGOM_TOKEN: every frame this worker
+  // sends (attach, results, reports, checkpoints, logs) proves it.
+  wire::set_cluster_token(token_or_env(""));
   caf::actor_system_config cfg;
   wire::configure(cfg);
-  cfg.load<caf::io::middleman>();
+  wire::load_network(cfg); // CAF's middleman, reads bounded (wire/network.hpp)
   caf::actor_system sys{cfg};
   auto node = sys.middleman().remote_actor(host, port);
   if (!node) {

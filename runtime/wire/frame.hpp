@@ -7,6 +7,9 @@
 // Across processes CAF serializes the id and the bytes (see frame_caf.cpp); the
 // receiving side copies them into word-aligned storage, which Cap'n Proto needs.
 //
+// Across processes a frame also carries the sender's cluster token, and the
+// receiver marks it proven or not (proof(), wire/auth.hpp).
+//
 // A frame is a value. It owns (shares) its words; kj::ArrayPtr views returned
 // by words() stay valid as long as any copy of the frame lives.
 #pragma once
@@ -17,6 +20,7 @@
 #include <string>
 
 #include <caf/fwd.hpp>
+#include "wire/auth.hpp"
 #include <capnp/common.h>
 #include <kj/array.h>
 
@@ -42,9 +46,15 @@ public:
   kj::ArrayPtr<const capnp::word> words() const noexcept;
   const unsigned char* bytes() const noexcept;
 
+  /// local for a frame built here; else how its token compared with this
+  /// process's (set when deserialized; kept by copies).
+  wire::proof proof() const noexcept { return proof_; }
+  void set_proof(wire::proof p) noexcept { proof_ = p; }
+
 private:
   uint64_t schema_ = 0;
   std::shared_ptr<const kj::Array<capnp::word>> words_;
+  wire::proof proof_ = wire::proof::local;
 };
 
 /// "frame(<schema id hex>, <n> bytes)", for logs.

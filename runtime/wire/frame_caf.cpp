@@ -1,12 +1,14 @@
 // CAF serialization of wire::frame: the schema id, then the byte count, then
-// the raw bytes. The byte count is checked against limits::max_frame_bytes and
-// word alignment before anything is allocated.
+// the raw bytes, then the sender's cluster token (wire/auth.hpp). The byte
+// count is checked against limits::max_frame_bytes and word alignment before
+// anything is allocated; the token is judged as the frame is read.
 #include "wire/frame.hpp"
 
 #include <caf/deserializer.hpp>
 #include <caf/sec.hpp>
 #include <caf/serializer.hpp>
 
+#include "wire/auth.hpp"
 #include "wire/limits.hpp"
 
 namespace lagom::wire {
@@ -21,7 +23,10 @@ caf::error inspect(caf::serializer& f, frame& x) {
   if (n > 0)
     if (auto err = f.apply_raw(n, const_cast<unsigned char*>(x.bytes())))
       return err;
-  return f.end_sequence();
+  if (auto err = f.end_sequence())
+    return err;
+  std::string token = cluster_token();
+  return f(token);
 }
 
 caf::error inspect(caf::deserializer& f, frame& x) {
@@ -40,7 +45,11 @@ caf::error inspect(caf::deserializer& f, frame& x) {
       return err;
   if (auto err = f.end_sequence())
     return err;
+  std::string token;
+  if (auto err = f(token))
+    return err;
   x = frame{schema, std::move(words)};
+  x.set_proof(judge_token(token));
   return caf::none;
 }
 

@@ -214,15 +214,15 @@ TEST_CASE("through a head, a client reads the head's registry and logs", "[cli][
   REQUIRE(std::regex_search(out, m, std::regex("listening on (127\\.0\\.0\\.1:[0-9]+)")));
   CHECK(has(out, "data in " + d.path() + "/head"));
   std::string address = m[1];
-  auto list = lagom_cli(d.path() + "/client", {"experiments", "--connect", address});
+  auto list = lagom_cli(d.path() + "/client", {"experiments", "--connect", address, "--token", "t"});
   INFO(list.output);
   CHECK(list.code == 0);
   CHECK(has(list.output, "accuracy=0.93 (run 2)"));
-  auto logs = lagom_cli(d.path() + "/client", {"logs", "mnist-search", "--connect", address});
+  auto logs = lagom_cli(d.path() + "/client", {"logs", "mnist-search", "--connect", address, "--token", "t"});
   INFO(logs.output);
   CHECK(logs.code == 0);
   CHECK(has(logs.output, "run one done"));
-  auto nope = lagom_cli(d.path() + "/client", {"show", "nope", "--connect", address});
+  auto nope = lagom_cli(d.path() + "/client", {"show", "nope", "--connect", address, "--token", "t"});
   CHECK(nope.code == 1);
   CHECK(has(nope.output, "nope: no such experiment"));
   head->signal(SIGTERM);

@@ -92,11 +92,11 @@ TEST_CASE("a worker killed with -9 mid-training restarts from its checkpoint and
   std::string address = m[1];
   auto node = child_process::start({lagom_bin, "--data", d.path(), "node", "--join", address,
                                     "--token", token, "--name", "n1", "--cpus", "2"});
-  REQUIRE(run({lagom_bin, "status", "--connect", address, "--wait-nodes", "1"}).code == 0);
+  REQUIRE(run({lagom_bin, "status", "--connect", address, "--token", token, "--wait-nodes", "1"}).code == 0);
 
   auto script = d.write("cnn.lagom", "launch fashion_mnist_cnn cpus=2 epochs=3 "
                                      "train_limit=1536 report_every=4 name=resilient\n");
-  auto job = child_process::start({lagom_bin, "run", script, "--connect", address});
+  auto job = child_process::start({lagom_bin, "run", script, "--connect", address, "--token", token});
   // The end of epoch 1 is printed after its checkpoint was saved.
   REQUIRE(job->wait_for("run 0 epoch 1/3", 120s));
   auto workers = children_of(node->pid());
@@ -110,10 +110,10 @@ TEST_CASE("a worker killed with -9 mid-training restarts from its checkpoint and
   CHECK(contains(job->output(), "worker process killed by signal 9"));
   CHECK(contains(job->output(), "run 0: attempt 2 started on n1"));
   CHECK(contains(job->output(), "run 0 epoch 3/3"));
-  auto logs = run({lagom_bin, "logs", "resilient", "--connect", address});
+  auto logs = run({lagom_bin, "logs", "resilient", "--connect", address, "--token", token});
   INFO(logs.output);
   CHECK(std::regex_search(logs.output, std::regex("attempt 2 resumed from epoch [12]")));
-  auto show = run({lagom_bin, "show", "resilient", "--connect", address});
+  auto show = run({lagom_bin, "show", "resilient", "--connect", address, "--token", token});
   INFO(show.output);
   CHECK(contains(show.output, "finished"));
 }

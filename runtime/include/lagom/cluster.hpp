@@ -127,7 +127,25 @@ public:
   /// waits until every node has joined.
   static status start_embedded(const embedded_options& opts, std::unique_ptr<cluster>& out);
 
-  /// Connects to a head started with `lagom head` ("host:port").
+  /// Connects to a head started with `lagom head` ("host:port") with the
+  /// cluster token, and checks the token at once: a head that refuses it is
+  /// errc::unauthorized naming the address. Every request of this process
+  /// then carries the token (it is the process's: one cluster per process).
+  /// Once connected, a lost head ends every wait of this cluster's calls
+  /// with errc::container_lost ("the head at ... is gone") within `timeout`
+  /// (the connection's heartbeat timeout).
+  static status connect(const std::string& host_port, const std::string& token,
+                        std::unique_ptr<cluster>& out,
+                        std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+  /// As above, over TLS when `tls_dir` is not empty: the directory holds
+  /// ca.pem, cert.pem and key.pem (`lagom cert issue`); the head must have
+  /// a certificate of the same CA (and this client's is checked by it).
+  static status connect(const std::string& host_port, const std::string& token,
+                        const std::string& tls_dir, std::unique_ptr<cluster>& out,
+                        std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+  /// As above with the token of $LAGOM_TOKEN.
   static status connect(const std::string& host_port, std::unique_ptr<cluster>& out,
                         std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
