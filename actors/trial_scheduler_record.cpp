@@ -16,16 +16,16 @@ namespace lagom::actors::sched {
 
 namespace {
 
-// Queues trial `e`'s current state for the registry.
-void record(state& st, const tuning::trial_entry& e, uint64_t container) {
+// Queues trial `e`'s change to `status` for the registry.
+void record(state& st, const tuning::trial_entry& e, run_status status, uint64_t container) {
   if (!st.registry)
     return;
   frames::run_change c;
   c.run = e.t.id;
-  c.status = e.view.status;
+  c.status = status;
   // The registry keeps the hyperparameters the run was created with (its
   // first change, queued); later changes need not carry them again.
-  if (e.view.status == run_status::queued)
+  if (status == run_status::queued)
     c.hyperparameters = st.policy.stored_params(e.t);
   c.node = e.view.node;
   c.container = container;
@@ -52,7 +52,7 @@ void apply_changes(self_ptr self) {
   auto changes = st.policy.take_changes();
   for (auto& c : changes) {
     const auto& e = *st.policy.find(c.trial);
-    record(st, e, c.container);
+    record(st, e, c.status, c.container);
     if (c.kind == search_progress::trial_retrying && c.notify)
       st.log->warn("trial {} lost ({}), attempt {}", e.t.id, e.view.error, e.view.attempts);
     if (c.notify && st.job.on_progress)

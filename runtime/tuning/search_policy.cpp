@@ -167,7 +167,7 @@ bool search_policy::deadline_passed(search_clock::time_point now) const {
 
 void search_policy::change(const trial_entry& e, uint64_t container, bool notify,
                            search_progress::kind_t kind) {
-  changes_.push_back({e.t.id, container, notify, kind});
+  changes_.push_back({e.t.id, e.view.status, container, notify, kind});
 }
 
 std::vector<trial_change> search_policy::take_changes() {

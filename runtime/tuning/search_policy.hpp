@@ -70,10 +70,12 @@ struct placed {
   uint32_t attempt = 0;
 };
 
-/// A trial's row changed: store it (with `container` when it just started
-/// there) and, when `notify`, tell the watcher `kind`.
+/// A trial's row changed: store it (as `status`, the status it moved to: a
+/// later change in the same call may move it on; with `container` when it
+/// just started there) and, when `notify`, tell the watcher `kind`.
 struct trial_change {
   uint32_t trial = 0;
+  run_status status = run_status::queued;
   uint64_t container = 0;
   bool notify = false;
   search_progress::kind_t kind = search_progress::trial_ended;

@@ -264,7 +264,7 @@ TEST_CASE("optimization history when maximizing follows the running maximum") {
 
 TEST_CASE("with no finished trials both plots still write an image saying so") {
   std::vector<plot_trial> none{trial(0, "failed", 1.0), trial(1, "finished", k_nan),
-                               plot_trial{2, "finished", false, 0, {}}};
+                               plot_trial{2, run_status::finished, false, 0, {}}};
   canvas expect_history(900, 540);
   draw_title(expect_history, "Optimization History Plot");
   draw_message(expect_history, "no finished trials");

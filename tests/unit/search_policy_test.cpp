@@ -208,7 +208,9 @@ TEST_CASE("each change is handed over once, a start with its container") {
   auto changes = p.take_changes();
   REQUIRE(changes.size() == 2);
   CHECK(changes[0].trial == 0);
-  CHECK_FALSE(changes[0].notify);  // created, queued
+  CHECK(changes[0].status == run_status::queued);  // created: as it was then
+  CHECK_FALSE(changes[0].notify);
+  CHECK(changes[1].status == run_status::running);
   CHECK(changes[1].container == 100);
   CHECK(changes[1].kind == search_progress::trial_started);
   CHECK(p.take_changes().empty());
