@@ -173,7 +173,9 @@ const optimizer_spec& hyperband_spec() {
 }
 
 status read_asha_settings(const optimizer_options& o, double& rf, double& r_min, double& r_max) {
-  const auto& spec = asha_spec();  // hyperband declares the same settings
+  const auto& spec = asha_spec();  // hyperband declares the same ladder settings
+  if (auto st = check_settings(o, spec); !st)
+    return st;
   rf = setting(o, spec, "reduction_factor");
   r_min = setting(o, spec, "resource_min");
   r_max = setting(o, spec, "resource_max");

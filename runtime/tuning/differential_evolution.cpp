@@ -167,6 +167,8 @@ const optimizer_spec& differential_evolution_spec() {
 status make_differential_evolution(const searchspace& space, const optimizer_options& o,
                                    std::unique_ptr<optimizer>& out) {
   const auto& spec = differential_evolution_spec();
+  if (auto st = check_settings(o, spec); !st)
+    return st;
   double population = setting(o, spec, "population");
   double f = setting(o, spec, "mutation");
   double cr = setting(o, spec, "crossover");

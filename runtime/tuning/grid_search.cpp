@@ -160,6 +160,8 @@ const optimizer_spec& grid_search_spec() {
 
 status make_grid_search(const searchspace& space, const optimizer_options& o,
                         std::unique_ptr<optimizer>& out) {
+  if (auto st = check_settings(o, grid_search_spec()); !st)
+    return st;
   double g = setting(o, grid_search_spec(), "grid_points");
   std::vector<std::vector<value>> axes;
   double total = 1;

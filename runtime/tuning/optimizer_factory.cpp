@@ -117,8 +117,6 @@ status make_optimizer(const searchspace& space, const optimizer_options& o,
   if (space.empty())
     return status::error(errc::invalid_argument, "the search space has no dimension",
                          "space");
-  if (auto st = check_settings(o, row->spec()); !st)
-    return st;
   return row->make(space, o, out);
 }
 

@@ -39,8 +39,8 @@ rng trial_rng(uint64_t seed, uint32_t trial_id);
 
 /// invalid_argument naming "<optimizer>: <setting>" for the first setting
 /// of `o` that `spec` does not declare (with a did-you-mean), that is a
-/// text, out of its range, or not whole where it must be. make_optimizer
-/// calls it before any maker.
+/// text, out of its range, or not whole where it must be. Each maker calls
+/// it with its own spec first.
 status check_settings(const optimizer_options& o, const optimizer_spec& spec);
 
 /// The value of setting `key` of `o` (checked), or its declared default.

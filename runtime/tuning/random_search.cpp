@@ -56,6 +56,8 @@ const optimizer_spec& random_search_spec() {
 
 status make_random_search(const searchspace& space, const optimizer_options& o,
                           std::unique_ptr<optimizer>& out) {
+  if (auto st = check_settings(o, random_search_spec()); !st)
+    return st;
   out = std::make_unique<random_search>(space, o);
   return status::ok();
 }

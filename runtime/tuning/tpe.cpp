@@ -611,6 +611,8 @@ const optimizer_spec& tpe_spec() {
 status make_tpe(const searchspace& space, const optimizer_options& o,
                 std::unique_ptr<optimizer>& out) {
   const auto& spec = tpe_spec();
+  if (auto st = check_settings(o, spec); !st)
+    return st;
   auto n_startup = static_cast<size_t>(setting(o, spec, "n_startup_trials"));
   auto n_candidates = static_cast<size_t>(setting(o, spec, "n_ei_candidates"));
   double prior_weight = setting(o, spec, "prior_weight");
