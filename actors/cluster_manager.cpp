@@ -220,9 +220,11 @@ caf::result<wire::frame> on_join(self_ptr self, const wire::frame& f) {
 
 // A request naming a function is refused unless every node can run it (all
 // nodes run the same binary; a node that cannot is a deployment error) and
-// its hyperparameters fit the function's spec.
+// its hyperparameters fit the function's spec. A budgeted search's
+// `budget_key` the function does not take gets an error that says to set
+// resource= and names the function's integer hyperparameters.
 status check_function(const cluster_manager_state& st, const std::string& fn,
-                      named_values params) {
+                      named_values params, const std::string& budget_key) {
   if (fn.empty())
     return status::ok();
   for (auto& [id, n] : st.nodes)
@@ -236,7 +238,25 @@ status check_function(const cluster_manager_state& st, const std::string& fn,
     }
   if (st.nodes.empty())
     return status::ok();
-  return st.nodes.begin()->second.functions.check(fn, params);
+  const auto& functions = st.nodes.begin()->second.functions;
+  const train_fn_registration* reg = functions.lookup(fn);
+  if (!budget_key.empty() && reg != nullptr && !reg->open) {
+    bool takes = false;
+    std::string integers;
+    for (auto& p : reg->params) {
+      takes |= p.name == budget_key;
+      if (p.type == param_spec::kind::integer)
+        integers += (integers.empty() ? "" : ", ") + p.name;
+    }
+    if (!takes)
+      return status::error(
+        errc::invalid_argument,
+        "the optimizer gives each trial its budget in hyperparameter '" + budget_key + "', which '" +
+          fn + "' does not take; set resource= to one of its integer hyperparameters (" +
+          (integers.empty() ? "it has none" : integers) + ")",
+        fn + ": resource");
+  }
+  return functions.check(fn, params);
 }
 
 caf::result<wire::frame> on_request(self_ptr self, const wire::frame& f) {
@@ -244,7 +264,7 @@ caf::result<wire::frame> on_request(self_ptr self, const wire::frame& f) {
   if (auto ok = check(self, f, "request"); !ok)
     return wire::to_error(ok);
   scheduling::request req;
-  std::string function;
+  std::string function, budget_key;
   named_values params;
   auto rd = wire::read<schema::ContainerRequest>(f, [&](schema::ContainerRequest::Reader r) {
     req.owner = r.getOwner().cStr();
@@ -257,11 +277,12 @@ caf::result<wire::frame> on_request(self_ptr self, const wire::frame& f) {
     req.queue = r.getQueue();
     function = r.getFunction().cStr();
     params = wire::from_wire(r.getParams());
+    budget_key = r.getBudgetKey().cStr();
     return status::ok();
   });
   if (!rd)
     return wire::to_error(rd);
-  if (auto known = check_function(st, function, params); !known)
+  if (auto known = check_function(st, function, params, budget_key); !known)
     return wire::to_error(known);
   req.id = st.next_request_id++;
   auto owner = caf::actor_cast<caf::actor>(self->current_sender());

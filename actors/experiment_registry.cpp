@@ -79,68 +79,38 @@ status read_change(schema::RunUpdate::Reader r, storage::run_change& c) {
   return frames::from_wire(r.getStatus(), &c.status);
 }
 
-// RunUpdateBatch: every change in one transaction, or none.
-caf::result<caf::unit_t> on_run_batch(self_ptr self, const wire::frame& f) {
+// RunUpdate or RunUpdateBatch: every change in one transaction, or none
+// (storage's apply_run_changes; a single update is a batch of one). A run
+// that is new is created (queued, with its hyperparameters), then moved to
+// the change's status with the fields it sets.
+caf::result<caf::unit_t> on_run_update(self_ptr self, const wire::frame& f) {
   std::vector<storage::run_change> changes;
-  auto rd = wire::read<schema::RunUpdateBatch>(f, [&](schema::RunUpdateBatch::Reader r) {
-    changes.resize(r.getUpdates().size());
-    unsigned i = 0;
-    for (auto u : r.getUpdates())
-      if (auto st = read_change(u, changes[i++]); !st)
-        return status::error(st.code(), st.message(), "updates[" + std::to_string(i - 1) +
-                                                        "]." + st.where());
-    return status::ok();
-  });
+  status rd;
+  if (f.schema() == wire::schema_id<schema::RunUpdateBatch>()) {
+    rd = wire::read<schema::RunUpdateBatch>(f, [&](schema::RunUpdateBatch::Reader r) {
+      changes.resize(r.getUpdates().size());
+      unsigned i = 0;
+      for (auto u : r.getUpdates())
+        if (auto st = read_change(u, changes[i++]); !st)
+          return status::error(st.code(), st.message(), "updates[" + std::to_string(i - 1) +
+                                                          "]." + st.where());
+      return status::ok();
+    });
+  } else {
+    changes.resize(1);
+    rd = wire::read<schema::RunUpdate>(f, [&](schema::RunUpdate::Reader r) {
+      return read_change(r, changes[0]);
+    });
+  }
   if (rd)
     rd = self->state.table.apply_run_changes(changes);
   if (!rd)
     return wire::to_error(rd);
-  self->state.log->debug("{} run change(s) stored", changes.size());
-  return caf::unit;
-}
-
-// Creates the run (queued, with its hyperparameters) when it is new, then
-// moves it to the frame's status with the fields the frame sets.
-caf::result<caf::unit_t> on_run_update(self_ptr self, const wire::frame& f) {
-  if (f.schema() == wire::schema_id<schema::RunUpdateBatch>())
-    return on_run_batch(self, f);
-  auto& table = self->state.table;
-  storage::run_change c;
-  auto rd = wire::read<schema::RunUpdate>(f, [&](schema::RunUpdate::Reader r) {
-    return read_change(r, c);
-  });
-  // Every input is checked before anything is written.
-  storage::run_record probe;
-  probe.experiment_id = c.experiment_id;
-  probe.run = c.run;
-  probe.hyperparameters = c.hyperparameters;
-  probe.node = c.update.node.value_or("");
-  probe.final_metrics = c.update.final_metrics.value_or(named_values{});
-  if (rd)
-    rd = storage::check(probe);
-  storage::experiment e;
-  if (rd)
-    rd = table.get_experiment(probe.experiment_id, &e);
-  storage::run_record stored;
-  bool is_new = false;
-  if (rd) {
-    rd = table.get_run(e.id, probe.run, &stored);
-    is_new = rd.code() == errc::not_found;
-    if (is_new) {
-      storage::run_record fresh;
-      fresh.experiment_id = e.id;
-      fresh.run = probe.run;
-      fresh.hyperparameters = probe.hyperparameters;
-      rd = table.put_run(fresh);
-    }
-  }
-  if (rd)
-    rd = table.update_run_status(e.id, probe.run, c.status, c.update, &stored);
-  if (!rd)
-    return wire::to_error(rd);
-  self->state.log->debug("{}/{}: {}{} (attempt {})", e.name, probe.run,
-                         is_new ? "new, " : "", storage::to_string(stored.status),
-                         stored.attempts);
+  if (changes.size() == 1)
+    self->state.log->debug("run {}/{}: {}", changes[0].experiment_id, changes[0].run,
+                           to_string(changes[0].status));
+  else
+    self->state.log->debug("{} run change(s) stored", changes.size());
   return caf::unit;
 }
 

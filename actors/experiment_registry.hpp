@@ -9,8 +9,9 @@
 //       the stored experiment, running again; same kind and function).
 //   (atoms::run_update, frame RunUpdate)     -> unit
 //       Creates the run (status queued with its hyperparameters) if new,
-//       then moves it to `status` (storage::experiment_table::
-//       update_run_status: entering running counts an attempt). Empty node
+//       then moves it to `status` (entering running counts an attempt), in
+//       one transaction: a batch of one (storage::experiment_table::
+//       apply_run_changes, the batch's path). Empty node
 //       and error, container 0 and no final metrics keep what is stored;
 //       hyperparameters of a run that exists are ignored. A finished or
 //       stopped_early run never changes status: invalid_argument.

@@ -18,8 +18,6 @@ namespace lagom::actors {
 
 namespace {
 
-constexpr auto service_timeout = std::chrono::seconds(30);
-
 using granted = scheduling::container; // one container as granted
 
 
@@ -296,10 +294,13 @@ void create_experiment(self_ptr self) {
   self->request(st.registry, service_timeout, atoms::create::value, std::move(f))
     .then(
       [=](const wire::frame& info) {
-        wire::read<schema::ExperimentInfo>(info, [&](schema::ExperimentInfo::Reader r) {
+        auto rd = wire::read<schema::ExperimentInfo>(info, [&](schema::ExperimentInfo::Reader r) {
           self->state.experiment_id = r.getId();
           return status::ok();
         });
+        if (!rd)
+          self->state.log->warn("registry's answer unreadable ({}); the launch is not recorded",
+                                rd.to_string());
         request_containers(self);
       },
       [=](caf::error& err) {
@@ -344,9 +345,9 @@ caf::behavior launch_coordinator(self_ptr self, caf::actor head, std::string fun
           });
       return self->state.done;
     },
-    [=](atoms::report, const wire::frame& f) {
+    [=](atoms::report, const wire::frame& f) -> caf::result<wire::frame> {
       auto& st = self->state;
-      wire::read<schema::TrainReport>(f, [&](schema::TrainReport::Reader r) {
+      auto rd = wire::read<schema::TrainReport>(f, [&](schema::TrainReport::Reader r) {
         if (r.getRun() >= st.report->outcomes.size())
           return status::ok();
         auto& o = st.report->outcomes[r.getRun()];
@@ -363,6 +364,8 @@ caf::behavior launch_coordinator(self_ptr self, caf::actor head, std::string fun
         }
         return status::ok();
       });
+      if (!rd)
+        return wire::to_error(rd);  // never "go on" to a report it cannot read
       bool stop = st.gang_stopped;
       return wire::build<schema::TrainDecision>([&](schema::TrainDecision::Builder b) {
         b.setStop(stop);
@@ -371,12 +374,14 @@ caf::behavior launch_coordinator(self_ptr self, caf::actor head, std::string fun
     },
     [=](atoms::restart, uint64_t rank) { restart_run(self, static_cast<uint32_t>(rank)); },
     [=](atoms::release, const wire::frame& lost) {
-      wire::read<schema::ContainerLost>(lost, [&](schema::ContainerLost::Reader r) {
+      auto rd = wire::read<schema::ContainerLost>(lost, [&](schema::ContainerLost::Reader r) {
         self->state.log->warn("{} container(s) lost with node '{}': {}",
                               r.getContainerIds().size(), r.getNodeName().cStr(),
                               r.getReason().cStr());
         return status::ok();
       });
+      if (!rd)
+        self->state.log->warn("unreadable ContainerLost dropped: {}", rd.to_string());
     },
   };
 }

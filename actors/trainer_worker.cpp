@@ -18,8 +18,6 @@ namespace lagom::actors {
 
 namespace {
 
-constexpr auto service_timeout = std::chrono::seconds(30);
-
 struct trainer_worker_state {
   // Constant after construction.
   trainer_links links;
@@ -39,12 +37,17 @@ wire::frame go_on(const std::string& why = {}) {
   });
 }
 
-bool says_stop(const wire::frame& d) {
+// The owner's decision on a report. An unreadable one says "go on" and is
+// logged (when a logger is given): the function keeps running, bounded as
+// ever by the owner's straggler check and its own end.
+bool says_stop(const wire::frame& d, const std::shared_ptr<spdlog::logger>& log = nullptr) {
   bool stop = false;
-  wire::read<schema::TrainDecision>(d, [&](schema::TrainDecision::Reader r) {
+  auto rd = wire::read<schema::TrainDecision>(d, [&](schema::TrainDecision::Reader r) {
     stop = r.getStop();
     return status::ok();
   });
+  if (!rd && log)
+    log->warn("unreadable decision on a report, going on: {}", rd.to_string());
   return stop;
 }
 
@@ -53,10 +56,11 @@ caf::result<wire::frame> on_report(self_ptr self, const wire::frame& f) {
   // Anonymous: the function went on; else it waits for the answer.
   const bool waits = self->current_sender() != nullptr;
   auto signals = st.signals;
+  auto log = st.log;
   auto answered = [=](const wire::frame& d, uint32_t run) {
     if (!waits)
       signals->report_answered();
-    if (says_stop(d) && signals->running.load() >> 32 == run)
+    if (says_stop(d, log) && signals->running.load() >> 32 == run)
       signals->stop_decided = true;
   };
   wire::frame metrics;  // only with a registry (a trial loop's go by way of its owner)

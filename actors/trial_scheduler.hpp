@@ -1,24 +1,24 @@
 // trial_scheduler: the driver of one hyperparameter search (one experiment
-// of kind "search"), in the caller's process. It owns the optimizer, the
-// early-stopping rule and the trial table, holds the search's containers, and
-// keeps the registry's copy of the trial table current.
+// of kind "search"), in the caller's process: a thin actor around
+// tuning::search_policy (runtime/tuning/search_policy.hpp), which makes
+// every decision (what a free container runs next, retries, lookahead,
+// stragglers, the time budget, when the search is over) and holds the
+// optimizer, the early-stopping rule and the trial table. This actor does
+// the messaging, the timers and the registry's copy of the table.
 //
 //   start -> services -> request containers -> create (or resume)
-//   experiment -> [resume: rebuild optimizer, rule and table from the
-//   registry] -> launch a trial loop in each container (container_exec.hpp)
-//   a loop asks (atoms::next) -> retry queue first, else optimizer.ask -> the
-//       trial is the answer (an ask with no trial to give waits)
-//   the loop's next ask hands in the trial's result -> tell optimizer,
-//       record; the same container goes on
-//   trial threw -> failed (with its message), the search goes on
-//   container lost / no heartbeat for heartbeat_timeout -> trial lost, retried
-//       on a fresh container (at most max_retries times, then failed)
-//   nothing left to ask, nothing running -> asks answered "none" (the loops
-//       end), release, flush the table, end
-// With an optimizer that does not learn from results (random, grid) and no
-// time budget, a loop asks one trial ahead: it waits in the container and
-// starts (is marked running) when the one before it returns; if the
-// container is lost it goes back to the retry queue, no attempt spent.
+//   experiment -> [resume: rebuild the policy from the registry] -> launch
+//   a trial loop in each container (container_exec.hpp)
+//   a loop asks (atoms::next) -> policy.next: the trial is the answer (an
+//       ask with no trial to give waits)
+//   the loop's next ask hands in the trial's result -> policy.returned
+//   container lost / loop ended / no heartbeat -> policy.lose: the trial is
+//       retried (at most max_retries times, then failed); a replacement
+//       container is asked for
+//   policy.over -> asks answered "none" (the loops end), release, flush the
+//       table, end
+// The phase is the policy's one enum (starting, running, draining, ending,
+// ended); the only flag left here is the registry writer's batch in flight.
 //
 // Asynchronous: no barrier; a slow trial only holds its own container. The
 // trial table goes to the registry in batches (RunUpdateBatch, one LMDB
@@ -27,17 +27,37 @@
 // those trials are run again on resume. No trial is left "running" after its
 // worker died: it is lost (retried) or failed, and the table says which.
 //
+// The life of a trial, file by file, from the shell line to the registry
+// (10 files; the optimizer's own file, e.g. runtime/tuning/asha.cpp, and
+// actors/container_exec.cpp, which calls the function, are one step aside):
+//   1. cli/commands/shell.cpp            reads the line
+//   2. cli/script/search_command.cpp     parses `search FN k=v space {...}`
+//                                        (the space: tuning's grammar)
+//   3. cli/interpreter_search.cpp        cluster::search, progress, the table
+//   4. actors/api/search.cpp             checks options, spawns this actor
+//   5. actors/trial_scheduler.cpp        a container's loop asks atoms::next
+//   6. runtime/tuning/search_policy.cpp  picks the trial: retry, else ask
+//   7. actors/trainer_worker.cpp         runs it in the container, reports,
+//                                        hands its result in with next ask
+//   8. actors/trial_scheduler_record.cpp the policy's changes as a batch
+//   9. actors/experiment_registry.cpp    stores the batch in one transaction
+//  10. storage/experiment_table.cpp      the runs table in LMDB
+//
 // Messages:
 //   (atoms::launch) -> unit              starts; answers when the search ended
 //   (atoms::next, uint64 container, uint32 run, uint32 attempt, frame done)
 //       -> frame FunctionLaunch (the next trial) or empty (none: the loop ends)
 //       from a loop's trainer_worker; `done` is trial run/attempt's
-//       FunctionResult or FunctionExit, empty for an ask ahead of need
+//       FunctionResult or FunctionExit, empty for an ask ahead of need; an
+//       unreadable `done` fails that trial (malformed_frame)
 //   (atoms::report, frame TrainReport) -> frame TrainDecision   (early stopping)
 //       also stores the metrics (MetricReport to the registry), sent after
 //       the batch that creates the trial's run: a trial starts within
-//       microseconds of its ask, before its run may be stored
+//       microseconds of its ask, before its run may be stored. A malformed
+//       frame gets an error reply (malformed_frame or wrong_schema), never
+//       "go on".
 //   (atoms::heartbeat, frame TrialHeartbeat)                     (stragglers)
+//       sent without a request: a malformed one is logged and dropped
 //   (atoms::tick)                        internal: the straggler check
 //   (atoms::release, frame ContainerLost) containers died with a node (logged;
 //                                        their launches fail as lost)

@@ -1,6 +1,6 @@
 // trial_scheduler, the registry's copy of the trial table and the end: the
-// hyperparameters a trial runs with, the batched RunUpdates, and finishing
-// (release, store, end the experiment, answer).
+// policy's changes as batched RunUpdates, the metrics after them, and
+// finishing (release, store, end the experiment, answer).
 #include <chrono>
 
 #include <caf/all.hpp>
@@ -16,33 +16,17 @@ namespace lagom::actors::sched {
 
 namespace {
 
-constexpr auto service_timeout = std::chrono::seconds(30);
-
-} // namespace
-
-named_values launch_params(const state& st, const tuning::trial& t) {
-  named_values p = st.job.opts.params;
-  for (auto& [k, v] : t.config.entries())
-    p.set(k, v);
-  if (t.budget > 0)
-    p.set(st.job.opts.resource, t.budget);
-  return p;
-}
-
-void record(self_ptr self, const tuning::trial_entry& e, uint64_t container) {
-  auto& st = self->state;
+// Queues trial `e`'s change to `status` for the registry.
+void record(state& st, const tuning::trial_entry& e, run_status status, uint64_t container) {
   if (!st.registry)
     return;
   frames::run_change c;
   c.run = e.t.id;
-  storage::run_status_named(e.view.status, &c.status);  // trial_view uses storage's names
+  c.status = status;
   // The registry keeps the hyperparameters the run was created with (its
   // first change, queued); later changes need not carry them again.
-  if (e.view.status == "queued") {
-    c.hyperparameters = launch_params(st, e.t);
-    if (st.job.opts.optimizer == "hyperband")
-      c.hyperparameters.set("bracket", double(e.t.bracket));
-  }
+  if (status == run_status::queued)
+    c.hyperparameters = st.policy.stored_params(e.t);
   c.node = e.view.node;
   c.container = container;
   c.error = e.view.error;
@@ -52,10 +36,7 @@ void record(self_ptr self, const tuning::trial_entry& e, uint64_t container) {
               std::chrono::system_clock::now().time_since_epoch())
               .count();
   st.batch.push_back(std::move(c));
-  flush(self);
 }
-
-namespace {
 
 void send_metrics(self_ptr self, wire::frame metrics) {
   self->request(self->state.registry, service_timeout, atoms::metrics::value, std::move(metrics))
@@ -65,6 +46,21 @@ void send_metrics(self_ptr self, wire::frame metrics) {
 }
 
 } // namespace
+
+void apply_changes(self_ptr self) {
+  auto& st = self->state;
+  auto changes = st.policy.take_changes();
+  for (auto& c : changes) {
+    const auto& e = *st.policy.find(c.trial);
+    record(st, e, c.status, c.container);
+    if (c.kind == search_progress::trial_retrying && c.notify)
+      st.log->warn("trial {} lost ({}), attempt {}", e.t.id, e.view.error, e.view.attempts);
+    if (c.notify && st.job.on_progress)
+      st.job.on_progress(st.policy.table().progress(c.kind, e, st.job.opts.num_trials));
+  }
+  if (!changes.empty())
+    flush(self);
+}
 
 void record_metrics(self_ptr self, wire::frame metrics) {
   auto& st = self->state;
@@ -93,14 +89,14 @@ void flush(self_ptr self) {
       [=]() {
         self->state.batch_in_flight = false;
         flush(self);
-        if (self->state.ending)
+        if (self->state.policy.ending())
           finish(self);
       },
       [=](caf::error& e) {
         self->state.batch_in_flight = false;
         self->state.log->error("trial table not stored: {}", wire::to_status(e).to_string());
         flush(self);
-        if (self->state.ending)
+        if (self->state.policy.ending())
           finish(self);
       });
   for (auto& m : after)
@@ -110,24 +106,21 @@ void flush(self_ptr self) {
 // Once the table is stored: release, end the experiment, answer.
 void finish(self_ptr self) {
   auto& st = self->state;
-  if (!st.ending) {
-    st.ending = true;
+  if (!st.policy.ending()) {
+    st.policy.end();
     end_idle_loops(self);
-    std::vector<uint64_t> ids;
-    for (auto& s : st.slots)
-      if (!s.gone)
-        ids.push_back(s.c.id);
-    release(self, ids);
+    release(self, st.policy.held());
   }
-  if (st.batch_in_flight || !st.batch.empty() || st.answered)
+  if (st.batch_in_flight || !st.batch.empty() || st.policy.phase() == tuning::search_phase::ended)
     return;
-  st.answered = true;
+  st.policy.answered();
   auto& r = st.report->result;
-  r = st.table.summarize();
+  r = st.policy.table().summarize();
   r.experiment = st.experiment;
   r.metric = st.job.opts.metric;
   r.direction = st.job.opts.direction;
-  r.elapsed_ms = std::chrono::duration<double, std::milli>(clock::now() - st.started).count();
+  r.elapsed_ms =
+    std::chrono::duration<double, std::milli>(clock::now() - st.policy.started()).count();
   st.report->space = st.job.space;
   if (st.registry && st.experiment_id != 0) {
     auto end = wire::build<schema::ExperimentEnd>([&](schema::ExperimentEnd::Builder b) {

@@ -19,8 +19,6 @@ namespace lagom::actors::sched {
 
 namespace {
 
-constexpr auto service_timeout = std::chrono::seconds(30);
-
 // The caller's name, or "<function>-search-<time>" (the name_tries-th try).
 std::string experiment_name(const state& st) {
   return st.job.opts.name.empty()
@@ -33,79 +31,50 @@ void fail(self_ptr self, status why) {
   finish(self);
 }
 
-// The optimizer and the early-stopping rule of the job's options.
+// The policy of the job's options: its optimizer and early-stopping rule.
 status make_policies(state& st) {
-  tuning::optimizer_options oo;
-  oo.name = st.job.opts.optimizer;
-  oo.seed = st.job.opts.seed;
-  oo.num_trials = st.job.opts.num_trials;
-  oo.settings = st.job.opts.optimizer_settings;
-  if (auto s = tuning::make_optimizer(st.job.space, oo, st.opt); !s)
-    return s;
-  if (auto s = tuning::make_early_stopper(st.job.opts.early_stopping, st.stopper); !s)
-    return s;
-  st.table = tuning::search_table(st.job.opts.direction != "min");
-  return status::ok();
+  st.policy = tuning::search_policy(st.job.opts);
+  return st.policy.configure(st.job.space);
 }
 
 // Resume: the stored trials become the table; ended ones are told to the
 // optimizer, unfinished ones are queued to run again.
 status rebuild(self_ptr self, schema::ExperimentInfo::Reader info) {
   auto& st = self->state;
-  bool budgeted = st.job.opts.optimizer == "asha" || st.job.opts.optimizer == "hyperband";
+  bool budgeted = st.policy.budgeted();
   for (auto run : info.getRuns()) {
     named_values hp = wire::from_wire(run.getHyperparameters());
-    tuning::trial t;
-    t.id = run.getRun();
+    tuning::stored_trial s;
+    s.t.id = run.getRun();
     for (auto& d : st.job.space.dims()) {
       const value* v = hp.find(d.name);
       if (v == nullptr)
         return status::error(errc::io_error, "stored trial lacks hyperparameter '" + d.name + "'",
-                             st.experiment + "/" + std::to_string(t.id));
-      t.config.set(d.name, *v);
+                             st.experiment + "/" + std::to_string(s.t.id));
+      s.t.config.set(d.name, *v);
     }
     if (budgeted)
-      t.budget = hp.number(st.job.opts.resource, 0);
-    t.bracket = static_cast<uint32_t>(hp.number("bracket", 0));
-    st.opt->adopt(t);
-    auto& e = st.table.add(t);
-    e.view.attempts = run.getAttempts();
-    e.view.node = frames::text(run.getNode());
-    e.view.error = frames::text(run.getError());
-    named_values final_metrics = wire::from_wire(run.getFinalMetrics());
-    double v = final_metrics.number(st.job.opts.metric, NAN);
-    auto s = run.getStatus();
-    if ((s == schema::RunStatus::FINISHED || s == schema::RunStatus::STOPPED_EARLY) &&
-        !std::isnan(v)) {
-      e.view.has_value = true;
-      e.view.value = v;
-      auto how = s == schema::RunStatus::FINISHED ? tuning::outcome::finished
-                                                  : tuning::outcome::stopped_early;
-      st.opt->tell({t, how, st.table.to_loss(v)});
-      st.table.set_status(e, tuning::to_string(how));
-    } else if (s == schema::RunStatus::FAILED || s == schema::RunStatus::FINISHED ||
-               s == schema::RunStatus::STOPPED_EARLY) {
-      st.opt->tell({t, tuning::outcome::failed, NAN});
-      st.table.set_status(e, "failed");
-    } else {
-      st.retry.push_back(t.id);  // queued, running or lost when the driver died
-    }
-    st.next_id = std::max(st.next_id, t.id + 1);
+      s.t.budget = hp.number(st.job.opts.resource, 0);
+    s.t.bracket = static_cast<uint32_t>(hp.number("bracket", 0));
+    if (auto rs = frames::from_wire(run.getStatus(), &s.status); !rs)
+      return status::error(rs.code(), rs.message(),
+                           st.experiment + "/" + std::to_string(s.t.id) + ": " + rs.where());
+    s.value = wire::from_wire(run.getFinalMetrics()).number(st.job.opts.metric, NAN);
+    s.attempts = run.getAttempts();
+    s.node = frames::text(run.getNode());
+    s.error = frames::text(run.getError());
+    st.policy.restore(s);
   }
   st.log->info("resuming '{}': {} trial(s) recorded, {} ended, {} to run again", st.experiment,
-               info.getRuns().size(), st.table.ended(), st.retry.size());
+               info.getRuns().size(), st.policy.table().ended(), st.policy.retry_queued());
   return status::ok();
 }
 
 // Feeds the rule the metric series of every ended trial, then begins.
 void replay_rule(self_ptr self) {
   auto& st = self->state;
-  std::vector<uint32_t> ended;
-  for (auto& e : st.table.entries())
-    if (e.view.status == "finished" || e.view.status == "stopped_early" ||
-        e.view.status == "failed")
-      ended.push_back(e.t.id);
-  if (!st.stopper || ended.empty())
+  std::vector<uint32_t> ended = st.policy.ended_trials();
+  if (!st.policy.has_rule() || ended.empty())
     return begin(self);
   auto left = std::make_shared<size_t>(ended.size());
   for (auto id : ended) {
@@ -122,16 +91,15 @@ void replay_rule(self_ptr self) {
       .then(
         [=](const wire::frame& f) {
           auto& st = self->state;
-          wire::read<schema::MetricSeriesList>(f, [&](schema::MetricSeriesList::Reader r) {
+          auto rd = wire::read<schema::MetricSeriesList>(f, [&](schema::MetricSeriesList::Reader r) {
             for (auto series : r.getSeries())
               for (auto p : series.getPoints())
-                st.stopper->on_report(id, p.getStep(), st.table.to_loss(p.getValue()));
+                st.policy.replay_report(id, p.getStep(), p.getValue());
             return status::ok();
           });
-          auto* e = st.table.find(id);
-          st.stopper->on_end(id, e->view.status == "failed" ? tuning::outcome::failed
-                                 : e->view.status == "finished" ? tuning::outcome::finished
-                                                                : tuning::outcome::stopped_early);
+          if (!rd)
+            st.log->warn("trial {}'s metrics unreadable, not replayed: {}", id, rd.to_string());
+          st.policy.replay_end(id);
           done();
         },
         [=](caf::error&) { done(); });
@@ -157,15 +125,17 @@ wire::frame create_frame(const state& st, bool resume) {
 void create(self_ptr self) {
   auto& st = self->state;
   st.experiment = experiment_name(st);
-  if (st.ending)
+  if (st.policy.ending())
     return;
   self->request(st.registry, service_timeout, atoms::create::value, create_frame(st, false))
     .then(
       [=](const wire::frame& info) {
-        wire::read<schema::ExperimentInfo>(info, [&](schema::ExperimentInfo::Reader r) {
+        auto rd = wire::read<schema::ExperimentInfo>(info, [&](schema::ExperimentInfo::Reader r) {
           self->state.experiment_id = r.getId();
           return status::ok();
         });
+        if (!rd)
+          return fail(self, rd);
         begin(self);
       },
       [=](caf::error& err) {

@@ -165,7 +165,7 @@ bool lagom_run(lagom::cluster& c, const settings& s, uint64_t seed, uint32_t con
       ++out.epochs;  // one test_accuracy report per epoch trained
     } else if (p.kind == lagom::search_progress::trial_ended && p.trial != nullptr) {
       std::fprintf(stderr, "  %s %6.1fs  trial %2u %-8s budget %g  best %.4f\n", label, t,
-                   p.trial->id, p.trial->status.c_str(), p.trial->budget, best);
+                   p.trial->id, to_string(p.trial->status), p.trial->budget, best);
     }
   };
   lagom::search_result r;
@@ -179,7 +179,7 @@ bool lagom_run(lagom::cluster& c, const settings& s, uint64_t seed, uint32_t con
   out.best = best;
   out.trials = r.num_trials;
   for (auto& t : r.trials) {
-    if (t.status == "finished" && t.budget <= 1.0 + 1e-9)
+    if (t.status == lagom::run_status::finished && t.budget <= 1.0 + 1e-9)
       ++out.configs;
   }
   if (r.failed > 0)

@@ -33,17 +33,19 @@ std::string ago(int64_t ms) {
 std::string run_time(const run_view& r) {
   if (r.start_ms == 0)
     return "-";
-  int64_t end = r.end_ms != 0 ? r.end_ms : r.status == "running" ? now_ms() : 0;
+  int64_t end = r.end_ms != 0 ? r.end_ms : r.status == run_status::running ? now_ms() : 0;
   return end == 0 ? "-" : format_duration(double(end - r.start_ms) / 1000.0);
 }
 
 bool is_final(const run_view& r) {
-  return r.status == "finished" || r.status == "stopped_early";
+  return lagom::is_final(r.status);
 }
 
 // With a metric: "<metric>=<best> (run N)" over the finished runs that report
-// it in their final metrics. Without: the final metrics of the last run that
-// has some. "-" when there is nothing to show.
+// it in their final metrics. Else the last run with final metrics: its
+// optimization metric when it has it, else its first metric, and how many
+// more it has ("loss=0.31 +3 more (run 2)"): one column stays one short
+// value. "-" when there is nothing to show.
 std::string best_or_last(const experiment_view& e) {
   const run_view* best = nullptr;
   double best_value = 0;
@@ -59,10 +61,24 @@ std::string best_or_last(const experiment_view& e) {
     }
   if (best != nullptr)
     return e.metric + "=" + format_value(best_value) + " (run " + std::to_string(best->run) + ")";
-  for (auto r = e.runs.rbegin(); r != e.runs.rend(); ++r)
-    if (!r->final_metrics.empty())
-      return values_text(r->final_metrics) +
-             (e.runs.size() > 1 ? " (run " + std::to_string(r->run) + ")" : "");
+  for (auto r = e.runs.rbegin(); r != e.runs.rend(); ++r) {
+    if (r->final_metrics.empty())
+      continue;
+    const auto& all = r->final_metrics.entries();
+    std::string shown;
+    if (!e.metric.empty() && r->final_metrics.contains(e.metric)) {
+      named_values one;
+      one.set(e.metric, *r->final_metrics.find(e.metric));
+      shown = values_text(one);
+    } else {
+      named_values one;
+      one.set(all.front().first, all.front().second);
+      shown = values_text(one);
+    }
+    if (all.size() > 1)
+      shown += " +" + std::to_string(all.size() - 1) + " more";
+    return shown + (e.runs.size() > 1 ? " (run " + std::to_string(r->run) + ")" : "");
+  }
   return "-";
 }
 
@@ -116,7 +132,7 @@ status interpreter::show_experiment(const script::show_cmd& cmd) {
   table t({"RUN", "STATUS", "NODE", "ATTEMPTS", "TIME", "HYPERPARAMETERS", "FINAL METRICS",
            "ERROR"});
   for (auto& r : e.runs)
-    t.add_row({std::to_string(r.run), r.status, r.node.empty() ? "-" : r.node,
+    t.add_row({std::to_string(r.run), to_string(r.status), r.node.empty() ? "-" : r.node,
                std::to_string(r.attempts), run_time(r), values_text(r.hyperparameters),
                values_text(r.final_metrics), r.error.empty() ? "-" : r.error});
   out_ << t << std::flush;

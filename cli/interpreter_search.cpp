@@ -43,7 +43,7 @@ public:
     if (p.kind == search_progress::trial_ended || p.kind == search_progress::trial_retrying) {
       if (tty_)
         out_ << "\r\033[K";
-      out_ << "trial " << t.id << " " << t.status;
+      out_ << "trial " << t.id << " " << to_string(t.status);
       if (t.has_value)
         out_ << " " << format_value(t.value);
       if (!t.error.empty())
@@ -113,7 +113,7 @@ status interpreter::print_search(const search_result& r) {
     head.push_back(h);
   table t(head);
   for (auto* x : order) {
-    std::vector<std::string> row = {std::to_string(x->id), x->status,
+    std::vector<std::string> row = {std::to_string(x->id), to_string(x->status),
                                     x->has_value ? format_value(x->value) : "-"};
     if (budgeted)
       row.push_back(format_value(x->budget));

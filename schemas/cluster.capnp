@@ -78,6 +78,8 @@ struct ContainerRequest {
   queue @5 :Bool;            # wait when full instead of failing "unavailable"
   function @6 :Text;         # if set: refused unless every node knows it
   params @7 :List(KeyValue); # with function: checked against its spec
+  budgetKey @8 :Text;        # a budgeted search's resource= (in params): when the
+                             # function does not take it, the error says so
 }
 
 # One granted container: a slot on a node with its CPUs, memory and GPUs.

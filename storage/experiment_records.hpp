@@ -27,6 +27,7 @@
 #include <string_view>
 
 #include "lagom/status.hpp"
+#include "lagom/run_status.hpp"
 #include "lagom/values.hpp"
 
 namespace lagom::storage {
@@ -43,29 +44,20 @@ enum class experiment_status : uint8_t {
   stopped = 3,  ///< stopped by a user before it finished
 };
 
-enum class run_status : uint8_t {
-  queued = 0,         ///< waiting for a container
-  running = 1,        ///< started on a container
-  finished = 2,       ///< returned its final metrics (final)
-  failed = 3,         ///< threw or exited abnormally; may be restarted
-  stopped_early = 4,  ///< stopped by the early-stopping rule (final)
-  lost = 5,           ///< its node or container went away; may be restarted
-};
+/// A run's status is lagom::run_status (lagom/run_status.hpp): the same
+/// enum from the driver to the stored byte.
+using lagom::run_status;
+using lagom::to_string;
+using lagom::run_status_named;
+using lagom::is_final;
+using lagom::has_ended;
 
 /// Which way the optimization metric is better.
 enum class direction : uint8_t { max = 0, min = 1 };
 
 const char* to_string(experiment_kind v) noexcept;
 const char* to_string(experiment_status v) noexcept;
-const char* to_string(run_status v) noexcept;
 const char* to_string(direction v) noexcept;
-/// The run status that to_string names `s`; false for any other text.
-bool run_status_named(const std::string& s, run_status* out) noexcept;
-
-/// A run in a final status never changes status again.
-bool is_final(run_status s) noexcept;
-/// A run in an ended status has an end time (final, failed or lost).
-bool has_ended(run_status s) noexcept;
 
 /// What a user chooses when starting an experiment.
 struct experiment_config {

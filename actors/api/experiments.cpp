@@ -16,8 +16,6 @@ namespace lagom {
 
 namespace {
 
-constexpr auto service_timeout = std::chrono::seconds(30);
-
 // Fills p.services from the head, unless already known.
 status ensure_services(cluster::impl& p) {
   if (p.services.registry)
@@ -68,7 +66,7 @@ status to_view(schema::RunInfo::Reader r, run_view& out) {
   out.attempts = r.getAttempts();
   out.error = r.getError().cStr();
   out.final_metrics = wire::from_wire(r.getFinalMetrics());
-  return name_of<schema::RunStatus, storage::run_status>(r.getStatus(), out.status);
+  return actors::frames::from_wire(r.getStatus(), &out.status);
 }
 
 status to_view(schema::ExperimentInfo::Reader r, experiment_view& out) {

@@ -6,6 +6,7 @@
 #include "actors/api/cluster_impl.hpp"
 #include "actors/api/search_plots.hpp"
 #include "actors/trial_scheduler.hpp"
+#include "tuning/optimizer.hpp"
 #include "wire/atoms.hpp"
 
 namespace lagom {
@@ -31,7 +32,7 @@ status check_options(const searchspace& space, const search_options& o) {
   for (auto& [k, v] : o.params.entries())
     if (space.index_of(k) < space.size())
       return bad("'" + k + "' is both searched and fixed", "params." + k);
-  bool budgeted = o.optimizer == "asha" || o.optimizer == "hyperband";
+  bool budgeted = tuning::optimizer_budgeted(o.optimizer);
   if (budgeted && (o.resource.empty() || space.index_of(o.resource) < space.size() ||
                    o.params.contains(o.resource)))
     return bad("the hyperparameter that receives " + o.optimizer + "'s budget ('" + o.resource +

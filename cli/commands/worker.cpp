@@ -32,7 +32,7 @@ struct attached {
 caf::behavior worker_agent(caf::event_based_actor* self, caf::actor node, uint64_t container,
                            std::shared_ptr<std::atomic<bool>> stop,
                            std::shared_ptr<std::promise<caf::expected<attached>>> launch) {
-  self->request(node, std::chrono::seconds(30), atoms::attach::value, container, actors::proof())
+  self->request(node, service_timeout, atoms::attach::value, container, actors::proof())
     .then(
       [=](wire::frame& f, caf::actor& owner, caf::actor& registry, caf::actor& checkpointer,
           caf::actor& logs) {
@@ -101,7 +101,7 @@ int run_worker(const worker_flags& f) {
   }
   int code = 0;
   caf::scoped_actor self{sys};
-  self->request(*node, std::chrono::seconds(30), atoms::finished::value, f.container,
+  self->request(*node, service_timeout, atoms::finished::value, f.container,
                 std::move(out))
     .receive([]() {},
              [&](caf::error& e) {

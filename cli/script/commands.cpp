@@ -2,6 +2,8 @@
 // did-you-mean suggestions.
 #include "cli/script/commands.hpp"
 
+#include "tuning/optimizer.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -262,7 +264,7 @@ const std::vector<command_spec>& command_table() {
     {"search",
      "search FN [optimizer=NAME] [trials=N] [metric=KEY] [direction=max|min] [key=value ...] "
      "space { NAME: KIND [A, B] [log]; ... }",
-     "Search FN's hyperparameters: random, grid, de, asha, hyperband or tpe, with early "
+     "Search FN's hyperparameters with an optimizer (see 'help search'), with early "
      "stopping.",
      parse_search},
     {"resume", "resume EXPERIMENT",
@@ -311,11 +313,34 @@ status to_command(const statement& st, command& out) {
   return spec->parse(st, out);
 }
 
+namespace {
+
+// `help search`'s list of optimizers, as each declares itself.
+std::string optimizers_text() {
+  std::string out = "  optimizers (optimizer=NAME) and their settings (NAME=X):\n";
+  for (auto* o : tuning::optimizer_specs()) {
+    out += "    " + std::string(o->name) + ": " + o->doc +
+           (o->budgeted ? "; gives each trial a budget in the hyperparameter resource= names"
+                        : "") +
+           "\n";
+    for (auto& s : o->settings)
+      out += "      " + std::string(s.name) + "  " + (s.whole ? "integer" : "number") +
+             "  default " + format_value(s.fallback) + "  [" + format_value(s.min) + ", " +
+             format_value(s.max) + "]  " + s.doc + "\n";
+  }
+  return out;
+}
+
+} // namespace
+
 std::string help_text(std::string_view name) {
   const command_spec* spec = find_command(name);
   if (!spec)
     return {};
-  return std::string(spec->synopsis) + "\n  " + spec->summary + "\n";
+  std::string out = std::string(spec->synopsis) + "\n  " + spec->summary + "\n";
+  if (name == "search")
+    out += optimizers_text();
+  return out;
 }
 
 std::string help_overview() {

@@ -12,33 +12,32 @@
 //   early_stopping none|median|asha  es_min N  es_interval N  es_warmup N
 //   es_reduction_factor X  es_resource_min N
 //   max_retries N  heartbeat_timeout SECONDS  time_budget SECONDS
-//   optimizer settings: grid_points population mutation crossover
-//     reduction_factor resource_min resource_max n_startup_trials
-//     n_ei_candidates prior_weight
-// The space block is read token by token, so an error names the script's
-// line and column and the dimension: "run.lagom:3:20: lr: empty range".
+//   the optimizer's settings, as each optimizer declares them
+//     (tuning::optimizer_specs(): name, type, default, range)
+// The space block is the search-space grammar of runtime/tuning
+// (searchspace::parse, searchspace_text.cpp): its tokens are laid out as
+// that grammar's text and its errors are moved back to the script's line
+// and column: "run.lagom:3:20: lr: empty range [0.1, 0.01]".
 #include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <cstdio>
 
 #include "cli/script/commands.hpp"
+#include "tuning/optimizer.hpp"
 
 namespace lagom::script {
 
 namespace {
 
-const char* const setting_keys[] = {"grid_points",     "population",      "mutation",
-                                    "crossover",       "reduction_factor", "resource_min",
-                                    "resource_max",    "n_startup_trials", "n_ei_candidates",
-                                    "prior_weight"};
-const char* const search_keys[] = {
-  "optimizer", "trials", "metric", "direction", "name", "seed", "containers", "cpus", "gpus",
-  "resource", "early_stopping", "es_min", "es_interval", "es_warmup", "es_reduction_factor",
-  "es_resource_min", "max_retries", "heartbeat_timeout", "time_budget"};
-
-template <size_t N>
-bool among(const char* const (&list)[N], const std::string& w) {
-  return std::find_if(std::begin(list), std::end(list),
-                      [&](const char* k) { return w == k; }) != std::end(list);
+// A setting some optimizer declares (make_optimizer checks it against the
+// chosen one's declaration).
+bool is_setting(const std::string& key) {
+  for (auto* spec : tuning::optimizer_specs())
+    for (auto& d : spec->settings)
+      if (key == d.name)
+        return true;
+  return false;
 }
 
 // A non-negative whole number.
@@ -73,7 +72,7 @@ status set_key(const statement& st, const token& k, const token& v, search_cmd& 
   double n = 0;
   std::string w;
   status s;
-  if (among(setting_keys, key)) {
+  if (is_setting(key)) {
     if (v.kind != token_kind::number)
       return st.error(v, key + " must be a number, got " + v.describe());
     o.optimizer_settings.set(key, v.number);
@@ -120,103 +119,107 @@ status set_key(const statement& st, const token& k, const token& v, search_cmd& 
   return status::ok();
 }
 
-// One dimension: NAME ':' KIND '[' values ']' [log|linear], from a[i].
-status parse_dimension(const statement& st, const std::vector<token>& a, size_t& i,
-                       tuning::searchspace& space) {
-  const token& name = a[i];
-  if (name.kind != token_kind::word)
-    return st.error(name, "expected a hyperparameter name, got " + name.describe());
-  auto want = [&](size_t j, token_kind k, const std::string& what) {
-    if (j >= a.size() || a[j].kind != k)
-      return st.error(j < a.size() ? a[j] : a.back(), name.text + ": expected " + what +
-                                                        ", got " +
-                                                        (j < a.size() ? a[j].describe()
-                                                                      : std::string("the end")));
-    return status::ok();
-  };
-  if (auto s = want(i + 1, token_kind::colon, "':'"); !s)
-    return s;
-  if (auto s = want(i + 2, token_kind::word, "a kind (double, integer, discrete, categorical)");
-      !s)
-    return s;
-  const token& kind_tok = a[i + 2];
-  std::string kind = kind_tok.text;
-  std::transform(kind.begin(), kind.end(), kind.begin(), ::tolower);
-  const std::vector<std::string> kinds = {"double", "integer", "discrete", "categorical"};
-  if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) {
-    std::string hint = suggest(kind, kinds);
-    return st.error(kind_tok, name.text + ": unknown kind '" + kind_tok.text + "'" +
-                                (hint.empty() ? "" : "; did you mean '" + hint + "'?") +
-                                " (double, integer, discrete, categorical)");
-  }
-  if (auto s = want(i + 3, token_kind::lbracket, "'['"); !s)
-    return s;
-  std::vector<const token*> values;
-  size_t j = i + 4;
-  for (; j < a.size() && a[j].kind != token_kind::rbracket; ++j)
-    if (a[j].kind != token_kind::comma)
-      values.push_back(&a[j]);
-  if (auto s = want(j, token_kind::rbracket, "']'"); !s)
-    return s;
-  ++j;
-  bool log = false;
-  if (j < a.size() && a[j].kind == token_kind::word && (a[j].text == "log" || a[j].text == "linear")) {
-    log = a[j].text == "log";
-    ++j;
-  }
-  tuning::dimension d;
-  if (kind == "categorical") {
-    std::vector<std::string> choices;
-    for (auto* v : values)
-      choices.push_back(v->text);
-    d = tuning::dimension::categorical(name.text, choices);
-  } else {
-    std::vector<double> nums;
-    for (auto* v : values) {
-      if (v->kind != token_kind::number)
-        return st.error(*v, name.text + ": " + kind + " values must be numbers, got " +
-                              v->describe());
-      nums.push_back(v->number);
+// A token as the search-space grammar writes it. A categorical value is
+// any word or number in the script (sgd-m, 32): quoted there.
+std::string space_text(const token& t, bool categorical_item = false) {
+  bool plain_word = t.kind == token_kind::word && !t.text.empty() &&
+                    std::all_of(t.text.begin(), t.text.end(), [](char c) {
+                      return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+                    });
+  bool quote = categorical_item && (t.kind == token_kind::number || t.kind == token_kind::word);
+  switch (t.kind) {
+    case token_kind::word:
+    case token_kind::number:
+      if (!quote && (plain_word || t.kind == token_kind::number))
+        return t.text;
+      [[fallthrough]];
+    case token_kind::string: {
+      std::string out = "\"";
+      for (char c : t.text) {
+        if (c == '"' || c == '\\')
+          out += '\\';
+        out += c;
+      }
+      return out + "\"";
     }
-    if (kind == "discrete") {
-      d = tuning::dimension::discrete(name.text, nums);
-    } else {
-      if (nums.size() != 2)
-        return st.error(kind_tok, name.text + ": " + kind + " needs a range [low, high], got " +
-                                    std::to_string(nums.size()) + " value(s)");
-      if (kind == "integer" &&
-          (std::floor(nums[0]) != nums[0] || std::floor(nums[1]) != nums[1]))
-        return st.error(kind_tok, name.text + ": integer bounds must be whole numbers");
-      d = kind == "double"
-            ? tuning::dimension::real(name.text, nums[0], nums[1], log)
-            : tuning::dimension::integer(name.text, (long long)nums[0], (long long)nums[1], log);
-    }
+    case token_kind::lbracket: return "[";
+    case token_kind::rbracket: return "]";
+    case token_kind::comma: return ",";
+    case token_kind::semicolon: return ";";
+    case token_kind::colon: return ":";
+    case token_kind::equals: return "=";
+    case token_kind::lparen: return "(";
+    case token_kind::rparen: return ")";
+    case token_kind::lbrace: return "{";
+    default: return t.text;
   }
-  if (auto s = space.add(d); !s)
-    return st.error(name, s.where().empty() || s.where() == name.text
-                            ? name.text + ": " + s.message()
-                            : s.where() + ": " + s.message());
-  i = j;
-  return status::ok();
 }
 
+// Reads the block from a[i] ('{') to its '}' with searchspace::parse. The
+// tokens are laid out one line of text per script line (newlines inside
+// brackets become blanks, as the script's lexer reads them), each token's
+// place remembered, so an error at "space:L:C" names the script's token.
 status parse_space(const statement& st, const std::vector<token>& a, size_t& i,
                    tuning::searchspace& space) {
   const token& open = a[i];
+  struct placed_token {
+    size_t line, col, width;
+    const token* t;
+  };
+  std::vector<placed_token> placed;
+  std::string text;
+  size_t line = 1, col = 1, depth = 0;
+  bool categorical = false;  // the dimension being read is categorical
   ++i;
-  while (i < a.size() && a[i].kind != token_kind::rbrace) {
-    if (a[i].kind == token_kind::semicolon || a[i].kind == token_kind::comma) {
-      ++i;
-      continue;
+  for (; i < a.size() && a[i].kind != token_kind::rbrace; ++i) {
+    const token& t = a[i];
+    if (depth == 0 && t.kind == token_kind::word && i > 0 &&
+        a[i - 1].kind == token_kind::colon) {
+      std::string k = t.text;
+      std::transform(k.begin(), k.end(), k.begin(), ::tolower);
+      categorical = k == "categorical";
     }
-    if (auto s = parse_dimension(st, a, i, space); !s)
-      return s;
+    if (!placed.empty()) {
+      bool new_line = t.line > placed.back().t->line && depth == 0;
+      text += new_line ? '\n' : ' ';
+      line += new_line ? 1 : 0;
+      col = new_line ? 1 : col + 1;
+    }
+    std::string w = space_text(t, categorical && depth > 0);
+    placed.push_back({line, col, w.size(), &t});
+    text += w;
+    col += w.size();
+    depth += t.kind == token_kind::lbracket ? 1 : 0;
+    depth -= t.kind == token_kind::rbracket && depth > 0 ? 1 : 0;
   }
   if (i >= a.size())
     return st.error(open, "unterminated '{'");
+  const token& close = a[i];
   ++i;
-  if (space.empty())
+  tuning::searchspace parsed;
+  if (auto s = tuning::searchspace::parse(text, parsed); !s) {
+    // where = "space:LINE:COL[: NAME]": the token at or last before it.
+    size_t l = 0, c = 0;
+    std::string name;
+    if (std::sscanf(s.where().c_str(), "space:%zu:%zu", &l, &c) != 2)
+      return st.error(open, s.to_string());
+    auto colon = s.where().find(": ");
+    if (colon != std::string::npos)
+      name = s.where().substr(colon + 2);
+    const token* at = &close;
+    for (auto& p : placed)
+      if (p.line < l || (p.line == l && p.col <= c))
+        at = p.t;
+      else
+        break;
+    if (!placed.empty() && l == placed.back().line &&
+        c >= placed.back().col + placed.back().width)
+      at = &close;  // past the last token: the end of the block
+    return st.error(*at, (name.empty() ? "" : name + ": ") + s.message());
+  }
+  if (parsed.empty())
     return st.error(open, "the space is empty: name at least one hyperparameter");
+  space = std::move(parsed);
   return status::ok();
 }
 

@@ -37,7 +37,7 @@ std::vector<row> usable_rows(const std::vector<plot_axis>& axes, size_t shown,
                              const std::vector<plot_trial>& trials) {
   std::vector<row> out;
   for (const plot_trial& t : trials) {
-    if (t.status != "finished" || !t.has_value || !std::isfinite(t.value) ||
+    if (t.status != run_status::finished || !t.has_value || !std::isfinite(t.value) ||
         t.coords.size() != axes.size())
       continue;
     bool ok = true;

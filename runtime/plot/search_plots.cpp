@@ -19,8 +19,8 @@ struct point {
 std::vector<point> history_points(const std::vector<plot_trial>& trials) {
   std::vector<point> out;
   for (const plot_trial& t : trials) {
-    bool finished = t.status == "finished";
-    if ((finished || t.status == "stopped_early") && t.has_value && std::isfinite(t.value))
+    bool finished = t.status == run_status::finished;
+    if (is_final(t.status) && t.has_value && std::isfinite(t.value))
       out.push_back({t.id, t.value, finished});
   }
   std::stable_sort(out.begin(), out.end(),

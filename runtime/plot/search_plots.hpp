@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "lagom/run_status.hpp"
 #include "lagom/status.hpp"
 #include "plot/axes.hpp"
 #include "plot/canvas.hpp"
@@ -31,7 +32,7 @@ namespace lagom::plot {
 
 struct plot_trial {
   uint32_t id = 0;
-  std::string status;  ///< "finished", "stopped_early" or "failed"
+  run_status status = run_status::finished;  ///< finished, stopped_early or failed
   bool has_value = false;
   double value = 0;            ///< the metric; meaningful when has_value
   std::vector<double> coords;  ///< one per plot_axis: the number, or the category index

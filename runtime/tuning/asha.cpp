@@ -146,16 +146,39 @@ void asha_optimizer::adopt(trial& t) {
   l.add_pending(space_, t, k);
 }
 
+namespace {
+
+constexpr double huge = 1e12;
+
+std::vector<optimizer_setting> ladder_settings() {
+  return {{"reduction_factor", false, 2, 2, huge, "keep the best 1/rf at each rung"},
+          {"resource_min", false, 1, 1e-6, huge, "budget of the lowest rung"},
+          {"resource_max", false, 4, 1e-6, huge, "budget of the highest rung"}};
+}
+
+} // namespace
+
+const optimizer_spec& asha_spec() {
+  static const optimizer_spec spec{
+    "asha", "asynchronous successive halving: budgets grow on the best trials", true, false,
+    ladder_settings()};
+  return spec;
+}
+
+const optimizer_spec& hyperband_spec() {
+  static const optimizer_spec spec{
+    "hyperband", "asynchronous Hyperband: ASHA brackets of different aggressiveness", true,
+    true, ladder_settings()};
+  return spec;
+}
+
 status read_asha_settings(const optimizer_options& o, double& rf, double& r_min, double& r_max) {
-  if (auto st = check_settings(o, {"reduction_factor", "resource_min", "resource_max"}); !st)
+  const auto& spec = asha_spec();  // hyperband declares the same ladder settings
+  if (auto st = check_settings(o, spec); !st)
     return st;
-  constexpr double huge = 1e12;
-  if (auto st = read_setting(o, "reduction_factor", 2, 2, huge, rf); !st)
-    return st;
-  if (auto st = read_setting(o, "resource_min", 1, 1e-6, huge, r_min); !st)
-    return st;
-  if (auto st = read_setting(o, "resource_max", 4, 1e-6, huge, r_max); !st)
-    return st;
+  rf = setting(o, spec, "reduction_factor");
+  r_min = setting(o, spec, "resource_min");
+  r_max = setting(o, spec, "resource_max");
   if (r_max < r_min)
     return status::error(errc::invalid_argument,
                          "must be at least resource_min (" + format_value(r_min) + "), got "

@@ -155,21 +155,23 @@ private:
 
 } // namespace
 
+const optimizer_spec& differential_evolution_spec() {
+  static const optimizer_spec spec{
+    "de", "differential evolution (DE/rand/1/bin) over a population", false, false,
+    {{"population", true, 10, 4, 10000, "members per generation"},
+     {"mutation", false, 0.5, 0, 2, "differential weight F"},
+     {"crossover", false, 0.7, 0, 1, "crossover probability CR"}}};
+  return spec;
+}
+
 status make_differential_evolution(const searchspace& space, const optimizer_options& o,
                                    std::unique_ptr<optimizer>& out) {
-  if (auto st = check_settings(o, {"population", "mutation", "crossover"}); !st)
+  const auto& spec = differential_evolution_spec();
+  if (auto st = check_settings(o, spec); !st)
     return st;
-  double population = 10, f = 0.5, cr = 0.7;
-  if (auto st = read_setting(o, "population", 10, 4, 10000, population); !st)
-    return st;
-  if (population != std::floor(population))
-    return status::error(errc::invalid_argument,
-                         "must be an integer, got " + format_value(population),
-                         o.name + ": population");
-  if (auto st = read_setting(o, "mutation", 0.5, 0, 2, f); !st)
-    return st;
-  if (auto st = read_setting(o, "crossover", 0.7, 0, 1, cr); !st)
-    return st;
+  double population = setting(o, spec, "population");
+  double f = setting(o, spec, "mutation");
+  double cr = setting(o, spec, "crossover");
   out = std::make_unique<differential_evolution>(space, o, static_cast<size_t>(population), f,
                                                  cr);
   return status::ok();

@@ -151,16 +151,18 @@ private:
 
 } // namespace
 
+const optimizer_spec& grid_search_spec() {
+  static const optimizer_spec spec{
+    "grid", "every point of a grid over the space, in order", false, false,
+    {{"grid_points", true, 5, 1, 1000, "points per real dimension"}}};
+  return spec;
+}
+
 status make_grid_search(const searchspace& space, const optimizer_options& o,
                         std::unique_ptr<optimizer>& out) {
-  if (auto st = check_settings(o, {"grid_points"}); !st)
+  if (auto st = check_settings(o, grid_search_spec()); !st)
     return st;
-  double g = 5;
-  if (auto st = read_setting(o, "grid_points", 5, 1, 1000, g); !st)
-    return st;
-  if (g != std::floor(g))
-    return status::error(errc::invalid_argument,
-                         "must be an integer, got " + format_value(g), o.name + ": grid_points");
+  double g = setting(o, grid_search_spec(), "grid_points");
   std::vector<std::vector<value>> axes;
   double total = 1;
   std::string shape;

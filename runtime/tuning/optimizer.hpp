@@ -37,6 +37,7 @@
 #include <string>
 #include <vector>
 
+#include "lagom/run_status.hpp"
 #include "lagom/status.hpp"
 #include "lagom/values.hpp"
 #include "tuning/searchspace.hpp"
@@ -66,6 +67,8 @@ struct trial {
 enum class outcome { finished, failed, stopped_early };
 
 const char* to_string(outcome o) noexcept;
+/// The run status a trial that ended so has.
+run_status to_run_status(outcome o) noexcept;
 
 struct trial_result {
   trial t;
@@ -104,14 +107,39 @@ struct optimizer_options {
   std::string name;          ///< random, grid, de, asha, hyperband, tpe
   uint64_t seed = 0;
   uint32_t num_trials = 0;   ///< the trial budget (asks answer exhausted beyond it); 0: no bound
-  /// Per-optimizer settings, all optional (numbers unless said):
-  ///   grid:      grid_points (per real dimension, default 5)
-  ///   de:        population (default 10), mutation F (0.5), crossover CR (0.7)
-  ///   asha:      reduction_factor (2), resource_min (1), resource_max (4)
-  ///   hyperband: reduction_factor (2), resource_min (1), resource_max (4)
-  ///   tpe:       n_startup_trials (10), n_ei_candidates (24), prior_weight (1.0)
+  /// Per-optimizer settings, all optional numbers: those its optimizer_spec
+  /// declares (optimizer_specs()).
   named_values settings;
 };
+
+/// One setting an optimizer takes, as the optimizer declares it.
+struct optimizer_setting {
+  const char* name;
+  bool whole;          ///< a whole number (else any number)
+  double fallback;     ///< the default
+  double min, max;     ///< the accepted range, both ends included
+  const char* doc;     ///< a few words
+};
+
+/// What an optimizer declares about itself, in its own file: make_optimizer
+/// checks settings against it, the cli and its help read it.
+struct optimizer_spec {
+  const char* name;
+  const char* doc;   ///< one line
+  /// It hands each trial a budget in the hyperparameter named by
+  /// search_options::resource (ASHA, Hyperband).
+  bool budgeted;
+  /// Its trials carry a bracket worth storing (Hyperband).
+  bool bracketed;
+  std::vector<optimizer_setting> settings;
+};
+
+/// Every optimizer, in the order `lagom` lists them.
+const std::vector<const optimizer_spec*>& optimizer_specs();
+/// The spec named `name`, or nullptr.
+const optimizer_spec* find_optimizer(const std::string& name);
+/// True when optimizer `name` is known and budgeted.
+bool optimizer_budgeted(const std::string& name);
 
 /// Builds the optimizer `o.name` over `space`. invalid_argument naming the
 /// optimizer (with a did-you-mean) when unknown, naming the setting when a

@@ -18,19 +18,18 @@ using maker = status (*)(const searchspace&, const optimizer_options&,
                          std::unique_ptr<optimizer>&);
 
 struct maker_row {
-  const char* name;
+  const optimizer_spec& (*spec)();
   maker make;
 };
 
 // In the order `lagom` lists them.
 const maker_row makers[] = {
-  {"random", make_random_search},
-  {"grid", make_grid_search},
-  {"de", make_differential_evolution},
-  {"tpe", make_tpe},
-  // asha, hyperband, tpe: their rows are added by the branches that write them.
-  {"asha", make_asha},
-  {"hyperband", make_hyperband},
+  {random_search_spec, make_random_search},
+  {grid_search_spec, make_grid_search},
+  {differential_evolution_spec, make_differential_evolution},
+  {tpe_spec, make_tpe},
+  {asha_spec, make_asha},
+  {hyperband_spec, make_hyperband},
 };
 
 std::string joined(const std::vector<std::string>& names) {
@@ -64,10 +63,41 @@ const char* to_string(outcome o) noexcept {
   return "?";
 }
 
+const std::vector<const optimizer_spec*>& optimizer_specs() {
+  static const std::vector<const optimizer_spec*> all = [] {
+    std::vector<const optimizer_spec*> v;
+    for (const auto& row : makers)
+      v.push_back(&row.spec());
+    return v;
+  }();
+  return all;
+}
+
+const optimizer_spec* find_optimizer(const std::string& name) {
+  for (auto* s : optimizer_specs())
+    if (name == s->name)
+      return s;
+  return nullptr;
+}
+
+bool optimizer_budgeted(const std::string& name) {
+  const optimizer_spec* s = find_optimizer(name);
+  return s != nullptr && s->budgeted;
+}
+
+run_status to_run_status(outcome o) noexcept {
+  switch (o) {
+    case outcome::finished: return run_status::finished;
+    case outcome::failed: return run_status::failed;
+    case outcome::stopped_early: return run_status::stopped_early;
+  }
+  return run_status::failed;
+}
+
 std::vector<std::string> optimizer_names() {
   std::vector<std::string> out;
-  for (const auto& row : makers)
-    out.emplace_back(row.name);
+  for (auto* s : optimizer_specs())
+    out.emplace_back(s->name);
   return out;
 }
 
@@ -75,7 +105,7 @@ status make_optimizer(const searchspace& space, const optimizer_options& o,
                       std::unique_ptr<optimizer>& out) {
   const maker_row* row = nullptr;
   for (const auto& r : makers)
-    if (o.name == r.name)
+    if (o.name == r.spec().name)
       row = &r;
   if (row == nullptr) {
     auto names = optimizer_names();
@@ -94,38 +124,44 @@ rng trial_rng(uint64_t seed, uint32_t trial_id) {
   return rng(mix(mix(seed) ^ trial_id));
 }
 
-status check_settings(const optimizer_options& o, const std::vector<std::string>& known) {
+namespace {
+
+const optimizer_setting* declared(const optimizer_spec& spec, const std::string& key) {
+  for (auto& s : spec.settings)
+    if (key == s.name)
+      return &s;
+  return nullptr;
+}
+
+} // namespace
+
+status check_settings(const optimizer_options& o, const optimizer_spec& spec) {
+  std::vector<std::string> known;
+  for (auto& s : spec.settings)
+    known.emplace_back(s.name);
   for (const auto& [key, v] : o.settings.entries()) {
-    bool found = false;
-    for (const auto& k : known)
-      found |= k == key;
-    if (!found)
-      return status::error(errc::invalid_argument,
-                           "unknown setting" + did_you_mean(key, known) + " (" + o.name
-                             + " takes: " + joined(known) + ")",
-                           o.name + ": " + key);
+    auto bad = [&](std::string msg) {
+      return status::error(errc::invalid_argument, std::move(msg), o.name + ": " + key);
+    };
+    const optimizer_setting* d = declared(spec, key);
+    if (d == nullptr)
+      return bad("unknown setting" + did_you_mean(key, known) + " (" + o.name
+                 + " takes: " + joined(known) + ")");
+    if (auto s = std::get_if<std::string>(&v))
+      return bad("must be a number, got '" + *s + "'");
+    double x = std::get<double>(v);
+    if (!(x >= d->min && x <= d->max))
+      return bad("must be within [" + format_value(d->min) + ", " + format_value(d->max)
+                 + "], got " + format_value(x));
+    if (d->whole && x != std::floor(x))
+      return bad("must be an integer, got " + format_value(x));
   }
   return status::ok();
 }
 
-status read_setting(const optimizer_options& o, const std::string& key, double fallback,
-                    double min, double max, double& out) {
-  const value* v = o.settings.find(key);
-  if (v == nullptr) {
-    out = fallback;
-    return status::ok();
-  }
-  auto bad = [&](std::string msg) {
-    return status::error(errc::invalid_argument, std::move(msg), o.name + ": " + key);
-  };
-  if (auto s = std::get_if<std::string>(v))
-    return bad("must be a number, got '" + *s + "'");
-  double x = std::get<double>(*v);
-  if (!(x >= min && x <= max))
-    return bad("must be within [" + format_value(min) + ", " + format_value(max) + "], got "
-               + format_value(x));
-  out = x;
-  return status::ok();
+double setting(const optimizer_options& o, const optimizer_spec& spec, const std::string& key) {
+  const optimizer_setting* d = declared(spec, key);
+  return o.settings.number(key, d != nullptr ? d->fallback : 0);
 }
 
 } // namespace lagom::tuning

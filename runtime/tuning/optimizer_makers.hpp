@@ -12,16 +12,24 @@
 
 namespace lagom::tuning {
 
+// Each optimizer file declares its spec (name, whether budgeted, settings
+// with type, default and range) beside its maker.
+const optimizer_spec& random_search_spec();
 status make_random_search(const searchspace& space, const optimizer_options& o,
                           std::unique_ptr<optimizer>& out);
+const optimizer_spec& grid_search_spec();
 status make_grid_search(const searchspace& space, const optimizer_options& o,
                         std::unique_ptr<optimizer>& out);
+const optimizer_spec& differential_evolution_spec();
 status make_differential_evolution(const searchspace& space, const optimizer_options& o,
                                    std::unique_ptr<optimizer>& out);
+const optimizer_spec& tpe_spec();
 status make_tpe(const searchspace& space, const optimizer_options& o,
                 std::unique_ptr<optimizer>& out);
+const optimizer_spec& asha_spec();
 status make_asha(const searchspace& space, const optimizer_options& o,
                  std::unique_ptr<optimizer>& out);
+const optimizer_spec& hyperband_spec();
 status make_hyperband(const searchspace& space, const optimizer_options& o,
                       std::unique_ptr<optimizer>& out);
 
@@ -29,14 +37,13 @@ status make_hyperband(const searchspace& space, const optimizer_options& o,
 /// that draw per trial from it stay the same across a resume (adopt + tell).
 rng trial_rng(uint64_t seed, uint32_t trial_id);
 
-/// invalid_argument naming the first setting of `o` that is not in `known`
-/// ("<optimizer>: <setting>", with a did-you-mean).
-status check_settings(const optimizer_options& o, const std::vector<std::string>& known);
+/// invalid_argument naming "<optimizer>: <setting>" for the first setting
+/// of `o` that `spec` does not declare (with a did-you-mean), that is a
+/// text, out of its range, or not whole where it must be. Each maker calls
+/// it with its own spec first.
+status check_settings(const optimizer_options& o, const optimizer_spec& spec);
 
-/// The number under `key` (or `fallback` when absent), checked to lie in
-/// [min, max]; invalid_argument naming "<optimizer>: <key>" when it is a
-/// text or out of range.
-status read_setting(const optimizer_options& o, const std::string& key, double fallback,
-                    double min, double max, double& out);
+/// The value of setting `key` of `o` (checked), or its declared default.
+double setting(const optimizer_options& o, const optimizer_spec& spec, const std::string& key);
 
 } // namespace lagom::tuning

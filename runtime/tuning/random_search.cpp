@@ -49,9 +49,14 @@ private:
 
 } // namespace
 
+const optimizer_spec& random_search_spec() {
+  static const optimizer_spec spec{"random", "uniform draws over the space", false, false, {}};
+  return spec;
+}
+
 status make_random_search(const searchspace& space, const optimizer_options& o,
                           std::unique_ptr<optimizer>& out) {
-  if (auto st = check_settings(o, {}); !st)
+  if (auto st = check_settings(o, random_search_spec()); !st)
     return st;
   out = std::make_unique<random_search>(space, o);
   return status::ok();

@@ -7,7 +7,7 @@ namespace lagom::tuning {
 namespace {
 
 bool ended_with_value(const trial_view& v) {
-  return v.has_value && (v.status == "finished" || v.status == "stopped_early");
+  return v.has_value && is_final(v.status);
 }
 
 } // namespace
@@ -16,7 +16,7 @@ trial_entry& search_table::add(const trial& t) {
   trial_entry e;
   e.t = t;
   e.view.id = t.id;
-  e.view.status = "queued";
+  e.view.status = run_status::queued;
   e.view.config = t.config;
   e.view.budget = t.budget;
   if (!trials_.empty() && t.id != trials_.back().t.id + 1) {
@@ -25,7 +25,7 @@ trial_entry& search_table::add(const trial& t) {
       trial_entry gap;
       gap.t.id = trials_.back().t.id + 1;
       gap.view.id = gap.t.id;
-      gap.view.status = "missing";
+      gap.missing = true;
       trials_.push_back(gap);
     }
   }
@@ -37,22 +37,22 @@ trial_entry* search_table::find(uint32_t id) {
   if (trials_.empty() || id < trials_.front().t.id)
     return nullptr;
   size_t i = id - trials_.front().t.id;
-  return i < trials_.size() && trials_[i].view.status != "missing" ? &trials_[i] : nullptr;
+  return i < trials_.size() && !trials_[i].missing ? &trials_[i] : nullptr;
 }
 
-void search_table::set_status(trial_entry& e, const std::string& status) {
-  auto count = [&](const std::string& s, int d) {
-    if (s == "running")
+void search_table::set_status(trial_entry& e, run_status status) {
+  auto count = [&](run_status s, int d) {
+    if (s == run_status::running)
       running_ += d;
-    else if (s == "finished")
+    else if (s == run_status::finished)
       finished_ += d;
-    else if (s == "stopped_early")
+    else if (s == run_status::stopped_early)
       stopped_ += d;
-    else if (s == "failed")
+    else if (s == run_status::failed)
       failed_ += d;
   };
   count(e.view.status, -1);
-  if (status == "lost")
+  if (status == run_status::lost)
     ++retried_;
   e.view.status = status;
   count(status, +1);
@@ -97,12 +97,12 @@ search_result search_table::summarize() const {
   size_t n = 0;
   bool any_finished = finished_ > 0;
   for (auto& e : trials_) {
-    if (e.view.status == "missing")
+    if (e.missing)
       continue;
     r.trials.push_back(e.view);
     ++r.num_trials;
     const auto& v = e.view;
-    if (!ended_with_value(v) || (any_finished && v.status != "finished"))
+    if (!ended_with_value(v) || (any_finished && v.status != run_status::finished))
       continue;
     sum += v.value;
     ++n;

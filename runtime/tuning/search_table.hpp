@@ -24,6 +24,7 @@ struct trial_entry {
   double best_loss = std::numeric_limits<double>::quiet_NaN();  ///< over reports
   uint64_t last_step = 0;
   bool stop_requested = false;  ///< early stopping (or the time budget) said stop
+  bool missing = false;         ///< an id skipped on resume (a gap), not a trial
 };
 
 class search_table {
@@ -43,7 +44,7 @@ public:
 
   /// Moves a trial to `status`, keeping the counts; an ended status with a
   /// value updates the best.
-  void set_status(trial_entry& e, const std::string& status);
+  void set_status(trial_entry& e, run_status status);
   /// Records a report's metric; returns its loss.
   double report(trial_entry& e, uint64_t step, double metric);
 

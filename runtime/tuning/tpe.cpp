@@ -595,34 +595,27 @@ private:
   mixture l_, g_;
 };
 
-status read_count(const optimizer_options& o, const std::string& key, double fallback,
-                  double min, double max, size_t& out) {
-  double v = 0;
-  if (auto st = read_setting(o, key, fallback, min, max, v); !st)
-    return st;
-  if (v != std::floor(v))
-    return status::error(errc::invalid_argument, "must be a whole number",
-                         o.name + ": " + key);
-  out = static_cast<size_t>(v);
-  return {};
-}
-
 } // namespace
+
+const optimizer_spec& tpe_spec() {
+  // Bounds: a hostile setting must not make one ask cost more than
+  // 10,000 candidates times the trials told.
+  static const optimizer_spec spec{
+    "tpe", "tree-structured Parzen estimator (Bayesian)", false, false,
+    {{"n_startup_trials", true, 10, 0, 1e6, "random trials before the model"},
+     {"n_ei_candidates", true, 24, 1, 1e4, "candidates scored per ask"},
+     {"prior_weight", false, 1.0, 0, 1e6, "weight of the prior (> 0)"}}};
+  return spec;
+}
 
 status make_tpe(const searchspace& space, const optimizer_options& o,
                 std::unique_ptr<optimizer>& out) {
-  if (auto st = check_settings(o, {"n_startup_trials", "n_ei_candidates", "prior_weight"}); !st)
+  const auto& spec = tpe_spec();
+  if (auto st = check_settings(o, spec); !st)
     return st;
-  size_t n_startup = 0, n_candidates = 0;
-  double prior_weight = 0;
-  // Bounds: a hostile setting must not make one ask cost more than
-  // 10,000 candidates times the trials told.
-  if (auto st = read_count(o, "n_startup_trials", 10, 0, 1e6, n_startup); !st)
-    return st;
-  if (auto st = read_count(o, "n_ei_candidates", 24, 1, 1e4, n_candidates); !st)
-    return st;
-  if (auto st = read_setting(o, "prior_weight", 1.0, 0, 1e6, prior_weight); !st)
-    return st;
+  auto n_startup = static_cast<size_t>(setting(o, spec, "n_startup_trials"));
+  auto n_candidates = static_cast<size_t>(setting(o, spec, "n_ei_candidates"));
+  double prior_weight = setting(o, spec, "prior_weight");
   if (!(prior_weight > 0))
     return status::error(errc::invalid_argument, "must be > 0", o.name + ": prior_weight");
   out = std::make_unique<tpe>(space, o, n_startup, n_candidates, prior_weight);

@@ -3,6 +3,8 @@
 // CAF 0.17 atoms hold at most 10 characters.
 #pragma once
 
+#include <chrono>
+
 #include <caf/atom.hpp>
 
 namespace lagom::atoms {
@@ -41,3 +43,13 @@ using kv_set = caf::atom_constant<caf::atom("kvset")>;         // StoreSet (rend
 using kv_get = caf::atom_constant<caf::atom("kvget")>;         // StoreGet (rendezvous_store)
 
 } // namespace lagom::atoms
+
+namespace lagom {
+
+/// How long a request to one of the head's services (cluster_manager's
+/// bookkeeping, the registry, the checkpointer, the log aggregator, a
+/// node's attach) may take before it fails as a timeout. The one bound
+/// every driver, worker and client uses for such a request.
+inline constexpr std::chrono::seconds service_timeout{30};
+
+} // namespace lagom

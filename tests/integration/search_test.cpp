@@ -154,7 +154,7 @@ TEST_CASE("bad search input is named, exits non-zero and stores nothing", "[sear
     std::string says;
   };
   std::vector<bad_case> cases = {
-    {"search objective trials=4 space { x: double [3, -3] }", 2, "b.lagom:1:35: x: "},
+    {"search objective trials=4 space { x: double [3, -3] }", 2, "b.lagom:1:45: x: "},
     {"search objective trials=4 space { x: double [0, 1] log }", 2, "x: "},
     {"search objective trials=4 space { x: doubel [0, 1] }", 2, "did you mean 'double'"},
     {"search objective trials=4 space { }", 2, "the space is empty"},
@@ -166,6 +166,11 @@ TEST_CASE("bad search input is named, exits non-zero and stores nothing", "[sear
     {"search objective trials=4 metric=score early_stopping=medain space { x: double [0, 1] }",
      1, "did you mean 'median'"},
     {"search nosuchfn trials=4 space { x: double [0, 1] }", 1, "nosuchfn"},
+    {"search fashion_mnist_mlp trials=4 metric=accuracy optimizer=asha "
+     "space { lr: double [0.001, 0.01] }",
+     1, "fashion_mnist_mlp: resource: the optimizer gives each trial its budget in "
+        "hyperparameter 'budget', which 'fashion_mnist_mlp' does not take; set resource= to one "
+        "of its integer hyperparameters (epochs, batch_size"},
   };
   for (auto& c : cases) {
     auto script = d.write("b.lagom", c.line + "\n");

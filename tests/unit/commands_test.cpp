@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "cli/script/commands.hpp"
+#include "tuning/optimizer.hpp"
 
 using namespace lagom;
 using namespace lagom::script;
@@ -259,15 +260,28 @@ TEST_CASE("search: options, fixed hyperparameters and a space over several lines
   CHECK(cmd.space.dims()[3].values == std::vector<double>{32, 64, 128});
 }
 
+TEST_CASE("search: categorical values may be numbers or words with dashes, as before") {
+  auto cmd = command_ok<search_cmd>(
+    "search f space { bs: categorical [32, 64]; opt: categorical [sgd-m, \"a b\"] }");
+  REQUIRE(cmd.space.size() == 2);
+  CHECK(cmd.space.dims()[0].choices == std::vector<std::string>{"32", "64"});
+  CHECK(cmd.space.dims()[1].choices == std::vector<std::string>{"sgd-m", "a b"});
+}
+
 TEST_CASE("search: bad input names the line, column and dimension") {
+  // The space is runtime/tuning's grammar: its errors, at the script's place.
   CHECK(error_of("search f space { lr: double [0.1, 0.01] }") ==
-        "run.lagom:1:18: lr: empty range [0.1, 0.01]");
-  CHECK(error_of("search f space { lr: double [-1, 1] log }").find("run.lagom:1:18: lr: ") == 0);
+        "run.lagom:1:29: lr: empty range [0.1, 0.01]");
+  CHECK(error_of("search f space { lr: double [-1, 1] log }").find("run.lagom:1:") == 0);
+  CHECK(error_of("search f space { lr: double [-1, 1] log }").find(": lr: ") != std::string::npos);
   CHECK(error_of("search f space { lr: doubel [0, 1] }") ==
-        "run.lagom:1:22: lr: unknown kind 'doubel'; did you mean 'double'? (double, integer, "
-        "discrete, categorical)");
+        "run.lagom:1:22: lr: unknown kind 'doubel'; did you mean 'double'?");
   CHECK(error_of("search f space { n: integer [1.5, 4] }") ==
-        "run.lagom:1:21: n: integer bounds must be whole numbers");
+        "run.lagom:1:30: n: not an integer '1.5'");
+  CHECK(error_of("search f space {\n  x: double [0, 1]\n  y: double [0 1] }") ==
+        "run.lagom:3:16: y: expected ',' or ']', got '1'");
+  CHECK(error_of("search f space { x: double [0, 1] lg }") ==
+        "run.lagom:1:35: x: unknown scale 'lg'; did you mean 'log'?");
   CHECK(error_of("search f trials=-1 space { x: double [0, 1] }").find(
           "trials must be a whole number") != std::string::npos);
   CHECK(error_of("search f direction=up space { x: double [0, 1] }") ==
@@ -277,4 +291,20 @@ TEST_CASE("search: bad input names the line, column and dimension") {
         "run.lagom:1:19: 'trials' given twice");
   CHECK(error_of("resume") == "run.lagom:1:1: resume takes one experiment name: resume EXPERIMENT");
   CHECK(command_ok<resume_cmd>("resume s4").experiment == "s4");
+}
+
+TEST_CASE("help search lists each optimizer with the settings it declares") {
+  std::string h = help_text("search");
+  for (auto* o : tuning::optimizer_specs()) {
+    CHECK(h.find(std::string("    ") + o->name + ": ") != std::string::npos);
+    for (auto& s : o->settings)
+      CHECK(h.find(std::string("      ") + s.name + "  ") != std::string::npos);
+  }
+  CHECK(h.find("grid_points  integer  default 5  [1, 1000]") != std::string::npos);
+  CHECK(h.find("asha: ") != std::string::npos);
+}
+
+TEST_CASE("search: a setting only another optimizer declares is still read, the factory checks it") {
+  auto cmd = command_ok<search_cmd>("search f optimizer=tpe n_startup_trials=3 space { x: double [0, 1] }");
+  CHECK(cmd.opts.optimizer_settings.number("n_startup_trials", 0) == 3);
 }

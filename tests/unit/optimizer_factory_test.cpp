@@ -93,18 +93,31 @@ TEST_CASE("settings are checked by name, type and range", "[optimizer]") {
   CHECK(st.to_string() == c.error);
 }
 
-TEST_CASE("read_setting gives the fallback when absent and the value when in range",
+TEST_CASE("a setting reads as its declared default when absent and its value when given",
           "[optimizer]") {
   auto o = named("de");
-  double x = -1;
-  REQUIRE(read_setting(o, "mutation", 0.5, 0, 2, x).is_ok());
-  CHECK(x == 0.5);
+  const optimizer_spec* de = find_optimizer("de");
+  REQUIRE(de != nullptr);
+  CHECK(setting(o, *de, "mutation") == 0.5);
   o.settings.set("mutation", 0.8);
-  REQUIRE(read_setting(o, "mutation", 0.5, 0, 2, x).is_ok());
-  CHECK(x == 0.8);
+  REQUIRE(check_settings(o, *de).is_ok());
+  CHECK(setting(o, *de, "mutation") == 0.8);
   o.settings.set("mutation", std::nan(""));
-  CHECK_FALSE(read_setting(o, "mutation", 0.5, 0, 2, x).is_ok());
-  CHECK(check_settings(o, {"mutation"}).is_ok());
+  CHECK_FALSE(check_settings(o, *de).is_ok());
+}
+
+TEST_CASE("every optimizer declares its settings and whether it is budgeted", "[optimizer]") {
+  REQUIRE(optimizer_specs().size() == optimizer_names().size());
+  for (auto* s : optimizer_specs())
+    for (auto& d : s->settings) {
+      CHECK(d.min <= d.fallback);
+      CHECK(d.fallback <= d.max);
+    }
+  CHECK(optimizer_budgeted("asha"));
+  CHECK(optimizer_budgeted("hyperband"));
+  CHECK_FALSE(optimizer_budgeted("tpe"));
+  CHECK_FALSE(optimizer_budgeted("nonesuch"));
+  CHECK(find_optimizer("grid")->settings.at(0).name == std::string("grid_points"));
 }
 
 TEST_CASE("trial_rng depends on the seed and the trial id only", "[optimizer]") {

@@ -75,7 +75,9 @@ std::vector<std::string> labels(const std::vector<tick>& ticks) {
 }
 
 plot_trial trial(uint32_t id, const std::string& st, double value, std::vector<double> coords = {}) {
-  return plot_trial{id, st, true, value, std::move(coords)};
+  run_status s = run_status::failed;
+  REQUIRE(run_status_named(st, &s));
+  return plot_trial{id, s, true, value, std::move(coords)};
 }
 
 const double k_nan = std::numeric_limits<double>::quiet_NaN();
@@ -239,10 +241,10 @@ TEST_CASE("optimization history: markers, best-so-far steps and a white backgrou
 
   SECTION("a marker per trial with a value, stopped-early ones in orange") {
     for (const plot_trial& t : trials) {
-      if (!std::isfinite(t.value) || t.status == "failed")
+      if (!std::isfinite(t.value) || t.status == run_status::failed)
         continue;
       INFO("trial " << t.id);
-      rgb want = t.status == "finished" ? colors::blue : colors::orange;
+      rgb want = t.status == run_status::finished ? colors::blue : colors::orange;
       CHECK(img.at(px(L.x.to_px(t.id)), px(L.y.to_px(t.value))) == want);
     }
   }
@@ -262,7 +264,7 @@ TEST_CASE("optimization history when maximizing follows the running maximum") {
 
 TEST_CASE("with no finished trials both plots still write an image saying so") {
   std::vector<plot_trial> none{trial(0, "failed", 1.0), trial(1, "finished", k_nan),
-                               plot_trial{2, "finished", false, 0, {}}};
+                               plot_trial{2, run_status::finished, false, 0, {}}};
   canvas expect_history(900, 540);
   draw_title(expect_history, "Optimization History Plot");
   draw_message(expect_history, "no finished trials");

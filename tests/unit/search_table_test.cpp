@@ -13,12 +13,12 @@ using namespace lagom::tuning;
 
 namespace {
 
-trial_entry& ended(search_table& t, uint32_t id, const std::string& status, double value) {
+trial_entry& ended(search_table& t, uint32_t id, run_status status, double value) {
   trial tr;
   tr.id = id;
   tr.config.set("x", double(id));
   auto& e = t.add(tr);
-  t.set_status(e, "running");
+  t.set_status(e, run_status::running);
   if (!std::isnan(value)) {
     e.view.has_value = true;
     e.view.value = value;
@@ -31,20 +31,20 @@ trial_entry& ended(search_table& t, uint32_t id, const std::string& status, doub
 
 TEST_CASE("search_table: counts follow the statuses and the best follows the direction") {
   search_table t(true);  // maximize
-  ended(t, 0, "finished", 0.5);
-  ended(t, 1, "stopped_early", 0.9);
-  ended(t, 2, "failed", NAN);
-  auto& lost = ended(t, 3, "lost", NAN);
+  ended(t, 0, run_status::finished, 0.5);
+  ended(t, 1, run_status::stopped_early, 0.9);
+  ended(t, 2, run_status::failed, NAN);
+  auto& lost = ended(t, 3, run_status::lost, NAN);
   CHECK(t.running() == 0);
   CHECK(t.finished() == 1);
   CHECK(t.stopped_early() == 1);
   CHECK(t.failed() == 1);
   CHECK(t.retried() == 1);
-  t.set_status(lost, "running");
+  t.set_status(lost, run_status::running);
   CHECK(t.running() == 1);
   lost.view.has_value = true;
   lost.view.value = 0.7;
-  t.set_status(lost, "finished");
+  t.set_status(lost, run_status::finished);
   CHECK(t.running() == 0);
 
   auto p = t.progress(search_progress::trial_ended, lost, 10);
@@ -72,7 +72,7 @@ TEST_CASE("search_table: minimizing turns metrics into losses and back") {
   search_table m(true);
   CHECK(m.to_loss(2.0) == -2.0);
   CHECK(m.to_metric(-2.0) == 2.0);
-  auto& e = ended(m, 0, "running", NAN);
+  auto& e = ended(m, 0, run_status::running, NAN);
   m.report(e, 1, 0.3);
   m.report(e, 2, 0.8);
   m.report(e, 3, 0.5);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "lagom/run_status.hpp"
 #include "lagom/values.hpp"
 
 namespace lagom {
@@ -15,8 +16,7 @@ namespace lagom {
 /// One run of an experiment: the training run, or one trial of a search.
 struct run_view {
   uint32_t run = 0;
-  /// "queued", "running", "finished", "failed", "stopped_early" or "lost".
-  std::string status;
+  run_status status = run_status::queued;
   named_values hyperparameters;
   int64_t start_ms = 0;  ///< when it first ran
   int64_t end_ms = 0;    ///< when it ended (finished, failed, stopped_early, lost)

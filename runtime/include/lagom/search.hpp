@@ -34,6 +34,7 @@
 #include <string>
 #include <vector>
 
+#include "lagom/run_status.hpp"
 #include "lagom/status.hpp"
 #include "lagom/values.hpp"
 #include "tuning/early_stopping.hpp"
@@ -79,7 +80,7 @@ struct search_options {
 struct trial_view {
   uint32_t id = 0;
   /// queued, running, finished, failed, stopped_early or lost (retrying).
-  std::string status;
+  run_status status = run_status::queued;
   named_values config;     ///< the searched hyperparameters
   double budget = 0;       ///< ASHA/Hyperband: its resource; 0 otherwise
   bool has_value = false;
