@@ -350,7 +350,8 @@ void request_ranks(self_ptr self) {
       },
       [=](caf::error& err) {
         auto why = wire::to_status(err);
-        if (elastic && why.code() == errc::unavailable)
+        // not all free now, or more than the cluster holds: take what there is
+        if (elastic && (why.code() == errc::unavailable || why.code() == errc::infeasible))
           return request_elastic(self);
         finish(self, why);
       });

@@ -49,7 +49,8 @@ status parse_all_reduce(const statement& st, command& out) {
   all_reduce_cmd cmd;
   cmd.loc = st.loc;
   const auto& a = st.args;
-  if (a.empty() || a[0].kind != token_kind::word || a[0].text == "pack" || a[0].text == "spread")
+  if (a.empty() || a[0].kind != token_kind::word || a[0].text == "pack" ||
+      a[0].text == "spread" || (a.size() > 1 && a[1].kind == token_kind::equals))
     return st.error(st.verb + " needs a function name: " +
                     std::string(find_command("all_reduce")->synopsis));
   cmd.function = a[0].text;

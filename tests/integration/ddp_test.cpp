@@ -155,3 +155,22 @@ TEST_CASE("kill -9 of one rank's worker restarts the group from the checkpoint",
   INFO(logs.output);
   CHECK(std::regex_search(logs.output, std::regex("\\[rank 1/2\\] attempt 2 resumed from epoch [12]")));
 }
+
+TEST_CASE("an elastic job runs with the ranks there are, re-sharded", "[ddp]") {
+  temp_dir d;
+  // one node of 2 cpus: 3 ranks never fit, 2 do (min_workers=2)
+  auto script = d.write("e.lagom", "all_reduce all_reduce_probe workers=3 min_workers=2 "
+                                   "name=elastic\n");
+  auto r = run({lagom_bin, "--data", d.path(), "run", script, "--nodes", "1"}, "", 60s);
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  CHECK(contains(r.output, "2 rank(s), backend shm, 1 generation(s)"));
+  auto show = run({lagom_bin, "--data", d.path(), "show", "elastic"});
+  INFO(show.output);
+  CHECK(contains(show.output, "sum=3 broadcast=42 world_size=2"));
+  auto tight = d.write("t.lagom", "all_reduce all_reduce_probe workers=3 min_workers=3\n");
+  auto no = run({lagom_bin, "--data", d.path(), "run", tight, "--nodes", "1"}, "", 60s);
+  INFO(no.output);
+  CHECK(no.code == 1);
+  CHECK(contains(no.output, "min_workers: a gang of 3 rank(s)"));
+}
