@@ -19,6 +19,8 @@ using clock = std::chrono::steady_clock;
 using shm::rank_words;
 
 constexpr uint32_t max_ranks = 64;
+/// All-reduces up to this size take one step with one wait (see reduce_one_shot).
+constexpr std::size_t one_shot_bytes = 32 * 1024;
 
 status sys_error(const std::string& what, const std::string& name) {
   return status::error(errc::io_error, what + ": " + std::strerror(errno), name);
@@ -126,9 +128,37 @@ private:
     return st;
   }
 
+  /// Small buffers in one step and one wait: every rank publishes its whole
+  /// buffer, then each sums all slots itself, in rank order (so every rank
+  /// gets the same bits). Safe with one wait: a rank posts step s+1 only
+  /// after it finished reading step s, and step s+2 reuses step s's buffer.
+  template <class T>
+  status reduce_one_shot(T* data, std::size_t count, reduce_op op,
+                         clock::time_point deadline) {
+    uint32_t b = next_step();
+    std::memcpy(seg_->slot(b, rank_), data, count * sizeof(T));
+    seg_->post(&rank_words::copied, step_);
+    seg_->post(&rank_words::reduced, step_);
+    if (auto st = seg_->wait_all(&rank_words::copied, step_, "all_reduce", deadline); !st)
+      return st;
+    const T* s0 = reinterpret_cast<const T*>(seg_->slot(b, 0));
+    for (std::size_t i = 0; i < count; ++i) data[i] = s0[i];
+    for (uint32_t r = 1; r < size_; ++r) {
+      const T* __restrict sr = reinterpret_cast<const T*>(seg_->slot(b, r));
+      for (std::size_t i = 0; i < count; ++i) data[i] += sr[i];
+    }
+    if (op == reduce_op::average) {
+      const T scale = T(1) / static_cast<T>(size_);
+      for (std::size_t i = 0; i < count; ++i) data[i] *= scale;
+    }
+    return status::ok();
+  }
+
   template <class T>
   status reduce(T* data, std::size_t count, reduce_op op) {
     auto deadline = clock::now() + op_timeout_;
+    if (count * sizeof(T) <= std::min(chunk_, one_shot_bytes))
+      return reduce_one_shot(data, count, op, deadline);
     const std::size_t per_chunk = chunk_ / sizeof(T);
     const bool average = op == reduce_op::average;
     const T scale = T(1) / static_cast<T>(size_);

@@ -14,7 +14,9 @@
 // all-reduce is a reduce-scatter then an all-gather: each rank copies the
 // part of the chunk the others reduce into its slot, reduces its own 1/N
 // slice from every slot into the result slot, then copies the other slices
-// back.
+// back (two waits per chunk). An all-reduce of at most 32 KiB takes one step
+// and one wait instead: every rank publishes its whole buffer and sums all
+// of them itself, in rank order. Either way every rank ends with the same bits.
 //
 // Waiting: spin briefly, then futex-wait on a shared word in slices of a few
 // milliseconds; between slices it checks the operation's deadline, the
@@ -37,7 +39,7 @@ namespace lagom::collective {
 
 /// Bytes of user data one step moves (a multiple of 64); tests shrink it to
 /// exercise chunking.
-inline constexpr std::size_t shm_default_chunk_bytes = 256 * 1024;
+inline constexpr std::size_t shm_default_chunk_bytes = 1024 * 1024;
 
 /// A communicator over shared memory, or nullptr with `st` saying why
 /// (invalid_argument: a field; io_error: shm_open/mmap; timeout: not every

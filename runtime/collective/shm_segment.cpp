@@ -40,11 +40,12 @@ inline void cpu_relax() {
 #endif
 }
 
+/// "rank 2" or "ranks 1,2".
 std::string rank_list(uint64_t missing) {
   std::string s;
   for (uint32_t r = 0; r < 64; ++r)
     if (missing & (1ULL << r)) s += (s.empty() ? "" : ",") + std::to_string(r);
-  return s;
+  return (__builtin_popcountll(missing) == 1 ? "rank " : "ranks ") + s;
 }
 
 } // namespace
@@ -174,7 +175,7 @@ status segment::wait_all(std::atomic<uint32_t> rank_words::*counter, uint32_t va
       while (!(m & (1ULL << first))) ++first;
       mark_broken(first, 1);
       return status::error(errc::timeout,
-                           "timed out waiting for rank(s) " + rank_list(m) +
+                           "timed out waiting for " + rank_list(m) +
                              "; the group is broken",
                            std::string("shm ") + op);
     }

@@ -105,14 +105,15 @@ inline std::vector<rank_result> broadcast_gather_ranks(const maker& make, const 
   });
 }
 
-/// n ranks all-reduce in a loop; once all have done one, the parent kills
-/// rank n-1 with SIGKILL. Each survivor must fail within `op_timeout` plus
+/// n ranks all-reduce in a loop; once all have done one, the parent sends
+/// rank n-1 `sig` (SIGKILL, or SIGSTOP: alive but silent). Each survivor must fail within `op_timeout` plus
 /// slack with a status naming all_reduce and (`name_rank`) the killed rank,
 /// and every later call must fail at once. Returns the ranks' results; the
 /// killed one has signal 9.
 inline std::vector<rank_result> kill_one_ranks(const maker& make, const std::string& job,
                                                uint32_t n, std::chrono::milliseconds op_timeout,
-                                               bool name_rank) {
+                                               bool name_rank, int sig = SIGKILL,
+                                               std::size_t count = 1 << 20) {
   int ready[2];
   REQUIRE(::pipe(ready) == 0);
   const uint32_t victim = n - 1;
@@ -125,7 +126,7 @@ inline std::vector<rank_result> kill_one_ranks(const maker& make, const std::str
       status st;
       auto comm = make(o, st);
       if (!comm) return report(st, "make");
-      std::vector<float> data(1 << 20, 1.0f);
+      std::vector<float> data(count, 1.0f);
       for (long it = 0;; ++it) {
         auto t0 = std::chrono::steady_clock::now();
         status s = comm->all_reduce(data.data(), data.size(), collective::dtype::float32,
@@ -154,8 +155,9 @@ inline std::vector<rank_result> kill_one_ranks(const maker& make, const std::str
       char c;
       for (uint32_t i = 0; i < n; ++i)
         if (::read(ready[0], &c, 1) != 1) break;
-      ::kill(pids[victim], SIGKILL);
-    });
+      ::kill(pids[victim], sig);
+    },
+    sig == SIGKILL ? -1 : static_cast<int>(victim));
   ::close(ready[0]);
   return res;
 }

@@ -27,10 +27,13 @@ struct rank_result {
 /// Forks `n` processes running `fn(rank)`, each exits with its return value.
 /// `on_started(pids)` (optional) runs in the parent once all are forked.
 /// Children still running after `limit` are killed and marked timed_out.
+/// `straggler` (optional): a rank killed with SIGKILL as soon as every other
+/// rank has exited (one the test stopped with SIGSTOP).
 inline std::vector<rank_result> run_ranks(
   uint32_t n, const std::function<int(uint32_t)>& fn,
   std::chrono::milliseconds limit = std::chrono::milliseconds(20000),
-  const std::function<void(const std::vector<pid_t>&)>& on_started = {}) {
+  const std::function<void(const std::vector<pid_t>&)>& on_started = {},
+  int straggler = -1) {
   std::vector<pid_t> pids;
   std::fflush(nullptr);
   for (uint32_t r = 0; r < n; ++r) {
@@ -60,6 +63,7 @@ inline std::vector<rank_result> run_ranks(
       }
     }
     if (left == 0) break;
+    if (left == 1 && straggler >= 0 && !done[straggler]) ::kill(pids[straggler], SIGKILL);
     if (std::chrono::steady_clock::now() >= deadline) {
       for (uint32_t r = 0; r < n; ++r)
         if (!done[r]) {
