@@ -1,6 +1,7 @@
 #include "actors/container_exec.hpp"
 
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include <caf/all.hpp>
@@ -37,6 +38,19 @@ status decode_launch(const wire::frame& f, const std::string& node, launch_spec&
     out.heartbeat_ms = r.getHeartbeatMs();
     out.trial_loop = r.getTrialLoop();
     out.lookahead = r.getLookahead();
+    out.group = {};
+    if (r.hasGroup()) {
+      auto g = r.getGroup();
+      out.group.job = g.getJob().cStr();
+      out.group.generation = g.getGeneration();
+      out.group.backend = g.getBackend().cStr();
+      out.group.rendezvous_timeout = std::chrono::milliseconds(g.getRendezvousTimeoutMs());
+      out.group.collective_timeout = std::chrono::milliseconds(g.getCollectiveTimeoutMs());
+      out.group.settings.bucket_mb = g.getBucketMb();
+      out.group.settings.accumulate = g.getAccumulate();
+      out.group.settings.sync_bn = g.getSyncBn();
+      out.group.timeline = g.getTimeline();
+    }
     return status::ok();
   });
 }
@@ -71,6 +85,34 @@ wire::frame call_function(caf::actor_system& sys, const train_fn_registration& f
   if (!fn.open)
     if (auto st = check_params(spec.function, fn.params, spec.params); !st)
       return exit_frame(id, st);
+  // A data-parallel rank joins its group first (bounded by the rendezvous
+  // timeout); a rank that cannot is lost to the group, not a function error.
+  std::unique_ptr<ddp::rank_group> group;
+  if (spec.group.present() && spec.where.world_size > 1)
+    if (auto st = ddp::rank_group::open(spec.group, spec.where.rank, spec.where.world_size,
+                                        &group);
+        !st)
+      return exit_frame(id, status::error(st.code() == errc::invalid_argument
+                                              ? st.code()
+                                              : errc::container_lost,
+                                          "rank " + std::to_string(spec.where.rank) +
+                                              " could not join its group: " + st.message(),
+                                          st.where()));
+  auto save_trace = [&] {
+    if (!group || !group->trace() || data_dir.empty() || spec.id.experiment.empty())
+      return;
+    const std::string dir = data_dir + "/timelines/" + spec.id.experiment;
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    group->write_timeline(dir + "/gen-" + std::to_string(spec.group.generation) + ".rank-" +
+                          std::to_string(spec.where.rank) + ".json");
+  };
+  auto failed = [&](status own) {
+    save_trace();
+    if (group && !group->failure().is_ok())
+      return exit_frame(id, group->exit_status());
+    return exit_frame(id, own);
+  };
   try {
     if (!spec.where.gpus.empty())
       if (auto st = gpu::bind_thread(spec.where.gpus.front()); !st)
@@ -82,7 +124,12 @@ wire::frame call_function(caf::actor_system& sys, const train_fn_registration& f
     auto services = make_train_services(sys, trainer, spec.id, spec.where.node, tb_dir,
                                         std::move(signals));
     train_context ctx{spec.where, spec.params, stop, spec.id, services.get()};
+    if (group)
+      ctx.attach_group(group->comm(), spec.group.settings, group->trace());
     named_values values = fn.fn(ctx);
+    save_trace();
+    if (group && !group->failure().is_ok()) // it failed a collective, then returned
+      return exit_frame(id, group->exit_status());
     return wire::build<schema::FunctionResult>([&](schema::FunctionResult::Builder b) {
       b.setContainerId(id);
       b.setDevice(ctx.device());
@@ -90,10 +137,9 @@ wire::frame call_function(caf::actor_system& sys, const train_fn_registration& f
       b.setElapsedMs(ms_since(t0));
     });
   } catch (const std::exception& e) {
-    return exit_frame(id, status::error(errc::function_failed, e.what(), spec.function));
+    return failed(status::error(errc::function_failed, e.what(), spec.function));
   } catch (...) {
-    return exit_frame(id, status::error(errc::function_failed, "unknown exception",
-                                        spec.function));
+    return failed(status::error(errc::function_failed, "unknown exception", spec.function));
   }
 }
 

@@ -33,6 +33,7 @@
 
 #include "actors/trainer_worker.hpp"
 #include "core/child_process.hpp"
+#include "ddp/rank_group.hpp"
 #include "lagom/train.hpp"
 #include "wire/frame.hpp"
 
@@ -47,6 +48,12 @@ struct launch_spec {
   uint32_t heartbeat_ms = 0;  ///< > 0: the trainer heartbeats to the owner this often
   bool trial_loop = false;    ///< ask the owner for trials (atoms::next) until none
   uint32_t lookahead = 0;     ///< a trial loop's trials asked for ahead of need
+  /// A data-parallel rank's group (group.present()): the function gets a
+  /// communicator over it (ddp/rank_group.hpp); a failed collective is the
+  /// run's exit reason (timeout, container_lost) whatever the function threw;
+  /// with group.timeline its trace goes to
+  /// DATA/timelines/<experiment>/gen-<g>.rank-<r>.json.
+  ddp::group_spec group;
 };
 
 /// Decodes a FunctionLaunch frame; `node` names the node for the context.

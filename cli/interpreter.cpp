@@ -35,6 +35,8 @@ status interpreter::execute(const script::command& cmd, bool& quit) {
   quit = false;
   if (auto l = std::get_if<script::launch_cmd>(&cmd))
     return launch(*l);
+  if (auto d = std::get_if<script::all_reduce_cmd>(&cmd))
+    return all_reduce(*d);
   if (auto s = std::get_if<script::search_cmd>(&cmd))
     return search(*s);
   if (auto r = std::get_if<script::resume_cmd>(&cmd))

@@ -21,6 +21,7 @@ public:
 
 private:
   status launch(const script::launch_cmd& cmd);
+  status all_reduce(const script::all_reduce_cmd& cmd); // interpreter_all_reduce.cpp
   status show_status();
 
   // search and resume (interpreter_search.cpp).

@@ -26,6 +26,14 @@ std::string metrics_text(const named_values& m) {
   add("test_accuracy", "test_acc", 4);
   if (auto v = m.find("samples_per_s"); v && std::holds_alternative<double>(*v))
     out += (out.empty() ? "" : "  ") + fixed(std::get<double>(*v), 0) + " samples/s";
+  // a data-parallel job's epoch line: each rank's mean step time
+  std::string steps;
+  for (auto& [k, v] : m.entries())
+    if (k.rfind("rank", 0) == 0 && k.size() > 12 && k.substr(k.size() - 8) == ".step_ms" &&
+        std::holds_alternative<double>(v))
+      steps += " " + k.substr(4, k.size() - 12) + ":" + fixed(std::get<double>(v), 1);
+  if (!steps.empty())
+    out += "  step ms by rank" + steps;
   return out;
 }
 

@@ -133,6 +133,20 @@ struct FunctionLaunch {
   hasParent @12 :Bool;       # true: an ASHA/Hyperband promotion that continues
   parentRun @13 :UInt32;     # run parentRun of the same experiment: its newest
                              # checkpoint stands in while the run has none
+  group @14 :CollectiveGroup; # a rank of a data-parallel job (job empty: none)
+}
+
+# The group of a data-parallel job's rank: one generation of the job.
+struct CollectiveGroup {
+  job @0 :Text;                 # the job's id; empty: not a DDP rank
+  generation @1 :UInt64;        # a restart of the group is the next one
+  backend @2 :Text;             # "shm", "gloo" or "nccl"
+  rendezvousTimeoutMs @3 :UInt32;
+  collectiveTimeoutMs @4 :UInt32;
+  bucketMb @5 :Float64;         # gradient bucket size after the first
+  accumulate @6 :UInt32;        # micro-batches per all-reduce
+  syncBn @7 :Bool;              # average BatchNorm running statistics
+  timeline @8 :Bool;            # write the rank's Chrome trace
 }
 
 # node -> head -> client: the function returned.

@@ -261,6 +261,16 @@ const std::vector<command_spec>& command_table() {
      "launch FN [on N|on all] [gang] [pack|spread] [cpus=K] [gpus=G] [memory=MB] [key=value ...]",
      "Start function FN in N containers (default 1) with the given resources and parameters.",
      parse_launch},
+    {"all_reduce",
+     "all_reduce FN workers=N [gpus=G] [bucket_mb=B] [accumulate=K] [sync_bn=true] "
+     "[min_workers=M] [timeline=true] [cpus=K] [memory=MB] [max_restarts=R] "
+     "[collective_timeout=S] [pack|spread] [key=value ...]",
+     "Train FN data-parallel on N ranks: gradients all-reduced, the group restarted on a "
+     "failure.",
+     parse_all_reduce},
+    {"collective_all_reduce",
+     "collective_all_reduce FN workers=N ... (the same as all_reduce)",
+     "Same as all_reduce.", parse_all_reduce},
     {"search",
      "search FN [optimizer=NAME] [trials=N] [metric=KEY] [direction=max|min] [key=value ...] "
      "space { NAME: KIND [A, B] [log]; ... }",

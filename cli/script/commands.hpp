@@ -61,6 +61,23 @@ struct launch_cmd {
   location loc;
 };
 
+/// all_reduce FN workers=N [gpus=G] [bucket_mb=B] [accumulate=K] [sync_bn=true]
+///   [min_workers=M] [timeline=true] [cpus=K] [memory=MB] [max_restarts=R]
+///   [collective_timeout=S] [pack|spread] [key=value ...]: a data-parallel job
+/// (collective_all_reduce is the same command). Reserved keys are checked
+/// here (workers >= 1, min_workers <= workers, bucket_mb > 0, accumulate >= 1,
+/// sync_bn/timeline true or false); the rest are FN's hyperparameters.
+struct all_reduce_cmd {
+  std::string function;
+  uint32_t workers = 1, min_workers = 0, cpus = 1, gpus = 0, accumulate = 1;
+  uint32_t max_restarts = 3;
+  uint64_t memory_mb = 0;
+  double bucket_mb = 25, collective_timeout_s = 60;
+  bool sync_bn = false, timeline = false, spread = false;
+  std::vector<std::pair<std::string, param_value>> params;  ///< in order
+  location loc;
+};
+
 /// search FN [key=value ...] space { ... } (see search_command.cpp).
 struct search_cmd {
   std::string function;
@@ -105,11 +122,12 @@ struct quit_cmd {
   location loc;
 };
 
-using command = std::variant<launch_cmd, search_cmd, resume_cmd, status_cmd, experiments_cmd, show_cmd, logs_cmd,
+using command = std::variant<launch_cmd, all_reduce_cmd, search_cmd, resume_cmd, status_cmd, experiments_cmd, show_cmd, logs_cmd,
                              help_cmd, quit_cmd>;
 
 status parse_search(const statement& st, command& out);
 status parse_resume(const statement& st, command& out);
+status parse_all_reduce(const statement& st, command& out);
 
 /// One row of the command table.
 struct command_spec {

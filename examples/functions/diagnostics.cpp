@@ -4,6 +4,8 @@
 //   fail message=T   throws T: the launch reports function_failed
 //   echo k=v ...     returns its hyperparameters as they arrived
 //   crash rank=R     rank R aborts its process (see --process-containers)
+//   all_reduce_probe [skip=R]  sums rank+1 over a data-parallel job (rank R
+//                    never joins: the others time out)
 #include <algorithm>
 #include <cstdlib>
 #include <chrono>
@@ -67,4 +69,34 @@ lagom::named_values crash_fn(lagom::train_context& ctx) {
 
 LAGOM_TRAIN_FN_WITH_PARAMS("crash", crash_fn, {
   lagom::param_spec::integer("rank", 0, 0, 1 << 20, "the rank that aborts"),
+});
+
+namespace {
+
+// A data-parallel probe: every rank adds rank + 1 into one value with
+// ctx.all_reduce (sum) and broadcasts rank 0's 42; rank `skip` returns at once
+// without joining, so the others wait in the all-reduce until the collective
+// timeout (a deadlock the job must end with an error naming the rank).
+lagom::named_values all_reduce_probe(lagom::train_context& ctx) {
+  lagom::named_values out;
+  if (static_cast<int>(ctx.param("skip", -1.0)) == static_cast<int>(ctx.rank())) {
+    out.set("skipped", 1.0);
+    return out;
+  }
+  double sum = ctx.rank() + 1.0;
+  if (auto st = ctx.all_reduce(&sum, 1, true); !st)
+    throw std::runtime_error(st.to_string());
+  float answer = ctx.rank() == 0 ? 42.f : 0.f;
+  if (auto st = ctx.broadcast(&answer, sizeof answer, 0); !st)
+    throw std::runtime_error(st.to_string());
+  out.set("sum", sum);
+  out.set("broadcast", double(answer));
+  out.set("world_size", double(ctx.world_size()));
+  return out;
+}
+
+} // namespace
+
+LAGOM_TRAIN_FN_WITH_PARAMS("all_reduce_probe", all_reduce_probe, {
+  lagom::param_spec::integer("skip", -1, -1, 1 << 20, "the rank that never joins (-1: none)"),
 });

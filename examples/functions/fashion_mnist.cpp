@@ -14,6 +14,15 @@
 // from a budget-2 one trains epochs 3 and 4 only. Steps and epochs count on
 // from the checkpoint's, as in a run trained from scratch.
 //
+// Data-parallel (`all_reduce fashion_mnist_cnn workers=N`): rank r trains on
+// shard r of one global permutation per epoch (padded so every rank runs the
+// same steps), nn::data_parallel all-reduces the gradients in buckets during
+// backward and starts every rank from rank 0's weights; each rank evaluates
+// its slice of the test split, and the metrics it reports are averaged over
+// the ranks (samples_per_s is the global rate, step_ms this rank's own).
+// Rank 0 alone writes checkpoints; every rank resumes from them. With one
+// rank all of this is the plain loop.
+//
 // The splits come from a data::dataset_cache of the process: the runs of
 // thread containers (the default) share one copy and decode the files once;
 // a process container (--process-containers) is a new process each run.
@@ -29,6 +38,7 @@
 #include "lagom/train.hpp"
 #include "nn/checkpoint.hpp"
 #include "nn/cpu/kernels.hpp"
+#include "nn/data_parallel.hpp"
 #include "nn/model.hpp"
 #include "nn/optimizer.hpp"
 
@@ -67,20 +77,24 @@ struct eval_result {
   double loss = 0, accuracy = 0;
 };
 
-eval_result evaluate(nn::model& m, const data::dataset& ds) {
+// This rank's contiguous slice of `ds` (all of it on one rank), then the
+// sums over every rank: each rank gets the whole split's loss and accuracy.
+eval_result evaluate(nn::model& m, const data::dataset& ds, nn::data_parallel& dp) {
   eval_result out;
-  std::vector<int32_t> labels;
-  size_t correct = 0;
-  double loss = 0;
-  for (uint32_t start = 0; start < ds.n; start += m.max_batch()) {
-    int b = static_cast<int>(std::min<uint32_t>(m.max_batch(), ds.n - start));
+  const uint32_t world = dp.world_size(), rank = dp.rank();
+  const uint32_t begin = uint32_t(uint64_t(ds.n) * rank / world);
+  const uint32_t end = uint32_t(uint64_t(ds.n) * (rank + 1) / world);
+  double sums[3] = {0, 0, double(end - begin)}; // loss * n, correct, n
+  for (uint32_t start = begin; start < end; start += m.max_batch()) {
+    int b = static_cast<int>(std::min<uint32_t>(m.max_batch(), end - start));
     auto x = nn::tensor::view(ds.image(start), nn::shape{b, 1, 28, 28});
     check(m.forward(x, ds.labels.data() + start, nn::mode::eval));
-    correct += m.correct();
-    loss += double(m.loss()) * b;
+    sums[1] += m.correct();
+    sums[0] += double(m.loss()) * b;
   }
-  out.loss = loss / ds.n;
-  out.accuracy = double(correct) / ds.n;
+  check(dp.average(sums, 3)); // averages of sums: the ratios are the global ones
+  out.loss = sums[0] / std::max(sums[2], 1.0);
+  out.accuracy = sums[1] / std::max(sums[2], 1.0);
   return out;
 }
 
@@ -108,6 +122,8 @@ named_values train(train_context& ctx, const nn::model_spec& spec,
   bo.seed = seed;
   bo.rank = ctx.rank();
   bo.world = ctx.world_size();
+  if (ctx.world_size() > 1)
+    bo.uneven = data::uneven_shards::pad; // every rank runs the same steps
   data::batcher batches;
   check(data::batcher::open(data.train->n, bo, batches));
 
@@ -128,6 +144,15 @@ named_values train(train_context& ctx, const nn::model_spec& spec,
     ctx.log("attempt " + std::to_string(ctx.identity().attempt) + " resumed from epoch "
             + std::to_string(first_epoch) + " (step " + std::to_string(ck_step) + ")");
   }
+  // Every rank starts from rank 0's weights and optimizer state.
+  nn::ddp_options dpo;
+  dpo.bucket_mb = ctx.data_parallel().bucket_mb;
+  dpo.accumulate = ctx.data_parallel().accumulate;
+  dpo.sync_bn = ctx.data_parallel().sync_bn;
+  std::unique_ptr<nn::data_parallel> dp;
+  check(nn::data_parallel::make(*m, ctx.communicator(), dpo, &dp, ctx.trace()));
+  check(dp->broadcast_state(opt.get()));
+  const bool many = dp->world_size() > 1;
 
   named_values result;
   std::vector<float> images;
@@ -143,36 +168,44 @@ named_values train(train_context& ctx, const nn::model_spec& spec,
       data::gather(*data.train, order[i], images, labels);
       int b = static_cast<int>(order[i].size());
       auto x = nn::tensor::view(images.data(), nn::shape{b, 1, 28, 28});
-      m->zero_grad();
-      check(m->forward(x, labels.data(), nn::mode::train));
-      check(m->backward());
-      opt->step(m->params(), m->grads());
+      check(dp->train_step(x, labels.data(), *opt));
       loss_sum += double(m->loss()) * b;
       correct += m->correct();
       seen += b;
       ++step;
       if ((i + 1) % report_every == 0 || i + 1 == order.size()) {
         double secs = std::chrono::duration<double>(clock_type::now() - t0).count();
-        samples_per_s = seen / std::max(secs, 1e-9);
+        // [loss sum, correct, seen, samples/s]: averaged, then the global rate
+        double g[4] = {loss_sum, double(correct), double(seen), seen / std::max(secs, 1e-9)};
+        check(dp->average(g, 4));
+        samples_per_s = g[3] * dp->world_size();
         named_values r;
         r.set("epoch", double(epoch + 1));
         r.set("epochs", double(epochs));
         r.set("progress", double(i + 1) / order.size());
-        r.set("loss", loss_sum / seen);
-        r.set("accuracy", double(correct) / seen);
+        r.set("loss", g[0] / g[2]);
+        r.set("accuracy", g[1] / g[2]);
         r.set("samples_per_s", samples_per_s);
+        if (many)
+          r.set("step_ms", 1000.0 * secs / double(i + 1));
         ctx.report(step, r);
-        ctx.scalar("train/loss", loss_sum / seen, step);
+        ctx.scalar("train/loss", g[0] / g[2], step);
       }
     }
     if (ctx.stop_requested())
       break;
-    auto ev = evaluate(*m, *data.test);
+    const double step_ms = 1000.0 * std::chrono::duration<double>(clock_type::now() - t0).count()
+                           / std::max<size_t>(order.size(), 1);
+    double g[3] = {loss_sum, double(correct), double(seen)};
+    check(dp->average(g, 3));
+    auto ev = evaluate(*m, *data.test, *dp);
     named_values r;
     r.set("epoch", double(epoch + 1));
     r.set("epochs", double(epochs));
-    r.set("loss", loss_sum / seen);
-    r.set("accuracy", double(correct) / seen);
+    r.set("loss", g[0] / std::max(g[2], 1.0));
+    r.set("accuracy", g[1] / std::max(g[2], 1.0));
+    if (many)
+      r.set("step_ms", step_ms);
     r.set("test_loss", ev.loss);
     r.set("test_accuracy", ev.accuracy);
     r.set("samples_per_s", samples_per_s);
@@ -187,12 +220,12 @@ named_values train(train_context& ctx, const nn::model_spec& spec,
     ctx.scalar("test/loss", ev.loss, step);
     ctx.scalar("train/samples_per_s", samples_per_s, step);
     ctx.log("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(epochs) + ": loss "
-            + format_value(loss_sum / seen) + ", test accuracy " + format_value(ev.accuracy)
+            + format_value(g[0] / std::max(g[2], 1.0)) + ", test accuracy " + format_value(ev.accuracy)
             + ", " + std::to_string(static_cast<long>(samples_per_s)) + " samples/s");
     result = r;
   }
   if (result.empty()) { // nothing trained now (stopped, or all epochs already done)
-    auto ev = evaluate(*m, *data.test);
+    auto ev = evaluate(*m, *data.test, *dp);
     result.set("test_loss", ev.loss);
     result.set("test_accuracy", ev.accuracy);
   }

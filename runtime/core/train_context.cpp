@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "collective/communicator.hpp"
+
 namespace lagom {
 
 decision train_context::report(uint64_t step, const named_values& metrics) {
@@ -15,6 +17,8 @@ decision train_context::report(uint64_t step, const named_values& metrics) {
 
 status train_context::save_checkpoint(uint64_t step, const std::string& payload,
                                       const named_values& metadata) {
+  if (comm_ != nullptr && where_.rank != 0)
+    return status::ok(); // a data-parallel job's checkpoints are rank 0's
   if (services_ == nullptr)
     return status::error(errc::unavailable, "no checkpointer outside a cluster", "checkpoint");
   return services_->save_checkpoint(step, payload, metadata);
@@ -28,11 +32,39 @@ status train_context::load_checkpoint(uint64_t& step, std::string& payload,
 }
 
 void train_context::log(const std::string& message, const std::string& level) {
+  const std::string text = comm_ == nullptr ? message
+                                            : "[rank " + std::to_string(where_.rank) + "/" +
+                                                  std::to_string(where_.world_size) + "] " +
+                                                  message;
   if (services_ == nullptr) {
-    std::fprintf(stderr, "[%s] %s\n", level.c_str(), message.c_str());
+    std::fprintf(stderr, "[%s] %s\n", level.c_str(), text.c_str());
     return;
   }
-  services_->log(level, message);
+  services_->log(level, text);
+}
+
+status train_context::all_reduce(float* data, size_t n, bool sum) {
+  if (comm_ == nullptr)
+    return status::ok();
+  return comm_->all_reduce(data, n, collective::dtype::float32,
+                           sum ? collective::reduce_op::sum : collective::reduce_op::average);
+}
+
+status train_context::all_reduce(double* data, size_t n, bool sum) {
+  if (comm_ == nullptr)
+    return status::ok();
+  return comm_->all_reduce(data, n, collective::dtype::float64,
+                           sum ? collective::reduce_op::sum : collective::reduce_op::average);
+}
+
+status train_context::broadcast(void* data, size_t bytes, uint32_t root) {
+  if (comm_ == nullptr)
+    return status::ok();
+  if (root >= where_.world_size)
+    return status::error(errc::invalid_argument,
+                         "root " + std::to_string(root) + " is not below the world size " +
+                             std::to_string(where_.world_size), "broadcast.root");
+  return comm_->broadcast(data, bytes, root);
 }
 
 void train_context::scalar(const std::string& tag, double value, uint64_t step) {

@@ -76,23 +76,37 @@ std::vector<uint32_t> batcher::permutation(uint64_t epoch) const {
   return perm;
 }
 
-uint64_t batcher::shard_size(uint32_t rank) const {
+uint64_t batcher::length() const {
   const uint64_t w = opts_.world;
-  return n_ / w + (rank < n_ % w ? 1 : 0);
+  switch (opts_.uneven) {
+    case uneven_shards::pad: return (n_ + w - 1) / w * w;
+    case uneven_shards::drop: return n_ / w * w;
+    case uneven_shards::keep: break;
+  }
+  return n_;
+}
+
+uint64_t batcher::shard_size(uint32_t rank) const {
+  const uint64_t w = opts_.world, L = length();
+  return L / w + (rank < L % w ? 1 : 0);
 }
 
 std::vector<uint32_t> batcher::shard(uint64_t epoch) const {
   std::vector<uint32_t> perm = permutation(epoch);
-  const uint64_t w = opts_.world, r = opts_.rank;
+  const uint64_t w = opts_.world, r = opts_.rank, L = length();
   std::vector<uint32_t> mine;
-  mine.reserve(shard_size(opts_.rank));
+  const uint64_t size = shard_size(opts_.rank);
+  mine.reserve(size);
+  if (n_ == 0)
+    return mine;
+  // p[i] = perm[i % n]: pad repeats the permutation's start; L <= n otherwise.
   if (opts_.mode == shard_mode::contiguous) {
-    const uint64_t begin = r * (n_ / w) + std::min(r, n_ % w);
-    mine.assign(perm.begin() + static_cast<std::ptrdiff_t>(begin),
-                perm.begin() + static_cast<std::ptrdiff_t>(begin + shard_size(opts_.rank)));
+    const uint64_t begin = r * (L / w) + std::min(r, L % w);
+    for (uint64_t i = begin; i < begin + size; ++i)
+      mine.push_back(perm[i % n_]);
   } else {
-    for (uint64_t i = r; i < n_; i += w)
-      mine.push_back(perm[i]);
+    for (uint64_t i = r; i < L; i += w)
+      mine.push_back(perm[i % n_]);
   }
   return mine;
 }
@@ -120,6 +134,15 @@ uint64_t batcher::batches_for(uint64_t shard) const {
 uint64_t batcher::common_batches() const {
   // Rank world-1 always has the smallest shard (sizes only ever go down).
   return batches_for(shard_size(opts_.world - 1));
+}
+
+const char* to_string(uneven_shards u) {
+  switch (u) {
+    case uneven_shards::pad: return "pad";
+    case uneven_shards::drop: return "drop";
+    case uneven_shards::keep: break;
+  }
+  return "keep";
 }
 
 } // namespace lagom::data

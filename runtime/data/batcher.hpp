@@ -7,12 +7,25 @@
 // output differs between standard libraries: every rank must compute the same
 // permutation whatever it was built with. shuffle = false gives 0..n-1.
 //
-// Shards. The epoch's permutation is split among `world` ranks; every sample is
-// in exactly one shard per epoch, and shard sizes differ by at most one (no
-// padding, nothing dropped):
+// Shards. The epoch's permutation is split among `world` ranks. What happens
+// when world does not divide n is `uneven`:
 //
-//   contiguous  rank r: perm[b_r, b_{r+1}),  b_r = r * (n / world) + min(r, n % world)
-//   strided     rank r: perm[r], perm[r + world], perm[r + 2 * world], ...
+//   keep  every sample in exactly one shard; sizes differ by at most one
+//         (a trial's default; NOT for ranks that all-reduce every step)
+//   pad   the permutation is extended to ceil(n / world) * world by repeating
+//         its first samples (PyTorch's DistributedSampler): every sample is
+//         seen, a few twice, and every shard has the same size
+//   drop  the permutation is cut to floor(n / world) * world: every shard has
+//         the same size and the last n % world samples of this epoch's order
+//         are left out (a different few each epoch)
+//
+// With pad or drop every rank gets the same number of batches of the same
+// sizes, so ranks that all-reduce after every step never wait for a rank
+// that has run out of data: a DDP job uses pad. With p the (extended or cut)
+// permutation of length L:
+//
+//   contiguous  rank r: p[b_r, b_{r+1}),  b_r = r * (L / world) + min(r, L % world)
+//   strided     rank r: p[r], p[r + world], p[r + 2 * world], ...
 //
 // Batches. The shard, in order, cut into batch_size pieces; the last is shorter
 // unless drop_last, which leaves those samples out of this epoch. Ranks that
@@ -28,6 +41,7 @@
 namespace lagom::data {
 
 enum class shard_mode { contiguous, strided };
+enum class uneven_shards { keep, pad, drop };
 
 struct batcher_options {
   uint32_t batch_size = 64;
@@ -37,6 +51,7 @@ struct batcher_options {
   uint32_t rank = 0;   // this process, in [0, world)
   uint32_t world = 1;  // ranks sharing the data
   shard_mode mode = shard_mode::contiguous;
+  uneven_shards uneven = uneven_shards::keep;
 };
 
 /// A value: cheap to copy, no state between epochs (any epoch, in any order).
@@ -66,10 +81,13 @@ public:
   const batcher_options& options() const { return opts_; }
 
 private:
+  uint64_t length() const; // L: the permutation's length after pad or drop
   uint64_t batches_for(uint64_t shard) const;
 
   uint64_t n_ = 0;
   batcher_options opts_;
 };
+
+const char* to_string(uneven_shards u);
 
 } // namespace lagom::data

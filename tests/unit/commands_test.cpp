@@ -191,8 +191,10 @@ TEST_CASE("edit distance and suggestions", "[script][commands]") {
 }
 
 TEST_CASE("help text, names and completion come from the table", "[script][commands]") {
-  CHECK(command_names() == std::vector<std::string>{"launch", "search", "resume", "status", "experiments", "show",
-                                                    "logs", "help", "quit", "exit"});
+  CHECK(command_names() == std::vector<std::string>{"launch", "all_reduce",
+                                                    "collective_all_reduce", "search", "resume",
+                                                    "status", "experiments", "show", "logs",
+                                                    "help", "quit", "exit"});
   CHECK(complete_command("") == command_names());
   CHECK(complete_command("e") == std::vector<std::string>{"experiments", "exit"});
   CHECK(complete_command("l") == std::vector<std::string>{"launch", "logs"});
@@ -202,8 +204,10 @@ TEST_CASE("help text, names and completion come from the table", "[script][comma
   CHECK(find_command("status") != nullptr);
   CHECK(find_command("stat") == nullptr);
   std::string overview = help_overview();
-  CHECK(overview.find("  launch       Start function FN") == 0);
-  CHECK(overview.find("\n  help         List the commands") != std::string::npos);
+  const std::string pad(23 - 6, ' '); // the names align after the longest, collective_all_reduce
+  CHECK(overview.find("  launch" + pad + "Start function FN") == 0);
+  CHECK(overview.find("\n  help" + std::string(23 - 4, ' ') + "List the commands") !=
+        std::string::npos);
   for (const auto& spec : command_table()) {
     CHECK(spec.parse != nullptr);
     CHECK(std::string(spec.synopsis).rfind(spec.name, 0) == 0);
@@ -307,4 +311,44 @@ TEST_CASE("help search lists each optimizer with the settings it declares") {
 TEST_CASE("search: a setting only another optimizer declares is still read, the factory checks it") {
   auto cmd = command_ok<search_cmd>("search f optimizer=tpe n_startup_trials=3 space { x: double [0, 1] }");
   CHECK(cmd.opts.optimizer_settings.number("n_startup_trials", 0) == 3);
+}
+
+TEST_CASE("all_reduce takes the job's keys and passes the rest to FN", "[script][commands]") {
+  auto d = command_ok<all_reduce_cmd>(
+    "all_reduce fashion_mnist_cnn workers=4 gpus=1 bucket_mb=8.5 accumulate=2 sync_bn=true "
+    "min_workers=2 timeline=true spread cpus=2 epochs=3 name=cnn");
+  CHECK(d.function == "fashion_mnist_cnn");
+  CHECK(d.workers == 4);
+  CHECK(d.gpus == 1);
+  CHECK(d.bucket_mb == 8.5);
+  CHECK(d.accumulate == 2);
+  CHECK(d.sync_bn);
+  CHECK(d.min_workers == 2);
+  CHECK(d.timeline);
+  CHECK(d.spread);
+  CHECK(d.cpus == 2);
+  REQUIRE(d.params.size() == 2);
+  CHECK(d.params[0].first == "epochs");
+  CHECK(d.params[1].first == "name");
+  auto alias = command_ok<all_reduce_cmd>("collective_all_reduce f workers=2");
+  CHECK(alias.workers == 2);
+  CHECK(alias.bucket_mb == 25);
+  CHECK_FALSE(alias.sync_bn);
+}
+
+TEST_CASE("all_reduce: bad keys name the field and point at the value", "[script][commands]") {
+  CHECK(error_of("all_reduce f workers=0").find(
+          "run.lagom:1:22: workers must be an integer in [1, 4294967295], got") == 0);
+  CHECK(error_of("all_reduce f workers=2 bucket_mb=0").find("run.lagom:1:34: bucket_mb must be a number > 0") == 0);
+  CHECK(error_of("all_reduce f workers=2 bucket_mb=-1").find("bucket_mb must be") != std::string::npos);
+  CHECK(error_of("all_reduce f workers=2 min_workers=3") ==
+        "run.lagom:1:36: min_workers=3 is more than workers=2");
+  CHECK(error_of("all_reduce f accumulate=0").find("accumulate must be an integer in [1,") !=
+        std::string::npos);
+  CHECK(error_of("all_reduce f sync_bn=yes").find("sync_bn must be true or false") !=
+        std::string::npos);
+  CHECK(error_of("all_reduce f workers=2 workers=3").find("'workers' given twice") !=
+        std::string::npos);
+  CHECK(error_of("all_reduce workers=2").find("needs a function name") != std::string::npos);
+  CHECK(error_of("all_reduce").find("needs a function name") != std::string::npos);
 }

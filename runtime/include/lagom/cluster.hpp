@@ -105,6 +105,40 @@ struct container_outcome {
   double elapsed_ms = 0;
 };
 
+/// A data-parallel job: `workers` ranks of `function` in a gang, gradients
+/// all-reduced (see the README's data-parallel section and DESIGN.md 6).
+struct collective_options {
+  uint32_t workers = 1;        // ranks (containers), >= 1
+  uint32_t min_workers = 0;    // 0: workers; else run with min_workers..workers (torchrun MIN:MAX)
+  uint32_t cpus = 1;           // per rank
+  uint32_t gpus = 0;           // per rank
+  uint64_t memory_mb = 0;      // per rank
+  bool spread = false;         // one rank per node round robin (else pack)
+  double bucket_mb = 25;       // gradient bucket size after the first 1 MiB, > 0
+  uint32_t accumulate = 1;     // micro-batches per all-reduce (no_sync), >= 1
+  bool sync_bn = false;        // average BatchNorm running statistics over the ranks
+  bool timeline = false;       // a Chrome trace: DATA/timelines/<experiment>.json
+  uint32_t max_restarts = 3;   // new generations of the whole group after failures
+  std::chrono::milliseconds rendezvous_timeout{30000};
+  std::chrono::milliseconds collective_timeout{60000};
+  named_values params;         // the function's hyperparameters
+  std::string name;            // the experiment's name; empty: "<function>-<time>"
+  std::string owner = "driver";
+  /// Events as for a launch (run = rank), plus one `report` per epoch for run
+  /// 0 whose metrics are the averaged ones with "rank<r>.step_ms" for each rank.
+  std::function<void(const progress_event&)> on_progress;
+  std::chrono::milliseconds timeout{0}; // bound on the whole job; zero: none
+};
+
+struct collective_result {
+  std::string experiment;
+  uint32_t world_size = 0;     // ranks of the last generation
+  uint64_t generations = 0;    // 1 + restarts
+  std::string backend;         // "shm", "gloo" or "nccl"
+  std::vector<container_outcome> ranks; // the last generation's, by rank
+  std::string timeline;        // the trace file written (timeline = true), else empty
+};
+
 struct node_view {
   uint32_t id = 0;
   std::string name, host;
@@ -154,6 +188,16 @@ public:
   /// could be granted; per-container failures are in `out`.
   status launch(const std::string& function, const launch_options& opts,
                 std::vector<container_outcome>& out);
+
+  /// Runs a data-parallel job (Maggy's experiment.collective_all_reduce):
+  /// validates `opts` against the cluster (invalid_argument or infeasible
+  /// naming the field: workers, min_workers, gpus, bucket_mb, accumulate),
+  /// gang-allocates the ranks, runs them, and restarts the whole group as a
+  /// new generation from rank 0's last checkpoint when a rank is lost (at
+  /// most max_restarts). ok when every rank of the last generation returned;
+  /// `out` says how it went either way.
+  status collective_all_reduce(const std::string& function, const collective_options& opts,
+                               collective_result& out);
 
   /// Nodes with their capacity and use.
   status describe(cluster_view& out);

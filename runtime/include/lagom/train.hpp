@@ -29,7 +29,21 @@
 #include "lagom/params.hpp"
 #include "lagom/values.hpp"
 
+namespace lagom::collective {
+class communicator;
+}
+
 namespace lagom {
+
+class timeline;
+
+/// What a rank of a data-parallel job (`all_reduce FN workers=N ...`) is told
+/// about the gradient synchronisation (see nn/data_parallel.hpp).
+struct data_parallel_settings {
+  double bucket_mb = 25;       ///< MiB per gradient bucket after the first (1 MiB)
+  uint32_t accumulate = 1;     ///< micro-batches per all-reduce and optimizer step
+  bool sync_bn = false;        ///< average BatchNorm running statistics over the ranks
+};
 
 /// What the runtime answers a report: go on, or stop (early stopping, a
 /// released container, a failed gang).
@@ -145,6 +159,35 @@ public:
   /// A TensorBoard scalar, written to DATA/tensorboard/<experiment>/run-<n>.
   void scalar(const std::string& tag, double value, uint64_t step);
 
+  // --- data-parallel jobs --------------------------------------------------
+  // A rank of an `all_reduce` job (world_size() > 1) has a communicator over
+  // its group; every rank must make the same calls in the same order. A
+  // failed collective (a peer died, the collective timeout passed) returns
+  // its status, and the function should return or throw soon: the job's
+  // driver restarts the whole group from the last checkpoint. Checkpoints
+  // are written by rank 0 only (save_checkpoint on another rank does
+  // nothing and succeeds); load_checkpoint on every rank reads rank 0's.
+  // Logs are tagged "[rank r/N]"; TensorBoard files are per rank (run-<r>).
+  // Without a group (world size 1, a trial, a unit test) the collectives
+  // below succeed at once and change nothing. Called from the function's
+  // thread only.
+
+  /// The group's communicator; nullptr without one.
+  collective::communicator* communicator() const { return comm_; }
+  /// In place: the average of every rank's `n` values (sum when `sum`).
+  status all_reduce(float* data, size_t n, bool sum = false);
+  status all_reduce(double* data, size_t n, bool sum = false);
+  /// `bytes` bytes of rank `root`'s data copied to every rank's.
+  status broadcast(void* data, size_t bytes, uint32_t root = 0);
+  const data_parallel_settings& data_parallel() const { return ddp_; }
+  /// The rank's Chrome-trace recorder (`timeline=true`); nullptr otherwise.
+  lagom::timeline* trace() const { return trace_; }
+  /// Set by the runtime before the function runs (borrowed: they outlive it).
+  void attach_group(collective::communicator* comm, data_parallel_settings s,
+                    lagom::timeline* trace) {
+    comm_ = comm, ddp_ = s, trace_ = trace;
+  }
+
 private:
   placement where_;
   named_values params_;
@@ -152,6 +195,9 @@ private:
   run_identity id_;
   train_services* services_;
   bool stopped_ = false;
+  collective::communicator* comm_ = nullptr;
+  data_parallel_settings ddp_;
+  lagom::timeline* trace_ = nullptr;
 };
 
 using train_fn = std::function<named_values(train_context&)>;
