@@ -83,7 +83,7 @@ target_link_libraries(lagom_package INTERFACE lagom_actors lagom_nn lagom_data)
 add_library(lagom::lagom ALIAS lagom_package)
 
 # Every imported target the closure reaches must be re-found by lagomConfig.cmake.
-set(lagom_refound Threads::Threads CAF::core CAF::io CapnProto::capnp CapnProto::kj
+set(lagom_refound Threads::Threads CAF::core CAF::io CAF::openssl CapnProto::capnp CapnProto::kj
   spdlog::spdlog fmt::fmt PkgConfig::LMDB ZLIB::ZLIB PNG::PNG BLAS::BLAS
   OpenMP::OpenMP_CXX CUDA::cudart_static gloo)
 # Gloo (the CPU collectives) once a library of the closure links it.
@@ -128,7 +128,12 @@ set(LAGOM_PC_LIBS "")
 foreach(lib IN LISTS lagom_link_order)
   string(APPEND LAGOM_PC_LIBS " -l${lib}")
 endforeach()
-string(APPEND LAGOM_PC_LIBS " -l:libcaf_io.so -l:libcaf_core.so -fopenmp -lpthread")
+if(LAGOM_NEEDS_GLOO)
+  string(APPEND LAGOM_PC_LIBS " -lgloo")
+endif()
+# caf_openssl with libssl/libcrypto: lagom_wire's TLS doors (and its SSL_* wrappers).
+string(APPEND LAGOM_PC_LIBS " -l:libcaf_openssl.so -l:libcaf_io.so -l:libcaf_core.so -lssl -lcrypto -ldl"
+                            " -fopenmp -lpthread")
 if(LAGOM_HAVE_CUDA)
   string(APPEND LAGOM_PC_LIBS " -L${CUDAToolkit_LIBRARY_DIR} -lcudart_static -ldl -lrt")
 endif()
@@ -156,6 +161,6 @@ set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
-  "libcaf-dev (>= 0.17.6), libcapnp-dev (>= 0.9), liblmdb-dev, libspdlog-dev, libfmt-dev, libopenblas-dev, zlib1g-dev, libpng-dev${LAGOM_DEB_GLOO}, libreadline8, libgomp1, libstdc++6, cmake (>= 3.22) | pkg-config")
+  "libcaf-dev (>= 0.17.6), libcapnp-dev (>= 0.9), liblmdb-dev, libspdlog-dev, libfmt-dev, libopenblas-dev, zlib1g-dev, libpng-dev, libssl-dev${LAGOM_DEB_GLOO}, libreadline8, libgomp1, libstdc++6, cmake (>= 3.22) | pkg-config")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "slurmctld, slurmd, slurm-client, munge")
 include(CPack)
