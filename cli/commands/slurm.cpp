@@ -185,6 +185,7 @@ int run_slurm_status(const slurm_status_flags& f) {
     std::fflush(stdout);
     status_flags sf;
     sf.cluster.connect = addr;
+    sf.cluster.token = trim(read_file(job_dir + "/token"));  // written by the job, mode 0600
     sf.cluster.data_dir = f.data_dir;
     code = run_status(sf);
   }

@@ -132,6 +132,9 @@ set -u
 mkdir -p "$JOB_DIR" || exit 1
 LAGOM_TOKEN="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 export LAGOM_TOKEN
+# The job's token, readable by its owner only: `lagom slurm status` and clients
+# outside the job read it from here.
+(umask 077; printf '%s\n' "$LAGOM_TOKEN" > "$JOB_DIR/token") || exit 1
 head_pid=""; run_pid=""; node_pids=()
 
 say() { echo "[lagom slurm job $SLURM_JOB_ID $(date -u +%H:%M:%S.%3N)] $*"; }

@@ -235,7 +235,11 @@ TEST_CASE("scancel stops the script, the nodes and the head of a lagom job", "[s
                      seconds(60)));
   auto addr = read_file(c.job_file(job, "head.addr"));
   addr.pop_back();
-  auto wait = c.lagom({"status", "--connect", addr, "--wait-running", "3", "--wait-ms", "20000"});
+  auto token = read_file(c.job_file(job, "token"));
+  REQUIRE(!token.empty());
+  token.pop_back();
+  auto wait = c.lagom({"status", "--connect", addr, "--token", token, "--wait-running", "3",
+                       "--wait-ms", "20000"});
   INFO(wait.output);
   REQUIRE(wait.code == 0);
   auto st = c.lagom({"slurm", "status", job});
@@ -291,10 +295,13 @@ TEST_CASE("a node whose Slurm step is cancelled mid-run is lost and its run rest
                      seconds(60)));
   auto addr = read_file(c.job_file(job, "head.addr"));
   addr.pop_back();
+  auto token = read_file(c.job_file(job, "token"));
+  REQUIRE(!token.empty());
+  token.pop_back();
 
   // The run's node, from the head's registry.
   std::string first_node;
-  auto show = [&] { return c.lagom({"show", "moved", "--connect", addr}).output; };
+  auto show = [&] { return c.lagom({"show", "moved", "--connect", addr, "--token", token}).output; };
   REQUIRE(wait_until([&] {
     std::smatch m;
     auto out = show();

@@ -49,6 +49,8 @@ TEST_CASE("the batch script asks Slurm for the hosts and starts head, nodes and 
   CHECK(has(s, "--wait-nodes \"$NODES\""));
   CHECK(has(s, "run \"$SCRIPT\" --connect \"$addr\""));
   CHECK(has(s, "trap 'on_signal SIGTERM' TERM"));
+  // The job's token goes to a file only its owner reads (slurm status, clients).
+  CHECK(has(s, "(umask 077; printf '%s\\n' \"$LAGOM_TOKEN\" > \"$JOB_DIR/token\")"));
 }
 
 TEST_CASE("optional flags left out leave their lines out", "[slurm]") {
