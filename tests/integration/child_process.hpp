@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <sys/types.h>
@@ -51,6 +52,19 @@ struct run_result {
 };
 run_result run(const std::vector<std::string>& argv, const std::string& input = "",
                std::chrono::milliseconds timeout = std::chrono::seconds(60));
+
+/// Waits (bounded) until pred() holds, checking it every 20 ms: for states
+/// that no process prints (files, the process table); returns pred()'s last.
+template <class Pred>
+bool wait_until(Pred pred, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > deadline)
+      return pred();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
 
 /// The pids of the processes whose parent is `parent` (a node's workers).
 std::vector<pid_t> children_of(pid_t parent);

@@ -181,11 +181,11 @@ TEST_CASE("a worker process killed with -9 costs its container, not its node",
   auto job = child_process::start({lagom_bin, "--data", data_dir(), "run", script, "--connect", c.address, "--token", token});
   auto busy = c.lagom({"status", "--connect", c.address, "--token", token, "--wait-running", "2"});
   REQUIRE(busy.code == 0);
-  // Both workers have been spawned once the launches are in flight; wait
-  // (bounded) until the node's log shows them running, then pick one.
+  // The node logs a container before it forks its worker: wait (bounded)
+  // until both workers are in the process table, then pick one.
   REQUIRE(n1.wait_for("(rank 1/2) in a process", 10s));
-  auto workers = children_of(n1.pid());
-  REQUIRE(workers.size() == 2);
+  std::vector<pid_t> workers;
+  REQUIRE(wait_until([&] { return (workers = children_of(n1.pid())).size() == 2; }, 10s));
   ::kill(workers[0], SIGKILL);
   auto code = job->wait_exit(20s);
   INFO(job->output());

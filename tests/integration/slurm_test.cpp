@@ -122,18 +122,6 @@ private:
   bool started_ = false;
 };
 
-// Waits (bounded) until pred() holds, checking every 20 ms.
-template <class Pred>
-bool wait_until(Pred pred, milliseconds timeout) {
-  auto deadline = steady_clock::now() + timeout;
-  while (!pred()) {
-    if (steady_clock::now() > deadline)
-      return pred();
-    std::this_thread::sleep_for(milliseconds(20));
-  }
-  return true;
-}
-
 std::string submitted_job(const run_result& r) {
   std::smatch m;
   REQUIRE(std::regex_search(r.output, m, std::regex("submitted slurm job ([0-9]+)")));
