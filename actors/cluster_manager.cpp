@@ -123,17 +123,19 @@ void retry_queue(self_ptr self) {
 }
 
 // Removes a node: its containers are lost, their launches fail, owners hear.
-void drop_node(self_ptr self, uint32_t node_id, const std::string& why) {
+// A node that was shut down on purpose (`clean`) is logged at info, not warn.
+void drop_node(self_ptr self, uint32_t node_id, const std::string& why, bool clean = false) {
   auto& st = self->state;
   auto n = st.nodes.find(node_id);
   if (n == st.nodes.end())
     return;
   std::string name = n->second.name;
   st.nodes.erase(n);
-  ++st.lost_nodes;
+  if (!clean)
+    ++st.lost_nodes;
   auto lost = st.ledger.remove_node(node_id);
-  st.log->warn("node {} ({}) removed: {}; {} container(s) lost", node_id, name, why,
-               lost.size());
+  st.log->log(clean ? spdlog::level::info : spdlog::level::warn,
+              "node {} ({}) removed: {}; {} container(s) lost", node_id, name, why, lost.size());
   std::map<uint64_t, std::vector<uint64_t>> by_request;
   for (auto& c : lost) {
     by_request[c.request_id].push_back(c.id);
@@ -389,7 +391,10 @@ void on_down(self_ptr self, const caf::down_msg& dm) {
   auto& st = self->state;
   for (auto& [id, entry] : st.nodes)
     if (entry.handle.address() == dm.source) {
-      drop_node(self, id, "connection lost (" + caf::to_string(dm.reason) + ")");
+      if (dm.reason == caf::exit_reason::user_shutdown)
+        drop_node(self, id, "shut down", true);
+      else
+        drop_node(self, id, "connection lost (" + caf::to_string(dm.reason) + ")");
       return;
     }
   // An owner died: free what it held and forget its queued requests.

@@ -223,7 +223,13 @@ void launch_run(self_ptr self, uint32_t rank) {
 // A lost run gets a fresh container (its old one is released first).
 void restart_run(self_ptr self, uint32_t rank) {
   auto& st = self->state;
-  self->send(st.head, atoms::release::value, release_frame({st.containers[rank].id}));
+  // The head has already reclaimed the container of a lost node and answers
+  // its release with an error; a plain send would deliver that error to this
+  // actor's default handler, which quits (and the head then reclaims the
+  // fresh grant below as its owner's). Ask, and ignore the answer.
+  self->request(st.head, service_timeout, atoms::release::value,
+                release_frame({st.containers[rank].id}))
+    .then([]() {}, [](caf::error&) {});
   self->request(st.head, caf::infinite, atoms::request::value,
                 request_frame(st.function, st.opts, 1, false, true))
     .then(

@@ -5,6 +5,7 @@
 //   lagom status          nodes and resources
 //   lagom experiments     the experiment registry; show EXPERIMENT; logs EXPERIMENT [RUN]
 //   lagom resume NAME     continue a search whose driver or head died
+//   lagom slurm submit    a cluster and a script as one sbatch job; slurm status JOB
 //   lagom functions       the train functions this binary can run
 // Exit codes: 0 ok, 1 failed at run time, 2 bad input (flag, file, line).
 #include <algorithm>
@@ -126,6 +127,26 @@ int main(int argc, char** argv) {
   resume->add_option("experiment", resume_name, "the search's experiment name")->required();
   add_cluster_flags(resume, resume_flags);
 
+  auto* slurm = app.add_subcommand("slurm", "run a cluster as a Slurm job (submit, status)");
+  slurm->require_subcommand(1);
+  slurm_submit_flags ssf;
+  auto* submit = slurm->add_subcommand(
+    "submit", "submit SCRIPT as an sbatch job: head, one node per host, the script");
+  submit->add_option("script", ssf.script, "the .lagom script")->required();
+  submit->add_option("--nodes", ssf.nodes, "hosts, one lagom node each")
+    ->check(CLI::Range(1u, 4096u));
+  submit->add_option("--cpus-per-node", ssf.cpus_per_node, "cpus of each host (sbatch --cpus-per-task)")
+    ->check(CLI::Range(1u, 4096u));
+  submit->add_option("--gpus-per-node", ssf.gpus_per_node, "GPUs of each host (sbatch --gres=gpu:G)")
+    ->check(CLI::Range(0u, 64u));
+  submit->add_option("--time", ssf.time, "time limit (Slurm's forms: M, H:M:S, D-H, ...)");
+  submit->add_option("--partition", ssf.partition, "Slurm partition");
+  submit->add_option("--job-name", ssf.job_name, "Slurm job name (default lagom-SCRIPT)");
+  slurm_status_flags ssq;
+  auto* slurm_status = slurm->add_subcommand(
+    "status", "a Slurm job's state, the lagom cluster inside it, the script's output");
+  slurm_status->add_option("job", ssq.job, "the Slurm job id")->required();
+
   auto* functions = app.add_subcommand("functions", "list the train functions of this binary");
 
   // The first word that is not a flag must name a subcommand.
@@ -144,7 +165,7 @@ int main(int argc, char** argv) {
       std::cerr << "lagom: unknown command '" << word << "'"
                 << (close.empty() ? "" : "; did you mean '" + close + "'?")
                 << " (commands: run, shell, head, node, status, experiments, show, logs, "
-                   "resume, functions; see --help)\n";
+                   "resume, slurm, functions; see --help)\n";
       return 2;
     }
     break;
@@ -191,6 +212,14 @@ int main(int argc, char** argv) {
     return run_logs(lf);
   if (resume->parsed())
     return run_resume(resume_flags, resume_name);
+  if (submit->parsed()) {
+    ssf.data_dir = data_dir;
+    return run_slurm_submit(ssf);
+  }
+  if (slurm_status->parsed()) {
+    ssq.data_dir = data_dir;
+    return run_slurm_status(ssq);
+  }
   if (functions->parsed()) {
     for (auto& name : lagom::function_registry::from_linked().names())
       std::cout << name << "\n";

@@ -60,7 +60,25 @@ struct logs_flags {
   uint32_t tail = 0;            // the newest N records; 0 = all
 };
 
+struct slurm_submit_flags {
+  std::string script;           // the .lagom file
+  uint32_t nodes = 1;
+  uint32_t cpus_per_node = 0;   // 0: Slurm's default
+  uint32_t gpus_per_node = 0;
+  std::string time;             // Slurm's forms; empty: the partition's limit
+  std::string partition;
+  std::string job_name;         // empty: lagom-<script stem>
+  std::string data_dir;         // global --data: must be on a filesystem every host sees
+};
+
+struct slurm_status_flags {
+  std::string job;              // the Slurm job id
+  std::string data_dir;         // global --data: where the job's files are
+};
+
 int run_head(const head_flags& f);
+int run_slurm_submit(const slurm_submit_flags& f);
+int run_slurm_status(const slurm_status_flags& f);
 int run_node(const node_flags& f);
 int run_script(const std::string& path, const cluster_flags& f);
 int run_shell(const cluster_flags& f, const std::string& data_dir);

@@ -12,6 +12,7 @@
 #include "actors/cluster_manager.hpp"
 #include "actors/services.hpp"
 #include "cli/commands/commands.hpp"
+#include "cli/commands/slurm_exec.hpp"
 #include "wire/auth.hpp"
 #include "wire/configure.hpp"
 #include "wire/network.hpp"
@@ -29,7 +30,13 @@ bool is_loopback(const std::string& host) {
 int run_head(const head_flags& f) {
   std::string host, err;
   uint16_t port = 0;
-  if (!split_host_port(f.listen, host, port, err)) {
+  if (f.listen == "slurm") {
+    // Inside a Slurm job: the batch host's address, any free port.
+    if (auto st = slurm_head_address(host); !st) {
+      std::fprintf(stderr, "lagom head --listen slurm: %s\n", st.to_string().c_str());
+      return 2;
+    }
+  } else if (!split_host_port(f.listen, host, port, err)) {
     std::fprintf(stderr, "lagom head: --listen %s: %s\n", f.listen.c_str(), err.c_str());
     return 2;
   }

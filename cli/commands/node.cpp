@@ -1,4 +1,6 @@
-// `lagom node --join HOST:PORT --token T`: a worker machine. Discovers its
+// `lagom node --join HOST:PORT --token T`: a worker machine. `--join slurm`
+// (or slurm:PORT) inside a Slurm step takes name, cpus, memory, GPUs and the
+// head from the job (runtime/slurm/slurm_env.hpp). Discovers its
 // CPUs, memory and GPUs, joins the head and runs containers (worker processes
 // by default) until SIGINT/SIGTERM. node_manager runs under a supervisor: if
 // the head goes away it is restarted with backoff and joins again (a head
@@ -9,6 +11,9 @@
 #include <csignal>
 #include <limits>
 #include <cstdio>
+#include <filesystem>
+#include <optional>
+#include <vector>
 #include <thread>
 
 #include <arpa/inet.h>
@@ -24,6 +29,8 @@
 #include "actors/supervisor.hpp"
 #include "core/child_process.hpp"
 #include "cli/commands/commands.hpp"
+#include "cli/commands/slurm_exec.hpp"
+#include "slurm/slurm_env.hpp"
 #include "wire/atoms.hpp"
 #include "wire/auth.hpp"
 #include "wire/configure.hpp"
@@ -74,10 +81,47 @@ std::string default_name() {
 
 } // namespace
 
-int run_node(const node_flags& f) {
+int run_node(const node_flags& given) {
+  node_flags f = given;
   std::string host, err;
   uint16_t port = 0;
-  if (!split_host_port(f.join, host, port, err) || port == 0) {
+  bool from_slurm = false;
+  std::optional<std::vector<uint32_t>> slurm_gpus;
+  std::string slurm_job;
+  if (auto st = slurm::parse_slurm_join(f.join, from_slurm, port); !st) {
+    std::fprintf(stderr, "lagom node: %s\n", st.to_string().c_str());
+    return 2;
+  }
+  if (from_slurm) {
+    // Inside a Slurm step: name, cpus, memory, GPUs and the head from the job.
+    slurm::node_env env;
+    if (auto st = slurm::read_node_env(slurm::process_env(), port, env); !st) {
+      std::fprintf(stderr, "lagom node --join slurm: %s\n", st.to_string().c_str());
+      return 2;
+    }
+    if (auto st = resolve_slurm_host(env.head_host, host); !st) {
+      std::fprintf(stderr, "lagom node --join slurm: %s\n", st.to_string().c_str());
+      return 1;
+    }
+    port = env.head_port;
+    f.join = host + ":" + std::to_string(port);
+    if (f.name.empty())
+      f.name = env.name;
+    if (f.cpus == 0)
+      f.cpus = env.cpus;
+    if (f.memory_mb == 0)
+      f.memory_mb = env.memory_mb;
+    f.data_dir = slurm::node_data_dir(f.data_dir, env.name);
+    std::error_code ec;
+    std::filesystem::create_directories(f.data_dir, ec);
+    if (ec) {
+      std::fprintf(stderr, "lagom node --join slurm: %s: %s\n", f.data_dir.c_str(),
+                   ec.message().c_str());
+      return 1;
+    }
+    slurm_gpus = env.gpus;
+    slurm_job = env.job_id;
+  } else if (!split_host_port(f.join, host, port, err) || port == 0) {
     std::fprintf(stderr, "lagom node: --join %s: %s\n", f.join.c_str(),
                  err.empty() ? "port must be 1..65535" : err.c_str());
     return 2;
@@ -113,6 +157,10 @@ int run_node(const node_flags& f) {
   no.data_dir = f.data_dir;
   std::string why_no_gpu;
   no.gpus = gpu::discover(&why_no_gpu);
+  // Slurm makes only the granted GPUs visible (CUDA_VISIBLE_DEVICES): offer
+  // no more than it granted.
+  if (slurm_gpus && no.gpus.size() > slurm_gpus->size())
+    no.gpus.resize(slurm_gpus->size());
   auto fns = std::make_shared<const function_registry>(function_registry::from_linked());
   caf::scoped_actor self{sys};
   supervision::restart_options ro;
@@ -139,6 +187,9 @@ int run_node(const node_flags& f) {
   }};
   auto node = actors::spawn_supervisor(sys, "node " + no.name, ro, {child});
   self->monitor(node);
+  if (from_slurm)
+    std::printf("lagom node %s: slurm job %s, data in %s\n", no.name.c_str(), slurm_job.c_str(),
+                no.data_dir.c_str());
   std::printf("lagom node %s: joining %s with %u cpus, %llu MB, %zu GPU(s)%s\n",
               no.name.c_str(), f.join.c_str(), no.cpus,
               static_cast<unsigned long long>(no.memory_mb), no.gpus.size(),

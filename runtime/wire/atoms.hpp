@@ -37,5 +37,7 @@ using log = caf::atom_constant<caf::atom("log")>;              // LogRecord / Lo
 using report = caf::atom_constant<caf::atom("report")>;        // TrainReport
 using next = caf::atom_constant<caf::atom("next")>;            // trial loop: next trial
 using services = caf::atom_constant<caf::atom("services")>;    // -> the head's service actors
+using kv_set = caf::atom_constant<caf::atom("kvset")>;         // StoreSet (rendezvous_store)
+using kv_get = caf::atom_constant<caf::atom("kvget")>;         // StoreGet (rendezvous_store)
 
 } // namespace lagom::atoms

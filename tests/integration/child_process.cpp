@@ -159,16 +159,24 @@ std::vector<pid_t> children_of(pid_t parent) {
   return out;
 }
 
-unsigned free_port() {
-  int s = ::socket(AF_INET, SOCK_STREAM, 0);
+closed_port::closed_port() {
+  fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd_ < 0)
+    throw std::runtime_error("closed_port: socket failed");
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof(a));
   socklen_t len = sizeof(a);
-  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(s);
-  return ntohs(a.sin_port);
+  if (::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0
+      || ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+    ::close(fd_);
+    throw std::runtime_error("closed_port: bind to 127.0.0.1:0 failed");
+  }
+  port_ = ntohs(a.sin_port);
+}
+
+closed_port::~closed_port() {
+  ::close(fd_);
 }
 
 temp_dir::temp_dir() {

@@ -55,8 +55,21 @@ run_result run(const std::vector<std::string>& argv, const std::string& input = 
 /// The pids of the processes whose parent is `parent` (a node's workers).
 std::vector<pid_t> children_of(pid_t parent);
 
-/// A TCP port on 127.0.0.1 that was free a moment ago.
-unsigned free_port();
+/// A TCP port on 127.0.0.1 that nobody listens on and nobody else can take:
+/// bound (port 0, read back) but never listened on, for as long as the
+/// object lives, so a connection to it is refused.
+class closed_port {
+public:
+  closed_port();
+  ~closed_port();
+  closed_port(const closed_port&) = delete;
+  closed_port& operator=(const closed_port&) = delete;
+  unsigned number() const { return port_; }
+
+private:
+  int fd_ = -1;
+  unsigned port_ = 0;
+};
 
 /// A fresh temporary directory, removed by the destructor.
 class temp_dir {

@@ -163,7 +163,8 @@ TEST_CASE("a node with a wrong or missing token is refused on both sides", "[clu
 }
 
 TEST_CASE("a node that cannot reach its head says so and exits 1", "[cluster]") {
-  auto port = std::to_string(free_port());
+  closed_port closed;  // bound, never listened on: the join is refused
+  auto port = std::to_string(closed.number());
   auto r = run({lagom_bin, "--data", data_dir(), "node", "--join", "127.0.0.1:" + port, "--token", token}, "", 30s);
   INFO(r.output);
   CHECK(r.code == 1);

@@ -106,7 +106,7 @@ TEST_CASE("a search runs its trials, records the table and writes its plots", "[
   CHECK(std::regex_search(list.output, std::regex(R"(s1\s+search\s+objective\s+finished\s+12)")));
 }
 
-TEST_CASE("a trial that throws is failed with its message; the search goes on", "[search]") {
+TEST_CASE("a trial that throws is failed with its message, the search goes on", "[search]") {
   temp_dir d;
   auto r = run_search(d, "optimizer=tpe trials=16 metric=score name=s2 fail_above=0");
   INFO(r.output);

@@ -79,7 +79,7 @@ TEST_CASE("checkpoint_store: a checkpoint round trips through its file") {
   CHECK(st.where() == f.store.path_of(8));
 }
 
-TEST_CASE("checkpoint_store: latest is the highest step; empty and large payloads") {
+TEST_CASE("checkpoint_store: latest is the highest step, empty and large payloads") {
   fixture f(checkpoint_options{0});
   checkpoint_info info;
   CHECK(f.store.latest(&info).code() == errc::not_found);

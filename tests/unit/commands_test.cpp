@@ -209,7 +209,7 @@ TEST_CASE("help text, names and completion come from the table", "[script][comma
   }
 }
 
-TEST_CASE("experiments, show and logs name an experiment; logs takes a run and a tail",
+TEST_CASE("experiments, show and logs name an experiment, logs takes a run and a tail",
           "[script][commands]") {
   command_ok<experiments_cmd>("experiments");
   CHECK(command_ok<show_cmd>("show mnist-search").experiment == "mnist-search");

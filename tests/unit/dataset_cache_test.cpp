@@ -59,7 +59,7 @@ TEST_CASE("a key is loaded once and every get shares that one data set", "[datas
   CHECK(c != a);
 }
 
-TEST_CASE("past max_bytes the least recently used entry goes; holders keep theirs",
+TEST_CASE("past max_bytes the least recently used entry goes, holders keep theirs",
           "[dataset_cache]") {
   dataset_cache cache(3 * 80);  // three entries of 10 samples (80 bytes each)
   int calls = 0;

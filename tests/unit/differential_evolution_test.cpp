@@ -123,7 +123,7 @@ TEST_CASE("DE waits until four slots are filled, a failed initial member countin
   CHECK(sp.check(t.config).is_ok());
 }
 
-TEST_CASE("a slot's member is replaced only by a lower loss; NaN never wins", "[de]") {
+TEST_CASE("a slot's member is replaced only by a lower loss, NaN never wins", "[de]") {
   // F = 0 and CR = 0: trial i copies its target's member in every coordinate
   // but one, so the target member shows in what trial i + P asks.
   auto sp = unit_square(2);

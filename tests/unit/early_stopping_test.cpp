@@ -9,7 +9,7 @@
 using namespace lagom;
 using namespace lagom::tuning;
 
-TEST_CASE("none gives no stopper; median and asha give theirs", "[early_stopping]") {
+TEST_CASE("none gives no stopper, median and asha give theirs", "[early_stopping]") {
   std::unique_ptr<early_stopper> s;
   early_stopping_options o;
   REQUIRE(make_early_stopper(o, s).is_ok());

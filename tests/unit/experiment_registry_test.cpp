@@ -118,7 +118,7 @@ named_values one(const std::string& k, double v) {
 
 } // namespace
 
-TEST_CASE("create answers the experiment; a taken name is refused unless resumed",
+TEST_CASE("create answers the experiment, a taken name is refused unless resumed",
           "[registry]") {
   fixture fx;
   uint64_t id = 0, again = 0;
@@ -243,7 +243,7 @@ TEST_CASE("metrics are recorded by step and read back by key or all keys", "[reg
   CHECK(unknown_run.where() == "m/7");
 }
 
-TEST_CASE("the end of an experiment sets its status; list answers every one", "[registry]") {
+TEST_CASE("the end of an experiment sets its status, list answers every one", "[registry]") {
   fixture fx;
   uint64_t a = 0, b = 0;
   REQUIRE(fx.create("a", false, schema::ExperimentKind::TRAIN, "mnist", &a).is_ok());

@@ -2,6 +2,7 @@
 // checks naming the field; reopen and kill -9 keep every commit whole.
 #include <catch2/catch.hpp>
 
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -330,7 +331,7 @@ TEST_CASE("experiment_table: the best run by max and by min") {
   CHECK(st.where() == "sweep");
 }
 
-TEST_CASE("experiment_table: closing and reopening keeps everything; ids are not reused") {
+TEST_CASE("experiment_table: closing and reopening keeps everything, ids are not reused") {
   fixture f;
   experiment e = f.create("kept");
   f.add_run(e.id, 1, run_status::running, 0.5);
@@ -363,9 +364,14 @@ TEST_CASE("experiment_table: kill -9 while writing leaves whole commits only") {
     r.experiment_id = id = e.id;
     REQUIRE(table.put_run(r).is_ok());
   }  // closed before fork: a child must not use its parent's LMDB environment
+  // The child says (through a pipe) when it has committed 100 steps and
+  // writes on; the parent kills it then, wherever it is in its next commit.
+  int ready[2];
+  REQUIRE(::pipe(ready) == 0);
   pid_t child = fork();
   REQUIRE(child >= 0);
   if (child == 0) {
+    ::close(ready[0]);
     experiment_table table;
     if (!experiment_table::open(dir / "registry", {}, &table))
       _exit(2);
@@ -375,10 +381,16 @@ TEST_CASE("experiment_table: kill -9 while writing leaves whole commits only") {
       m.set("b", double(step));
       if (!table.append_metrics(id, 0, step, m))
         _exit(3);
+      if (step == 100 && ::write(ready[1], "r", 1) != 1)
+        _exit(4);
     }
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  ::close(ready[1]);
+  pollfd p{ready[0], POLLIN, 0};
+  bool said = ::poll(&p, 1, 30000) == 1;  // bounded: a stuck child fails the test
   kill(child, SIGKILL);
+  ::close(ready[0]);
+  REQUIRE(said);
   int wstatus = 0;
   waitpid(child, &wstatus, 0);
   REQUIRE(WIFSIGNALED(wstatus));  // killed mid-write, not exited on an error
@@ -387,7 +399,7 @@ TEST_CASE("experiment_table: kill -9 while writing leaves whole commits only") {
   std::vector<metric_point> a, b;
   REQUIRE(table.read_metric(id, 0, "a", &a).is_ok());
   REQUIRE(table.read_metric(id, 0, "b", &b).is_ok());
-  CHECK(a.size() > 0);
+  CHECK(a.size() > 100);
   CHECK(a.size() == b.size());
   bool contiguous = true;  // steps 0..n-1: no commit half there, none lost
   for (size_t i = 0; i < a.size(); ++i)

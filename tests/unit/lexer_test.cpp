@@ -103,7 +103,7 @@ TEST_CASE("comments run to the end of the line", "[script][lexer]") {
   CHECK(t[2].column == 1);
 }
 
-TEST_CASE("newlines and top-level ';' end statements; empty ones vanish", "[script][lexer]") {
+TEST_CASE("newlines and top-level semicolons end statements, empty ones vanish", "[script][lexer]") {
   auto t = lex_ok("\n\nstatus\n\n;;help; quit\n");
   CHECK(kinds(t) == "word $ word $ word $");
   CHECK(lex_ok("").empty());
@@ -111,7 +111,7 @@ TEST_CASE("newlines and top-level ';' end statements; empty ones vanish", "[scri
   CHECK(kinds(lex_ok("a\r\nb")) == "word $ word $");
 }
 
-TEST_CASE("a brace or bracket block spans lines; ';' inside separates entries",
+TEST_CASE("a brace or bracket block spans lines, semicolon inside separates entries",
           "[script][lexer]") {
   auto t = lex_ok("search f trials=40 space {\n"
                   "  lr: double [1e-4,\n"

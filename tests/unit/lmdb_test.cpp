@@ -79,7 +79,7 @@ TEST_CASE("lmdb: a write transaction destroyed without commit stores nothing") {
   CHECK(f.get("k") == "<not_found>");
 }
 
-TEST_CASE("lmdb: a moved transaction commits once; del removes a key") {
+TEST_CASE("lmdb: a moved transaction commits once, del removes a key") {
   fixture f;
   write_txn a;
   REQUIRE(f.env.begin_write(&a).is_ok());

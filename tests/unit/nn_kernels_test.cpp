@@ -151,7 +151,7 @@ TEST_CASE("conv2d backward: input, weight and bias gradients", "[nn][conv2d][gra
   CHECK(rel_error(db2, db) < 1e-5);
 }
 
-TEST_CASE("batchnorm train: input, gamma and beta gradients; running stats",
+TEST_CASE("batchnorm train: input, gamma and beta gradients, running stats",
           "[nn][batchnorm][grad]") {
   struct layout { int N, C, S; };
   for (layout L : {layout{1, 3, 12}, layout{6, 4, 1}, layout{2, 2, 5}}) {
@@ -264,7 +264,7 @@ TEST_CASE("fused batchnorm+maxpool2d equals batchnorm then maxpool2d", "[nn][bat
   }
 }
 
-TEST_CASE("maxpool2d: gradient goes to the argmax; odd edges get zero", "[nn][maxpool2d][grad]") {
+TEST_CASE("maxpool2d: gradient goes to the argmax, odd edges get zero", "[nn][maxpool2d][grad]") {
   for (auto [H, W] : {std::pair{4, 6}, std::pair{5, 5}}) {
     const int P = 3, OH = H / 2, OW = W / 2;
     // distinct values 0.1 apart: a step of 1e-2 never changes an argmax

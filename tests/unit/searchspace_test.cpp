@@ -49,7 +49,7 @@ TEST_CASE("add refuses bad dimensions, naming them", "[searchspace]") {
   CHECK(sp.size() == 1);
 }
 
-TEST_CASE("integer bounds must be integers; lists are bounded", "[searchspace]") {
+TEST_CASE("integer bounds must be integers, lists are bounded", "[searchspace]") {
   searchspace sp;
   dimension d = dimension::integer("n", 1, 4);
   d.high = 4.5;

@@ -19,7 +19,7 @@ TEST_CASE("numbers right-align, text left-aligns, headers are underlined", "[cli
         "n2       4  draining\n");
 }
 
-TEST_CASE("a title comes first; print and << write render()", "[cli][table]") {
+TEST_CASE("a title comes first, print and << write render()", "[cli][table]") {
   table t({"FUNCTION", "COUNT", "LOSS"});
   t.set_title("Running functions");
   t.add_row({"mnist.train", "8", "0.25"});
@@ -38,7 +38,7 @@ TEST_CASE("a title comes first; print and << write render()", "[cli][table]") {
   CHECK(b.str() == want);
 }
 
-TEST_CASE("a column with any text cell is left-aligned; empty cells do not count",
+TEST_CASE("a column with any text cell is left-aligned, empty cells do not count",
           "[cli][table]") {
   table t({"A", "B", "C"});
   t.add_row({"1", "", ""});
@@ -52,7 +52,7 @@ TEST_CASE("a column with any text cell is left-aligned; empty cells do not count
         "    333\n");
 }
 
-TEST_CASE("short rows are padded; long rows add columns", "[cli][table]") {
+TEST_CASE("short rows are padded, long rows add columns", "[cli][table]") {
   table t({"K", "V"});
   t.add_row({"a"});
   t.add_row({"b", "2", "extra"});

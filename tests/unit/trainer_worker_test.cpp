@@ -80,7 +80,7 @@ named_values loss(double v) {
 
 } // namespace
 
-TEST_CASE("a report does not wait for the driver; its stop is seen at a later one",
+TEST_CASE("a report does not wait for the driver, its stop is seen at a later one",
           "[trainer_worker]") {
   fixture fx(3);
   auto services = make_train_services(fx.env.sys(), fx.trainer, fx.id, "node-1", "", fx.signals);

@@ -1,0 +1,318 @@
+// storage/feature_store: writes (open, create, write, drop); the reads are in
+// feature_store_read.cpp, the records and key layout in feature_records.*.
+#include "storage/feature_store.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "storage/encoding.hpp"
+#include "storage/feature_chunk.hpp"
+#include "storage/feature_records.hpp"
+
+namespace lagom::storage {
+
+using namespace records;
+
+const char* to_string(write_mode m) noexcept {
+  switch (m) {
+  case write_mode::create: return "create";
+  case write_mode::append: return "append";
+  case write_mode::overwrite: return "overwrite";
+  case write_mode::upsert: return "upsert";
+  }
+  return "unknown";
+}
+
+std::string encode_row_key(const feature_schema& s, const feature_frame& f, size_t row,
+                           bool with_event_time) {
+  byte_writer w;
+  for (const auto& p : row_key_value(s, f, row))
+    put_key_part(w, p);
+  if (with_event_time && !s.event_time.empty())
+    w.u64(static_cast<uint64_t>(f.columns[s.find(s.event_time)].i64[row]) ^ (uint64_t{1} << 63));
+  return w.take();
+}
+
+status feature_store::open(const std::string& dir, const feature_store_options& options,
+                           feature_store* out) {
+  feature_store s;
+  s.options_ = options;
+  status st = lmdb_env::open(dir, options.env, &s.env_);
+  for (auto [name, h] : {std::pair{"meta", &s.db_.meta}, {"groups", &s.db_.groups},
+                         {"versions", &s.db_.versions}, {"chunks", &s.db_.chunks},
+                         {"stats", &s.db_.stats}, {"index", &s.db_.index}})
+    if (st)
+      st = s.env_.open_db(name, h);
+  if (st)
+    st = s.env_.update([&](write_txn& t) {
+      return check_layout_version(t, s.db_.meta, layout_version, dir + " (feature store)");
+    });
+  if (!st)
+    return st;
+  *out = std::move(s);
+  return status::ok();
+}
+
+int64_t feature_store::now_ms() const {
+  if (options_.clock)
+    return options_.clock();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+status feature_store::create(const std::string& name, const feature_schema& schema,
+                             const feature_frame& rows, const write_options& options,
+                             version_info* out) {
+  if (auto st = check_feature_name("feature group", name); !st)
+    return st;
+  if (auto st = check_schema(schema); !st)
+    return status::error(st.code(), st.message(), name + "." + st.where());
+  return write_version(name, write_mode::create, &schema, rows, options, out);
+}
+
+status feature_store::write(const std::string& name, write_mode mode, const feature_frame& rows,
+                            const write_options& options, version_info* out) {
+  if (mode == write_mode::create)
+    return status::error(errc::invalid_argument, "use create() to make a new group", name);
+  if (auto st = check_feature_name("feature group", name); !st)
+    return st;
+  return write_version(name, mode, nullptr, rows, options, out);
+}
+
+// Checks, then computes what does not need the transaction (the new rows'
+// statistics, chunk bytes), then in one transaction: checks against what is
+// stored, writes chunks, index, statistics, version and group records.
+status feature_store::write_version(const std::string& name, write_mode mode,
+                                    const feature_schema* schema, const feature_frame& rows,
+                                    const write_options& options, version_info* out) {
+  if (!env_.is_open())
+    return not_open();
+  group_record g;
+  {
+    read_txn r;
+    status st = env_.begin_read(&r);
+    if (st)
+      st = load_group(r, db_.groups, name, &g);
+    if (mode == write_mode::create) {
+      if (st)
+        return status::error(errc::invalid_argument, "feature group exists (version " +
+                                                       std::to_string(g.newest) + ")",
+                             name);
+      if (st.code() != errc::not_found)
+        return st;
+      g = {};
+      g.schema = *schema;
+      g.correlations = options.correlations;
+    } else if (!st) {
+      return st;
+    }
+  }
+  if (auto st = check_frame(name, g.schema, rows); !st)
+    return st;
+  uint32_t version = options.version == 0 ? g.newest + 1 : options.version;
+  if (options.version != 0 && options.version <= g.newest)
+    return status::error(errc::invalid_argument,
+                         "version exists (the newest is " + std::to_string(g.newest) + ")",
+                         name + " version " + std::to_string(options.version));
+
+  // Keys unique within the rows written.
+  const feature_schema& s = g.schema;
+  bool with_time = !s.event_time.empty();
+  std::vector<std::string> keys(rows.rows());
+  {
+    std::unordered_set<std::string> seen;
+    seen.reserve(rows.rows());
+    for (size_t r = 0; r < rows.rows(); ++r) {
+      keys[r] = encode_row_key(s, rows, r, true);
+      if (keys[r].size() > max_key_bytes)
+        return status::error(errc::invalid_argument, "primary key longer than " +
+                                                       std::to_string(max_key_bytes) + " bytes",
+                             name + " row " + std::to_string(r));
+      if (!seen.insert(keys[r]).second)
+        return status::error(errc::invalid_argument,
+                             std::string("duplicate ") + (with_time ? "key and event time " : "key ") +
+                               key_text(row_key_value(s, rows, r)) + " in the rows written",
+                             name + " row " + std::to_string(r));
+    }
+  }
+
+  // Upsert: the newest version's rows with the new ones in place or after.
+  feature_frame merged;
+  const feature_frame* body = &rows;
+  if (mode == write_mode::upsert) {
+    read_txn r;
+    version_record v;
+    std::vector<int> cols;
+    status st = env_.begin_read(&r);
+    if (st)
+      st = load_version(r, db_.versions, name, g, 0, &v);
+    if (st)
+      st = resolve_columns(name, s, {}, &cols);
+    if (st)
+      st = read_rows(r, db_.chunks, name, v, cols, 0, UINT64_MAX, &merged);
+    if (!st)
+      return st;
+    std::unordered_map<std::string, size_t> fresh;
+    for (size_t i = 0; i < keys.size(); ++i)
+      fresh.emplace(keys[i], i);
+    feature_frame out_rows;
+    for (const auto& c : merged.columns)
+      out_rows.columns.push_back(feature_column{c.spec, {}, {}, {}, {}, {}, {}});
+    std::vector<bool> used(rows.rows(), false);
+    for (size_t i = 0; i < merged.rows(); ++i) {
+      auto it = fresh.find(encode_row_key(s, merged, i, true));
+      const feature_frame& from = it == fresh.end() ? merged : rows;
+      size_t row = it == fresh.end() ? i : it->second;
+      if (it != fresh.end())
+        used[row] = true;
+      for (size_t c = 0; c < out_rows.columns.size(); ++c)
+        out_rows.columns[c].push_row(from.columns[c], row);
+    }
+    for (size_t i = 0; i < rows.rows(); ++i)
+      if (!used[i])
+        for (size_t c = 0; c < out_rows.columns.size(); ++c)
+          out_rows.columns[c].push_row(rows.columns[c], i);
+    merged = std::move(out_rows);
+    body = &merged;
+    keys.resize(body->rows());
+    for (size_t i = 0; i < body->rows(); ++i)
+      keys[i] = encode_row_key(s, *body, i, true);
+  }
+
+  feature_statistics batch_stats;
+  compute_statistics(*body, &batch_stats, g.correlations);
+  size_t per_chunk = rows_per_chunk(s.columns);
+  std::vector<std::vector<std::string>> chunk_bytes;  // [chunk][column]
+  for (size_t begin = 0; begin < body->rows(); begin += per_chunk) {
+    size_t end = std::min(body->rows(), begin + per_chunk);
+    chunk_bytes.emplace_back();
+    for (const auto& c : body->columns)
+      chunk_bytes.back().push_back(encode_chunk(c, begin, end));
+  }
+  int64_t created = now_ms();
+
+  version_record done;
+  status st = env_.update([&](write_txn& t) {
+    group_record gr;
+    status s2 = load_group(t, db_.groups, name, &gr);
+    version_record prev;
+    if (mode == write_mode::create) {
+      if (s2)
+        return status::error(errc::invalid_argument, "feature group exists", name);
+      gr = g;
+    } else if (!s2) {
+      return s2;
+    } else if (auto s3 = load_version(t, db_.versions, name, gr, 0, &prev); !s3) {
+      return s3;
+    }
+    if (version <= gr.newest)
+      return status::error(errc::invalid_argument, "version exists",
+                           name + " version " + std::to_string(version));
+    feature_statistics stats = batch_stats;
+    version_record v;
+    v.info.group = name;
+    v.info.version = version;
+    v.info.mode = mode;
+    v.info.created_ms = created;
+    v.info.rows_written = rows.rows();
+    v.info.description = options.description;
+    v.info.schema = gr.schema;
+    v.info.correlations = gr.correlations;
+    if (mode == write_mode::append) {
+      // Keys unique against the stored rows too.
+      for (size_t r = 0; r < keys.size(); ++r) {
+        std::string probe = gkey(name) + (with_time ? keys[r] : encode_row_key(s, rows, r, false));
+        std::string_view found;
+        status got = t.get(db_.index, probe, &found);
+        if (got)
+          return status::error(errc::invalid_argument,
+                               std::string("duplicate ") +
+                                 (with_time ? "key and event time " : "key ") +
+                                 key_text(row_key_value(s, rows, r)) +
+                                 ": already stored; use upsert to replace it",
+                               name + " row " + std::to_string(r));
+        if (got.code() != errc::not_found)
+          return got;
+      }
+      v.chunks = prev.chunks;
+      feature_statistics old;
+      std::string_view bytes;
+      status s3 = t.get(db_.stats, version_key(name, prev.info.version), &bytes);
+      if (s3)
+        s3 = decode_statistics(bytes, name + " version " + std::to_string(prev.info.version) +
+                                        " statistics",
+                               &old);
+      if (s3)
+        s3 = merge_statistics(old, batch_stats);
+      if (!s3)
+        return s3;
+      stats = std::move(old);
+    } else if (mode != write_mode::create) {
+      if (auto s3 = clear_index(t, db_.index, name); !s3)
+        return s3;
+    }
+    size_t row = 0;
+    for (const auto& cols : chunk_bytes) {
+      uint64_t id = gr.next_chunk++;
+      for (size_t c = 0; c < cols.size(); ++c)
+        if (auto s3 = t.put(db_.chunks, chunk_key(name, id, static_cast<uint32_t>(c)), cols[c]);
+            !s3)
+          return s3;
+      size_t n = std::min(per_chunk, body->rows() - row);
+      for (size_t r = 0; r < n; ++r) {
+        const std::string& k = keys[row + r];
+        std::string index_key =
+          gkey(name) + (with_time ? k : encode_row_key(s, *body, row + r, false));
+        if (auto s3 = t.put(db_.index, index_key, be64(id) + be32(static_cast<uint32_t>(r)));
+            !s3)
+          return s3;
+      }
+      v.chunks.push_back({id, static_cast<uint32_t>(n)});
+      row += n;
+    }
+    for (const auto& c : v.chunks)
+      v.info.rows += c.rows;
+    gr.newest = version;
+    status s3 = t.put(db_.stats, version_key(name, version), encode_statistics(stats));
+    if (s3)
+      s3 = t.put(db_.versions, version_key(name, version), encode(v));
+    if (s3)
+      s3 = t.put(db_.groups, name, encode(gr));
+    done = v;
+    return s3;
+  });
+  if (st && out != nullptr)
+    *out = done.info;
+  return st;
+}
+
+status feature_store::drop(const std::string& name) {
+  if (!env_.is_open())
+    return not_open();
+  return env_.update([&](write_txn& t) {
+    group_record g;
+    if (auto st = load_group(t, db_.groups, name, &g); !st)
+      return st;
+    std::string prefix = gkey(name);
+    for (const db_handle* db : {&db_.versions, &db_.chunks, &db_.stats, &db_.index}) {
+      std::vector<std::string> keys;
+      if (auto st = t.for_each(*db, prefix,
+                               [&](std::string_view k, std::string_view) {
+                                 keys.emplace_back(k);
+                                 return true;
+                               });
+          !st)
+        return st;
+      for (const auto& k : keys)
+        if (auto st = t.del(*db, k); !st)
+          return st;
+    }
+    return t.del(db_.groups, name);
+  });
+}
+
+} // namespace lagom::storage
+
