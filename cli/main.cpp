@@ -7,6 +7,7 @@
 //   lagom resume NAME     continue a search whose driver or head died
 //   lagom slurm submit    a cluster and a script as one sbatch job; slurm status JOB
 //   lagom functions       the train functions this binary can run
+//   lagom cert init/issue the cluster's own CA and certificates for --tls
 // Exit codes: 0 ok, 1 failed at run time, 2 bad input (flag, file, line).
 #include <algorithm>
 #include <cstdlib>
@@ -25,6 +26,7 @@ namespace {
 void add_cluster_flags(CLI::App* app, lagom::cli::cluster_flags& f) {
   app->add_option("--connect", f.connect, "HOST:PORT of a lagom head (default: embedded)");
   app->add_option("--token", f.token, "with --connect: the cluster token (or LAGOM_TOKEN)");
+  app->add_option("--tls", f.tls, "with --connect: TLS with DIR/{ca,cert,key}.pem (lagom cert)");
   app->add_option("--nodes", f.nodes, "embedded cluster: virtual nodes")
     ->check(CLI::Range(1u, 256u));
   app->add_option("--cpus-per-node", f.cpus_per_node, "embedded cluster: cpus of each node")
@@ -39,6 +41,7 @@ void add_cluster_flags(CLI::App* app, lagom::cli::cluster_flags& f) {
 void add_reader_flags(CLI::App* app, lagom::cli::cluster_flags& f) {
   app->add_option("--connect", f.connect, "HOST:PORT of a lagom head (default: embedded on --data)");
   app->add_option("--token", f.token, "with --connect: the cluster token (or LAGOM_TOKEN)");
+  app->add_option("--tls", f.tls, "with --connect: TLS with DIR/{ca,cert,key}.pem (lagom cert)");
   f.nodes = 1;
   f.cpus_per_node = 1;
 }
@@ -69,6 +72,7 @@ int main(int argc, char** argv) {
   auto* head = app.add_subcommand("head", "run the cluster head (cluster_manager)");
   head->add_option("--listen", hf.listen, "HOST:PORT to listen on (port 0: any free port)");
   head->add_option("--token", hf.token, "cluster token nodes must present (or LAGOM_TOKEN)");
+  head->add_option("--tls", hf.tls, "TLS: DIR/{ca,cert,key}.pem; peers must have a certificate of the same CA");
   head->add_option("--heartbeat-ms", hf.heartbeat_ms, "heartbeat interval told to nodes")
     ->check(CLI::Range(10u, 60000u));
   head->add_option("--timeout-ms", hf.timeout_ms, "drop a node silent this long")
@@ -78,6 +82,7 @@ int main(int argc, char** argv) {
   auto* node = app.add_subcommand("node", "run a node that joins a head");
   node->add_option("--join", nf.join, "HOST:PORT of the head")->required();
   node->add_option("--token", nf.token, "the cluster token (or LAGOM_TOKEN)");
+  node->add_option("--tls", nf.tls, "TLS to the head: DIR/{ca,cert,key}.pem (lagom cert)");
   node->add_option("--name", nf.name, "node name (default: HOSTNAME-PID)");
   node->add_option("--cpus", nf.cpus, "cpus to offer (default: all cores)")
     ->check(CLI::Range(1u, 4096u));
@@ -149,6 +154,16 @@ int main(int argc, char** argv) {
 
   auto* functions = app.add_subcommand("functions", "list the train functions of this binary");
 
+  std::string cert_dir, cert_name;
+  auto* cert = app.add_subcommand("cert", "the cluster's own CA for --tls");
+  cert->require_subcommand(1);
+  auto* cert_init = cert->add_subcommand("init", "make a cluster CA in DIR (ca.pem, ca.key)");
+  cert_init->add_option("dir", cert_dir, "the CA's directory")->required();
+  auto* cert_issue = cert->add_subcommand(
+    "issue", "a certificate for NAME signed by the CA in DIR, into DIR/NAME (--tls DIR/NAME)");
+  cert_issue->add_option("dir", cert_dir, "the CA's directory")->required();
+  cert_issue->add_option("name", cert_name, "the head's, a node's or a client's name")->required();
+
   // The first word that is not a flag must name a subcommand.
   for (int i = 1; i < argc; ++i) {
     std::string word = argv[i];
@@ -165,7 +180,7 @@ int main(int argc, char** argv) {
       std::cerr << "lagom: unknown command '" << word << "'"
                 << (close.empty() ? "" : "; did you mean '" + close + "'?")
                 << " (commands: run, shell, head, node, status, experiments, show, logs, "
-                   "resume, slurm, functions; see --help)\n";
+                   "resume, slurm, functions, cert; see --help)\n";
       return 2;
     }
     break;
@@ -220,6 +235,10 @@ int main(int argc, char** argv) {
     ssq.data_dir = data_dir;
     return run_slurm_status(ssq);
   }
+  if (cert_init->parsed())
+    return run_cert_init(cert_dir);
+  if (cert_issue->parsed())
+    return run_cert_issue(cert_dir, cert_name);
   if (functions->parsed()) {
     for (auto& name : lagom::function_registry::from_linked().names())
       std::cout << name << "\n";

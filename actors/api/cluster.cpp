@@ -100,6 +100,12 @@ status cluster::connect(const std::string& host_port, std::unique_ptr<cluster>& 
 
 status cluster::connect(const std::string& host_port, const std::string& token,
                         std::unique_ptr<cluster>& out, std::chrono::milliseconds timeout) {
+  return connect(host_port, token, "", out, timeout);
+}
+
+status cluster::connect(const std::string& host_port, const std::string& token,
+                        const std::string& tls_dir, std::unique_ptr<cluster>& out,
+                        std::chrono::milliseconds timeout) {
   auto colon = host_port.rfind(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == host_port.size())
     return status::error(errc::invalid_argument, "expected HOST:PORT", host_port);
@@ -121,8 +127,11 @@ status cluster::connect(const std::string& host_port, const std::string& token,
   wire::configure(p->cfg);
   // CAF's middleman, reads bounded; a head silent for `timeout` is lost.
   wire::load_network(p->cfg, timeout);
+  if (!tls_dir.empty())
+    if (auto st = wire::use_tls(p->cfg, tls_dir); !st)
+      return st;
   p->sys = std::make_unique<caf::actor_system>(p->cfg);
-  auto head = p->sys->middleman().remote_actor(host, static_cast<uint16_t>(port));
+  auto head = wire::remote_actor(*p->sys, host, static_cast<uint16_t>(port), !tls_dir.empty());
   if (!head)
     return status::error(errc::io_error,
                          "cannot reach a lagom head: " + p->sys->render(head.error()), host_port);

@@ -12,6 +12,7 @@ namespace lagom::cli {
 struct cluster_flags {
   std::string connect;          // HOST:PORT of a head; empty = embedded
   std::string token;            // with connect: the cluster token (else LAGOM_TOKEN)
+  std::string tls;              // with connect: TLS with DIR/{ca,cert,key}.pem
   uint32_t nodes = 3;           // embedded: virtual nodes
   uint32_t cpus_per_node = 2;   // embedded
   uint64_t memory_mb = 4096;    // embedded, per node
@@ -22,6 +23,7 @@ struct cluster_flags {
 struct head_flags {
   std::string listen = "127.0.0.1:0";
   std::string token;
+  std::string tls;              // DIR/{ca,cert,key}.pem: TLS, peers verified
   uint32_t heartbeat_ms = 200;
   uint32_t timeout_ms = 2000;
   std::string data_dir;         // registry, checkpoints, logs (global --data)
@@ -30,6 +32,7 @@ struct head_flags {
 struct node_flags {
   std::string join;
   std::string token;
+  std::string tls;              // DIR/{ca,cert,key}.pem: TLS to the head
   std::string name;             // default: <hostname>-<pid>
   uint32_t cpus = 0;            // default: this machine's cores
   uint64_t memory_mb = 0;       // default: this machine's memory
@@ -88,6 +91,8 @@ int run_experiments(const cluster_flags& f);
 int run_show(const cluster_flags& f, const std::string& experiment);
 int run_logs(const logs_flags& f);
 int run_resume(const cluster_flags& f, const std::string& experiment);
+int run_cert_init(const std::string& dir);
+int run_cert_issue(const std::string& dir, const std::string& name);
 
 /// Splits "host:port"; false with a message in `err` when malformed.
 bool split_host_port(const std::string& s, std::string& host, uint16_t& port,

@@ -52,7 +52,7 @@ namespace lagom::cli {
 
 status open_cluster(const cluster_flags& f, std::unique_ptr<cluster>& out) {
   if (!f.connect.empty())
-    return cluster::connect(f.connect, token_or_env(f.token), out);
+    return cluster::connect(f.connect, token_or_env(f.token), f.tls, out);
   embedded_options eo;
   eo.nodes = f.nodes;
   eo.cpus_per_node = f.cpus_per_node;

@@ -59,6 +59,11 @@ int run_head(const head_flags& f) {
   // CAF's middleman, reads bounded (wire/network.hpp). A client silent for
   // 30 s (partitioned) is disconnected: what its drivers held is reclaimed.
   wire::load_network(cfg, std::chrono::seconds(30));
+  if (!f.tls.empty())
+    if (auto st = wire::use_tls(cfg, f.tls); !st) {
+      std::fprintf(stderr, "lagom head: %s\n", st.to_string().c_str());
+      return 2;
+    }
   caf::actor_system sys{cfg};
   const std::string data_dir = actors::resolve_data_dir(f.data_dir);
   actors::service_handles services;
@@ -79,7 +84,7 @@ int run_head(const head_flags& f) {
   co.logs = services.logs;
   co.members = members;
   auto cm = actors::spawn_cluster_manager(sys, co);
-  auto bound = sys.middleman().publish(cm, port, host.c_str(), true);
+  auto bound = wire::publish(sys, cm, port, host, !f.tls.empty());
   if (!bound) {
     std::fprintf(stderr, "lagom head: cannot listen on %s: %s\n", f.listen.c_str(),
                  sys.render(bound.error()).c_str());
@@ -87,8 +92,9 @@ int run_head(const head_flags& f) {
     actors::stop_services(services);
     return 1;
   }
-  std::printf("lagom head listening on %s:%u\n", host.c_str(), static_cast<unsigned>(*bound));
-  if (!is_loopback(host))
+  std::printf("lagom head listening on %s:%u%s\n", host.c_str(), static_cast<unsigned>(*bound),
+              f.tls.empty() ? "" : " (TLS, peers verified against the cluster CA)");
+  if (!is_loopback(host) && f.tls.empty())
     std::fprintf(stderr,
                  "lagom head: warning: listening on %s without TLS: the cluster token and "
                  "every frame cross the network in clear text\n",

@@ -139,8 +139,14 @@ int run_node(const node_flags& given) {
   // CAF's middleman, reads bounded (wire/network.hpp). A head silent for
   // 10 s (partitioned) counts as lost: the node rejoins when it answers.
   wire::load_network(cfg, std::chrono::seconds(10));
+  if (!f.tls.empty())
+    if (auto st = wire::use_tls(cfg, f.tls); !st) {
+      std::fprintf(stderr, "lagom node: %s\n", st.to_string().c_str());
+      return 2;
+    }
+  const bool tls = !f.tls.empty();
   caf::actor_system sys{cfg};
-  auto head = sys.middleman().remote_actor(host, port);
+  auto head = wire::remote_actor(sys, host, port, tls);
   if (!head) {
     std::fprintf(stderr, "lagom node: cannot reach the head at %s: %s\n", f.join.c_str(),
                  sys.render(head.error()).c_str());
@@ -175,7 +181,7 @@ int run_node(const node_flags& given) {
   actors::child_spec child{"node_manager", [=](caf::actor_system& s) -> caf::actor {
     caf::actor h = std::move(*first_head); // the first start reuses the checked handle
     if (!h) {
-      auto again = s.middleman().remote_actor(host, port);
+      auto again = wire::remote_actor(s, host, port, tls);
       if (!again) {
         std::fprintf(stderr, "lagom node %s: head at %s unreachable: %s\n", no.name.c_str(),
                      f.join.c_str(), s.render(again.error()).c_str());

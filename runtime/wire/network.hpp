@@ -19,7 +19,13 @@
 #include <chrono>
 #include <cstddef>
 
+#include <string>
+
+#include <caf/actor.hpp>
+#include <caf/expected.hpp>
 #include <caf/fwd.hpp>
+
+#include "lagom/status.hpp"
 
 namespace lagom::wire {
 
@@ -37,5 +43,26 @@ void load_network(caf::actor_system_config& cfg,
 
 /// Refused oversized reads so far in this process (for tests and logs).
 size_t refused_reads();
+
+// TLS (--tls DIR): caf::openssl with this cluster's own CA. DIR holds
+// ca.pem (the cluster CA's certificate), cert.pem (this process's, signed by
+// that CA) and key.pem (its key), as `lagom cert issue` writes them. Both
+// sides present a certificate and verify the other's against ca.pem; a peer
+// without one, or with one of another CA, fails the handshake and none of its
+// frames is read. (TLS connections are caf::openssl's own: the read bound
+// above covers plain connections only.)
+
+/// Checks that DIR/{ca,cert,key}.pem are readable files (else invalid_argument
+/// naming the file and the flag) and loads caf::openssl with them into
+/// `cfg`; call after load_network.
+status use_tls(caf::actor_system_config& cfg, const std::string& dir);
+
+/// Publishes `whom` on host:port, over TLS when `tls`; the bound port.
+caf::expected<uint16_t> publish(caf::actor_system& sys, const caf::actor& whom, uint16_t port,
+                                const std::string& host, bool tls);
+
+/// A handle to the actor published at host:port, over TLS when `tls`.
+caf::expected<caf::actor> remote_actor(caf::actor_system& sys, const std::string& host,
+                                       uint16_t port, bool tls);
 
 } // namespace lagom::wire

@@ -267,3 +267,66 @@ TEST_CASE("a message declared larger than the frame limit is refused before it i
   CHECK(s.code == 0);
   CHECK(s.output.find("n1") != std::string::npos);
 }
+
+TEST_CASE("with --tls a node or client without a certificate of the cluster CA is refused",
+          "[security][tls]") {
+  ::unsetenv("LAGOM_TOKEN");
+  temp_dir dir;
+  const std::string ca = dir.path() + "/ca", other = dir.path() + "/other";
+  for (auto& args : std::vector<std::vector<std::string>>{
+         {"cert", "init", ca}, {"cert", "issue", ca, "head"}, {"cert", "issue", ca, "n1"},
+         {"cert", "issue", ca, "client"}, {"cert", "init", other},
+         {"cert", "issue", other, "stranger"}}) {
+    args.insert(args.begin(), lagom_bin);
+    auto r = run(args, "", 30s);
+    INFO(r.output);
+    REQUIRE(r.code == 0);
+  }
+  auto head = child_process::start({lagom_bin, "--data", dir.path() + "/head", "head", "--listen",
+                                    "127.0.0.1:0", "--token", token, "--tls", ca + "/head"});
+  REQUIRE(head->wait_for("\n", 10s));
+  std::smatch m;
+  std::string out = head->output();
+  REQUIRE(std::regex_search(out, m, std::regex("listening on (127\\.0\\.0\\.1:[0-9]+) \\(TLS")));
+  const std::string address = m[1];
+  auto node = child_process::start({lagom_bin, "--data", dir.path() + "/node", "node", "--join",
+                                    address, "--token", token, "--tls", ca + "/n1", "--name",
+                                    "n1", "--cpus", "2"});
+  auto client = [&](std::vector<std::string> args, const std::string& tls) {
+    args.insert(args.begin(), {lagom_bin, "--data", dir.path() + "/client"});
+    args.insert(args.end(), {"--connect", address, "--token", token});
+    if (!tls.empty())
+      args.insert(args.end(), {"--tls", tls});
+    return run(args, "", 30s);
+  };
+  auto s = client({"status", "--wait-nodes", "1"}, ca + "/client");
+  INFO(s.output);
+  REQUIRE(s.code == 0);
+  auto script = dir.write("hello.lagom", "launch hello_gpu on 2\n");
+  auto r = client({"run", script}, ca + "/client");
+  INFO(r.output);
+  CHECK(r.code == 0);
+  CHECK(r.output.find("Hello from cpu on n1") != std::string::npos);
+
+  // No certificate (plain CAF), or one of another CA: the handshake fails,
+  // even with the right token.
+  auto plain = run({lagom_bin, "--data", dir.path() + "/x", "node", "--join", address, "--token",
+                    token, "--name", "plain"},
+                   "", 30s);
+  INFO(plain.output);
+  CHECK(plain.code == 1);
+  CHECK(plain.output.find("cannot reach the head") != std::string::npos);
+  auto stranger = client({"status"}, other + "/stranger");
+  INFO(stranger.output);
+  CHECK(stranger.code == 1);
+  CHECK(stranger.output.find("cannot reach a lagom head") != std::string::npos);
+  auto bad_dir = client({"status"}, dir.path() + "/nowhere");
+  CHECK(bad_dir.code == 1);
+  CHECK(bad_dir.output.find("--tls") != std::string::npos);
+
+  // Clients coming and going never cost the node its connection.
+  auto after = client({"status"}, ca + "/client");
+  INFO(after.output + head->output());
+  CHECK(after.output.find("1 node(s), 0 queued request(s), 0 lost node(s)") != std::string::npos);
+  CHECK(head->output().find("removed") == std::string::npos);
+}

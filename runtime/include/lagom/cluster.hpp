@@ -138,6 +138,13 @@ public:
                         std::unique_ptr<cluster>& out,
                         std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
+  /// As above, over TLS when `tls_dir` is not empty: the directory holds
+  /// ca.pem, cert.pem and key.pem (`lagom cert issue`); the head must have
+  /// a certificate of the same CA (and this client's is checked by it).
+  static status connect(const std::string& host_port, const std::string& token,
+                        const std::string& tls_dir, std::unique_ptr<cluster>& out,
+                        std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
   /// As above with the token of $LAGOM_TOKEN.
   static status connect(const std::string& host_port, std::unique_ptr<cluster>& out,
                         std::chrono::milliseconds timeout = std::chrono::seconds(10));
