@@ -110,7 +110,8 @@ caf::result<wire::frame> on_load(self_ptr self, const wire::frame& f) {
   });
 }
 
-caf::behavior checkpointer(self_ptr self, std::string data_dir, uint32_t keep_last) {
+caf::behavior checkpointer(self_ptr self, std::string data_dir, uint32_t keep_last,
+                           std::shared_ptr<const supervision::membership> members) {
   self->state.data_dir = std::move(data_dir);
   self->state.options.keep_last = keep_last;
   self->state.log = log::make("head", "checkpointer");
@@ -118,6 +119,10 @@ caf::behavior checkpointer(self_ptr self, std::string data_dir, uint32_t keep_la
     // Every request's frame must prove the cluster token (actors/door.hpp).
     [=](atoms::save, const wire::frame& f) -> caf::result<wire::frame> {
       if (auto ok = door_check(*self->state.log, f, "checkpointer: save", self->current_sender());
+          !ok)
+        return wire::to_error(ok);
+      if (auto ok = fence_check(*self->state.log, members.get(), f, "checkpointer: save",
+                                self->current_sender());
           !ok)
         return wire::to_error(ok);
       return on_save(self, f);
@@ -133,8 +138,10 @@ caf::behavior checkpointer(self_ptr self, std::string data_dir, uint32_t keep_la
 
 } // namespace
 
-caf::actor spawn_checkpointer(caf::actor_system& sys, std::string data_dir, uint32_t keep_last) {
-  return sys.spawn<caf::detached>(checkpointer, std::move(data_dir), keep_last);
+caf::actor spawn_checkpointer(caf::actor_system& sys, std::string data_dir, uint32_t keep_last,
+                              std::shared_ptr<const supervision::membership> members) {
+  return sys.spawn<caf::detached>(checkpointer, std::move(data_dir), keep_last,
+                                  std::move(members));
 }
 
 } // namespace lagom::actors

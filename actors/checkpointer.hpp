@@ -25,12 +25,19 @@
 #include <cstdint>
 #include <string>
 
+#include <memory>
+
 #include <caf/fwd.hpp>
+
+#include "supervision/membership.hpp"
 
 namespace lagom::actors {
 
 /// `data_dir` must not be empty; keep_last 0 keeps every checkpoint.
+/// `members` (may be null): a save whose frame carries a fenced or unknown
+/// node epoch is refused with errc::fenced (actors/door.hpp fence_check).
 caf::actor spawn_checkpointer(caf::actor_system& sys, std::string data_dir,
-                              uint32_t keep_last = 3);
+                              uint32_t keep_last = 3,
+                              std::shared_ptr<const supervision::membership> members = nullptr);
 
 } // namespace lagom::actors

@@ -1,6 +1,7 @@
 #include "actors/cluster_manager.hpp"
 
 #include <chrono>
+#include <ctime>
 #include <map>
 #include <set>
 
@@ -26,6 +27,8 @@ struct node_entry {
   caf::actor handle;
   std::string name;
   std::string host;
+  uint32_t pid = 0;
+  uint64_t epoch = 0;   // this incarnation's (membership)
   steady::time_point last_seen;
   std::vector<std::pair<std::string, uint64_t>> gpu_names; // name, memory MB
   function_registry functions;                             // specs of what it can run
@@ -130,12 +133,17 @@ void drop_node(self_ptr self, uint32_t node_id, const std::string& why, bool cle
   if (n == st.nodes.end())
     return;
   std::string name = n->second.name;
+  uint64_t n_epoch = n->second.epoch;
+  // Fenced first: from now on the services refuse its runs' writes, and its
+  // next heartbeat is answered errc::fenced.
+  st.opts.members->fence(n->second.epoch, why);
   st.nodes.erase(n);
   if (!clean)
     ++st.lost_nodes;
   auto lost = st.ledger.remove_node(node_id);
   st.log->log(clean ? spdlog::level::info : spdlog::level::warn,
-              "node {} ({}) removed: {}; {} container(s) lost", node_id, name, why, lost.size());
+              "node {} ({}) removed: {}; {} container(s) lost; epoch {} fenced", node_id, name,
+              why, lost.size(), n_epoch);
   std::map<uint64_t, std::vector<uint64_t>> by_request;
   for (auto& c : lost) {
     by_request[c.request_id].push_back(c.id);
@@ -199,23 +207,64 @@ caf::result<wire::frame> on_join(self_ptr self, const wire::frame& f) {
   }
   if (auto& sender = self->current_sender(); sender && f.proof() == wire::proof::proven)
     st.admitted.insert(sender->node());
+  // The same process joining again (it learned it was fenced, or lost its
+  // connection before the head noticed): its old incarnation is superseded.
+  for (auto& [id, old] : st.nodes)
+    if (old.name == spec.name) {
+      if (old.host != entry.host || old.pid != pid)
+        break; // another process: the ledger refuses the name below
+      drop_node(self, id, "superseded by a new incarnation of the same process");
+      break;
+    }
   spec.id = st.next_node_id++;
   if (auto added = st.ledger.add_node(spec); !added)
     return wire::to_error(added);
   entry.handle = caf::actor_cast<caf::actor>(self->current_sender());
   entry.name = spec.name;
+  entry.pid = pid;
+  entry.epoch = st.opts.members->admit(spec.name);
+  const uint64_t epoch = entry.epoch;
   entry.last_seen = steady::now();
   self->monitor(entry.handle);
   st.nodes.emplace(spec.id, std::move(entry));
-  st.log->info("{} joined as node {}: {} cpus, {} MB, {} GPU(s)", who, spec.id,
-               spec.capacity.cpus, spec.capacity.memory_mb, spec.capacity.gpus);
+  st.log->info("{} joined as node {} (epoch {}): {} cpus, {} MB, {} GPU(s)", who, spec.id,
+               supervision::epoch_text(epoch), spec.capacity.cpus, spec.capacity.memory_mb,
+               spec.capacity.gpus);
   retry_queue(self);
   check_waiters(self);
   return wire::build<schema::NodeAccepted>([&](schema::NodeAccepted::Builder b) {
     b.setNodeId(spec.id);
     b.setHeartbeatMs(st.opts.heartbeat_ms);
     b.setTimeoutMs(st.opts.timeout_ms);
+    b.setEpoch(epoch);
   });
+}
+
+// A heartbeat of a live incarnation refreshes it; any other is told it was
+// fenced (the node then kills its orphaned containers and joins again).
+caf::result<caf::unit_t> on_heartbeat(self_ptr self, const wire::frame& f) {
+  if (auto ok = check(self, f, "heartbeat"); !ok)
+    return wire::to_error(ok);
+  auto& st = self->state;
+  uint32_t id = 0;
+  uint64_t epoch = 0;
+  auto rd = wire::read<schema::Heartbeat>(f, [&](schema::Heartbeat::Reader r) {
+    id = r.getNodeId();
+    epoch = r.getEpoch();
+    return status::ok();
+  });
+  if (!rd)
+    return wire::to_error(rd);
+  auto n = st.nodes.find(id);
+  if (n != st.nodes.end() && n->second.epoch == epoch) {
+    n->second.last_seen = steady::now();
+    return caf::unit;
+  }
+  auto why = st.opts.members->why_not_live(epoch);
+  if (why.empty())
+    why = "epoch " + supervision::epoch_text(epoch) + " is not node " + std::to_string(id) + "'s";
+  return wire::to_error(status::error(errc::fenced, why + "; join again as a new incarnation",
+                                      "head: heartbeat of node " + std::to_string(id)));
 }
 
 // A request naming a function is refused unless every node can run it (all
@@ -440,22 +489,15 @@ void on_down(self_ptr self, const caf::down_msg& dm) {
 
 caf::behavior cluster_manager(self_ptr self, cluster_options opts) {
   self->state.opts = std::move(opts);
+  if (!self->state.opts.members)
+    self->state.opts.members = std::make_shared<supervision::membership>(
+      static_cast<uint32_t>(std::time(nullptr)));
   self->state.log = log::make("head", "cluster_manager");
   self->set_down_handler([=](caf::down_msg& dm) { on_down(self, dm); });
   self->send(self, atoms::tick::value);
   return {
     [=](atoms::join, const wire::frame& f) { return on_join(self, f); },
-    [=](atoms::heartbeat, const wire::frame& f) {
-      if (!check(self, f, "heartbeat"))
-        return;
-      uint32_t id = 0;
-      if (wire::read<schema::Heartbeat>(f, [&](schema::Heartbeat::Reader r) {
-            id = r.getNodeId();
-            return status::ok();
-          }))
-        if (auto n = self->state.nodes.find(id); n != self->state.nodes.end())
-          n->second.last_seen = steady::now();
-    },
+    [=](atoms::heartbeat, const wire::frame& f) { return on_heartbeat(self, f); },
     [=](atoms::request, const wire::frame& f) { return on_request(self, f); },
     [=](atoms::release, const wire::frame& f) { return on_release(self, f); },
     [=](atoms::launch, const wire::frame& f, const caf::actor& owner) {

@@ -11,9 +11,18 @@
 // malformed or wrong-schema frame gets an error reply naming the problem):
 //   (atoms::join, frame NodeRegistration)   -> frame NodeAccepted
 //       Refused with errc::unauthorized when the token differs (compared in
-//       constant time; logged on both sides), invalid_argument when the name is taken. The sender is
-//       monitored: its death removes the node at once.
-//   (atoms::heartbeat, frame Heartbeat)      no reply; unknown node -> ignored
+//       constant time; logged on both sides), invalid_argument when the name
+//       is taken by another process. The same process (host and pid) joining
+//       again supersedes its old incarnation, which is dropped and fenced.
+//       The answer carries the new incarnation's epoch (membership below).
+//       The sender is monitored: its death removes the node at once.
+//   (atoms::heartbeat, frame Heartbeat)      -> unit
+//       errc::fenced when the heartbeat's node id and epoch are not a live
+//       incarnation (dropped: timeout, lost connection; or unknown): the node
+//       then kills its containers (orphans) and joins again.
+// Membership (supervision/membership.hpp): every accepted join gets an epoch;
+// a dropped node's epoch is fenced at once, so the services sharing
+// `members` refuse its runs' writes from then on.
 //   (atoms::request, frame ContainerRequest) -> frame ContainerGrant
 //       Gang or not, pack or spread. Not enough free: queued when asked
 //       (the reply comes when granted) else errc::unavailable. Never
@@ -46,8 +55,12 @@
 #include <cstdint>
 #include <string>
 
+#include <memory>
+
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
+
+#include "supervision/membership.hpp"
 
 namespace lagom::actors {
 
@@ -58,6 +71,9 @@ struct cluster_options {
   // The services it hands to clients ((atoms::services)); it does not own
   // them: whoever spawned them stops them.
   caf::actor registry, checkpointer, logs;
+  // The head's membership, shared with those services (they refuse writes of
+  // fenced epochs). Null: the cluster_manager makes its own.
+  std::shared_ptr<supervision::membership> members;
 };
 
 caf::actor spawn_cluster_manager(caf::actor_system& sys, cluster_options opts);

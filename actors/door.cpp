@@ -17,4 +17,17 @@ status door_check(spdlog::logger& log, const wire::frame& f, const std::string& 
                        door);
 }
 
+status fence_check(spdlog::logger& log, const supervision::membership* members,
+                   const wire::frame& f, const std::string& door,
+                   const caf::strong_actor_ptr& sender) {
+  if (members == nullptr)
+    return status::ok();
+  auto st = members->admit_write(f.epoch(), door);
+  if (!st)
+    log.warn("refused a write to {} from {}: {}", door,
+             sender ? caf::to_string(sender) : std::string{"an anonymous sender"},
+             st.message());
+  return st;
+}
+
 } // namespace lagom::actors

@@ -17,6 +17,7 @@
 #include <spdlog/logger.h>
 
 #include "lagom/status.hpp"
+#include "supervision/membership.hpp"
 #include "wire/frame.hpp"
 
 namespace lagom::actors {
@@ -25,6 +26,14 @@ namespace lagom::actors {
 /// (e.g. "head: launch"), logged to `log` with `sender` (may be null).
 status door_check(spdlog::logger& log, const wire::frame& f, const std::string& door,
                   const caf::strong_actor_ptr& sender);
+
+/// The fence (supervision/membership.hpp) on a write: ok when `members` is
+/// null (a service with no head beside it, e.g. in a unit test) or admits
+/// the frame's epoch; else errc::fenced naming `door`, logged (warn, the
+/// first few of each door's refusals) with the sender.
+status fence_check(spdlog::logger& log, const supervision::membership* members,
+                   const wire::frame& f, const std::string& door,
+                   const caf::strong_actor_ptr& sender);
 
 /// An empty frame that proves this process's token: the proof a request
 /// without a payload of its own carries (stop, attach, ...).

@@ -235,28 +235,37 @@ status check(self_ptr self, const wire::frame& f, const char* verb) {
 }
 
 caf::behavior experiment_registry(self_ptr self,
-                                  std::shared_ptr<storage::experiment_table> table) {
+                                  std::shared_ptr<storage::experiment_table> table,
+                                  std::shared_ptr<const supervision::membership> members) {
+  // A write must prove the token and come from a live node epoch (or none).
+  auto check_write = [=](const wire::frame& f, const char* verb) {
+    auto ok = check(self, f, verb);
+    if (ok)
+      ok = fence_check(*self->state.log, members.get(), f, std::string("registry: ") + verb,
+                       self->current_sender());
+    return ok;
+  };
   self->state.log = log::make("head", "experiment_registry");
   self->state.table = std::move(*table);
   return {
     // Every request's frame must prove the cluster token (actors/door.hpp).
     [=](atoms::create, const wire::frame& f) -> caf::result<wire::frame> {
-      if (auto ok = check(self, f, "create"); !ok)
+      if (auto ok = check_write(f, "create"); !ok)
         return wire::to_error(ok);
       return on_create(self, f);
     },
     [=](atoms::run_update, const wire::frame& f) -> caf::result<caf::unit_t> {
-      if (auto ok = check(self, f, "run update"); !ok)
+      if (auto ok = check_write(f, "run update"); !ok)
         return wire::to_error(ok);
       return on_run_update(self, f);
     },
     [=](atoms::metrics, const wire::frame& f) -> caf::message {
-      if (auto ok = check(self, f, "metrics"); !ok)
+      if (auto ok = check_write(f, "metrics"); !ok)
         return reply(ok);
       return on_metrics(self, f);
     },
     [=](atoms::exp_end, const wire::frame& f) -> caf::result<caf::unit_t> {
-      if (auto ok = check(self, f, "end"); !ok)
+      if (auto ok = check_write(f, "end"); !ok)
         return wire::to_error(ok);
       return on_end(self, f);
     },
@@ -276,7 +285,8 @@ caf::behavior experiment_registry(self_ptr self,
 } // namespace
 
 status spawn_experiment_registry(caf::actor_system& sys, const std::string& data_dir,
-                                 caf::actor& out) {
+                                 caf::actor& out,
+                                 std::shared_ptr<const supervision::membership> members) {
   if (data_dir.empty())
     return status::error(errc::invalid_argument, "must not be empty", "data directory");
   if (auto st = storage::make_dirs(data_dir); !st)
@@ -284,7 +294,7 @@ status spawn_experiment_registry(caf::actor_system& sys, const std::string& data
   auto table = std::make_shared<storage::experiment_table>();
   if (auto st = storage::experiment_table::open(data_dir + "/registry", {}, table.get()); !st)
     return st;
-  out = sys.spawn(experiment_registry, std::move(table));
+  out = sys.spawn(experiment_registry, std::move(table), std::move(members));
   return status::ok();
 }
 

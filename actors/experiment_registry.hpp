@@ -35,11 +35,13 @@
 // run with a status other than queued: two).
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include <caf/fwd.hpp>
 
 #include "lagom/status.hpp"
+#include "supervision/membership.hpp"
 
 namespace lagom::actors {
 
@@ -47,7 +49,10 @@ namespace lagom::actors {
 /// unusable directory or registry is an error naming the path, and nothing
 /// is spawned. LMDB allows one open of a registry per process: two live
 /// registries on the same data directory in one process are a caller's bug.
+/// `members` (may be null): a write (create, run update, metrics, end) whose
+/// frame carries a fenced or unknown node epoch is refused with errc::fenced.
 status spawn_experiment_registry(caf::actor_system& sys, const std::string& data_dir,
-                                 caf::actor& out);
+                                 caf::actor& out,
+                                 std::shared_ptr<const supervision::membership> members = nullptr);
 
 } // namespace lagom::actors

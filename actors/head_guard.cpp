@@ -17,9 +17,20 @@ caf::behavior head_guard(caf::event_based_actor* self, caf::actor head, caf::act
   return {
     [=](atoms::launch) -> caf::result<caf::unit_t> {
       auto rp = self->make_response_promise<caf::unit_t>();
-      if (head && head.node() != self->node()) {
+      // A driver that ends without answering (a bug, or an error that made
+      // it quit) must not leave the caller waiting forever either.
+      self->monitor(driver);
+      if (head && head.node() != self->node())
         self->monitor(head);
-        self->set_down_handler([=](caf::down_msg& dm) {
+      self->set_down_handler([=](caf::down_msg& dm) {
+        if (dm.source == driver.address()) {
+          // Its answer, if it gave one, is on its way (a response and a
+          // down message may be handled in either order): wait for it briefly.
+          self->delayed_send(self, std::chrono::seconds(1), atoms::tick::value,
+                             caf::to_string(dm.reason));
+          return;
+        }
+        {
           if (dm.source != head.address())
             return;
           auto why = status::error(errc::unavailable,
@@ -32,8 +43,19 @@ caf::behavior head_guard(caf::event_based_actor* self, caf::actor head, caf::act
           auto answer = rp;
           answer.deliver(wire::to_error(why));
           self->quit();
+        }
+      });
+      self->become(caf::keep_behavior,
+        [=](atoms::tick, const std::string& reason) mutable {
+          if (self->current_sender() != self->ctrl())
+            return;
+          auto why = status::error(errc::internal,
+                                   "the driver ended without an answer (" + reason + ")" + hint,
+                                   "driver");
+          log->error("{}", why.to_string());
+          rp.deliver(wire::to_error(why));
+          self->quit();
         });
-      }
       self->request(driver, caf::infinite, atoms::launch::value)
         .then(
           [=]() mutable {

@@ -16,6 +16,8 @@
 //       down first, answers errc::unavailable "the head at <where> is gone
 //       (<why>)<hint>" and stops the driver (exit_reason::user_shutdown,
 //       which also makes it give back what it holds locally).
+//       If the driver ends without answering, answers errc::internal "the
+//       driver ended without an answer (<reason>)".
 // It quits after answering once. An embedded head (same process) is not
 // watched: it cannot be lost without the process.
 #pragma once

@@ -39,6 +39,7 @@ struct log_aggregator_state {
   // Constant after construction.
   std::string data_dir;
   std::shared_ptr<spdlog::logger> log;
+  std::shared_ptr<const supervision::membership> members;  // may be null
   // Mutable.
   std::map<std::pair<std::string, uint32_t>, storage::posix_file> files;  // open to append
   uint64_t refused = 0;  // records refused (a send gets no error reply)
@@ -203,11 +204,13 @@ caf::message on_log(self_ptr self, const wire::frame& f) {
       status::error(errc::invalid_argument, "must not be empty", "data directory")));
   if (f.schema() == wire::schema_id<schema::LogQuery>())
     return query(self, f);
-  status st = f.schema() == wire::schema_id<schema::LogRecord>() || f.empty()
-                ? append(self, f)
-                : status::error(errc::wrong_schema,
-                                "expected LogRecord or LogQuery, got " + wire::to_string(f),
-                                "log");
+  status st = fence_check(*self->state.log, self->state.members.get(), f, "logs: record",
+                          self->current_sender());
+  if (st)
+    st = f.schema() == wire::schema_id<schema::LogRecord>() || f.empty()
+           ? append(self, f)
+           : status::error(errc::wrong_schema,
+                           "expected LogRecord or LogQuery, got " + wire::to_string(f), "log");
   if (st)
     return {};
   if (self->current_message_id().is_request())
@@ -219,8 +222,10 @@ caf::message on_log(self_ptr self, const wire::frame& f) {
   return {};
 }
 
-caf::behavior log_aggregator(self_ptr self, std::string data_dir) {
+caf::behavior log_aggregator(self_ptr self, std::string data_dir,
+                             std::shared_ptr<const supervision::membership> members) {
   self->state.data_dir = std::move(data_dir);
+  self->state.members = std::move(members);
   self->state.log = log::make("head", "log_aggregator");
   return {
     [=](atoms::log, const wire::frame& f) { return on_log(self, f); },
@@ -229,8 +234,9 @@ caf::behavior log_aggregator(self_ptr self, std::string data_dir) {
 
 } // namespace
 
-caf::actor spawn_log_aggregator(caf::actor_system& sys, std::string data_dir) {
-  return sys.spawn(log_aggregator, std::move(data_dir));
+caf::actor spawn_log_aggregator(caf::actor_system& sys, std::string data_dir,
+                                std::shared_ptr<const supervision::membership> members) {
+  return sys.spawn(log_aggregator, std::move(data_dir), std::move(members));
 }
 
 } // namespace lagom::actors

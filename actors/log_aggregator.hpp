@@ -23,13 +23,19 @@
 // Runs on CAF's scheduler: a record costs one write(2), a query reads files.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include <caf/fwd.hpp>
 
+#include "supervision/membership.hpp"
+
 namespace lagom::actors {
 
 /// `data_dir` must not be empty (every message would be refused).
-caf::actor spawn_log_aggregator(caf::actor_system& sys, std::string data_dir);
+/// `members` (may be null): a record whose frame carries a fenced or unknown
+/// node epoch is refused (errc::fenced; logged when sent plainly).
+caf::actor spawn_log_aggregator(caf::actor_system& sys, std::string data_dir,
+                                std::shared_ptr<const supervision::membership> members = nullptr);
 
 } // namespace lagom::actors

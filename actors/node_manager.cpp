@@ -52,9 +52,12 @@ struct node_manager_state {
   uint16_t worker_port = 0;  // process mode: where workers attach
   // Set when accepted.
   uint32_t node_id = 0;
+  uint64_t epoch = 0;        // this incarnation's (NodeAccepted), on every run's writes
   trainer_links services;    // registry, checkpointer, logs of the head
   std::chrono::milliseconds heartbeat{200};
+  std::chrono::milliseconds timeout{2000};  // the head drops a node silent this long
   // Mutable.
+  bool fenced = false;
   uint64_t heartbeat_seq = 0;
   std::map<uint64_t, running_container> running;
   // Process mode: the threads that wait for worker processes, joined when
@@ -70,10 +73,15 @@ struct node_manager_state {
   // A node that ends takes its worker processes with it, frozen ones too
   // (PDEATHSIG covers the node's process dying, not the actor ending), and
   // waits for their watchers, which must not outlive the actor system.
+  // Thread containers cannot be killed: they are asked to stop, and their
+  // writes carry this incarnation's epoch, which the head refuses once fenced.
   ~node_manager_state() {
-    for (auto& kv : running)
+    for (auto& kv : running) {
+      if (kv.second.stop)
+        kv.second.stop->store(true);
       if (kv.second.pid > 0)
         ::kill(kv.second.pid, SIGKILL);
+    }
     for (auto& w : watchers)
       if (w.thread.joinable())
         w.thread.join();
@@ -124,6 +132,8 @@ proc::spawn_spec worker_spawn(const node_manager_state& st, const launch_spec& s
   // The worker proves the token on its attach port and to the head's
   // services (the environment, unlike argv, is private to the user).
   s.env_set["LAGOM_TOKEN"] = wire::cluster_token();
+  // Its writes carry this incarnation's epoch (supervision/membership.hpp).
+  s.env_set["LAGOM_EPOCH"] = std::to_string(st.epoch);
   return s;
 }
 
@@ -167,6 +177,7 @@ caf::result<wire::frame> on_launch(self_ptr self, const wire::frame& f, caf::act
     auto me = caf::actor_cast<caf::actor>(self);
     auto links = st.services;
     links.owner = owner;
+    links.epoch = st.epoch;
     if (st.opts.process_containers)
       st.watchers.push_back({id, 0, start_process(me, id, worker_spawn(st, spec))});
     else
@@ -187,6 +198,31 @@ caf::result<wire::frame> on_launch(self_ptr self, const wire::frame& f, caf::act
             p.deliver(std::move(err));
           });
   return rp;
+}
+
+// The head dropped this incarnation (its heartbeat was answered fenced): its
+// containers are orphans, whose runs the head has given up (and may run
+// elsewhere). They are killed (worker processes: SIGKILL; thread containers
+// asked to stop), and the node_manager quits with errc::fenced: its
+// supervisor starts a new incarnation, which joins again with a new epoch.
+void fenced(self_ptr self, const status& why) {
+  auto& st = self->state;
+  if (st.fenced)
+    return;
+  st.fenced = true;
+  size_t killed = 0;
+  for (auto& [id, c] : st.running) {
+    if (c.stop)
+      c.stop->store(true);
+    if (c.pid > 0) {
+      ::kill(c.pid, SIGKILL);
+      ++killed;
+    }
+  }
+  st.log->warn("fenced by the head ({}); killed {} orphaned worker process(es), stopped {} "
+               "container(s); joining again as a new incarnation",
+               why.to_string(), killed, st.running.size());
+  self->quit(wire::to_error(why));
 }
 
 caf::behavior running(self_ptr self) {
@@ -297,8 +333,17 @@ caf::behavior running(self_ptr self) {
         b.setNodeId(st.node_id);
         b.setSeq(++st.heartbeat_seq);
         b.initFree().setCpus(st.opts.cpus > busy ? st.opts.cpus - busy : 0);
+        b.setEpoch(st.epoch);
       });
-      self->send(st.head, atoms::heartbeat::value, std::move(hb));
+      // Answered unit, or errc::fenced: the head dropped this incarnation.
+      // No answer (a partition) is not a verdict: the next tick asks again.
+      self->request(st.head, st.timeout, atoms::heartbeat::value, std::move(hb))
+        .then([]() {},
+              [=](caf::error& e) {
+                auto why = wire::to_status(e);
+                if (why.code() == errc::fenced)
+                  fenced(self, why);
+              });
       self->delayed_send(self, st.heartbeat, atoms::tick::value);
     },
   };
@@ -313,7 +358,9 @@ void join(self_ptr self) {
         auto& st = self->state;
         auto rd = wire::read<schema::NodeAccepted>(f, [&](schema::NodeAccepted::Reader r) {
           st.node_id = r.getNodeId();
+          st.epoch = r.getEpoch();
           st.heartbeat = std::chrono::milliseconds(std::max<uint32_t>(r.getHeartbeatMs(), 10));
+          st.timeout = std::chrono::milliseconds(std::max<uint32_t>(r.getTimeoutMs(), 20));
           return status::ok();
         });
         if (!rd) {
@@ -321,8 +368,8 @@ void join(self_ptr self) {
           self->quit(wire::to_error(rd));
           return;
         }
-        st.log->info("joined as node {} ({} cpus, {} MB, {} GPU(s))", st.node_id,
-                     st.opts.cpus, st.opts.memory_mb, st.opts.gpus.size());
+        st.log->info("joined as node {} (epoch {}; {} cpus, {} MB, {} GPU(s))", st.node_id,
+                     st.epoch, st.opts.cpus, st.opts.memory_mb, st.opts.gpus.size());
         self->become(running(self));
         self->send(self, atoms::tick::value);
         // Where runs send metrics, checkpoints and logs.

@@ -27,9 +27,17 @@
 //       return (train_context::stop_requested); no reply. A worker process
 //       still running 2 s later (frozen, or deaf to the request) is killed
 //       with SIGKILL, and its launch then fails as container_lost.
-//   (atoms::tick)  internal heartbeat timer.
-// It exits when the cluster_manager it joined goes down or refuses it; a
-// function still running then is abandoned with its thread.
+//   (atoms::tick)  internal heartbeat timer. Heartbeats are requests carrying
+//       this incarnation's epoch (from NodeAccepted); one answered
+//       errc::fenced (the head dropped this incarnation: a partition longer
+//       than its timeout) makes the node kill its containers' worker
+//       processes (orphans), ask its thread containers to stop, and exit with
+//       errc::fenced, which its supervisor answers with a new incarnation
+//       (a new join, a new epoch).
+// Every run's writes (checkpoints, metrics, logs) carry the epoch (thread
+// containers through trainer_links, worker processes in LAGOM_EPOCH).
+// It exits when the cluster_manager it joined goes down or refuses it; its
+// worker processes are killed then, and its thread containers asked to stop.
 #pragma once
 
 #include <cstdint>

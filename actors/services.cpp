@@ -20,13 +20,14 @@ std::string resolve_data_dir(const std::string& dir) {
 }
 
 status spawn_services(caf::actor_system& sys, const std::string& data_dir,
-                      service_handles& out) {
+                      service_handles& out,
+                      std::shared_ptr<const supervision::membership> members) {
   service_handles s;
-  if (auto st = spawn_experiment_registry(sys, data_dir, s.registry); !st)
+  if (auto st = spawn_experiment_registry(sys, data_dir, s.registry, members); !st)
     return status::error(st.code(), "cannot open the experiment registry: " + st.message(),
                          st.where().empty() ? data_dir + "/registry" : st.where());
-  s.checkpointer = spawn_checkpointer(sys, data_dir);
-  s.logs = spawn_log_aggregator(sys, data_dir);
+  s.checkpointer = spawn_checkpointer(sys, data_dir, 3, members);
+  s.logs = spawn_log_aggregator(sys, data_dir, std::move(members));
   out = std::move(s);
   return status::ok();
 }

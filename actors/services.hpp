@@ -11,6 +11,7 @@
 #include <caf/actor.hpp>
 
 #include "lagom/status.hpp"
+#include "supervision/membership.hpp"
 
 namespace lagom::actors {
 
@@ -26,8 +27,11 @@ std::string resolve_data_dir(const std::string& dir);
 /// Spawns the three services on `data_dir` (created when absent). A registry
 /// that cannot be opened is an error naming the path, and nothing is left
 /// running.
+/// `members` (may be null): the head's membership; the three refuse writes
+/// from fenced node epochs (supervision/membership.hpp).
 status spawn_services(caf::actor_system& sys, const std::string& data_dir,
-                      service_handles& out);
+                      service_handles& out,
+                      std::shared_ptr<const supervision::membership> members = nullptr);
 
 /// Asks each (non-null) service to quit.
 void stop_services(const service_handles& s);

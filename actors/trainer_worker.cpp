@@ -76,6 +76,7 @@ caf::result<wire::frame> on_report(self_ptr self, const wire::frame& f) {
       signals->report_answered();
     return wire::to_error(rd);
   }
+  metrics.set_epoch(st.links.epoch);
   if (st.links.registry)
     self->request(st.links.registry, service_timeout, atoms::metrics::value, metrics)
       .then([]() {}, [=](caf::error& e) {
@@ -129,7 +130,9 @@ caf::result<wire::frame> relay(self_ptr self, const caf::actor& to, const char* 
     return wire::to_error(status::error(errc::unavailable, std::string("no ") + what,
                                         "run " + std::to_string(self->state.id.run)));
   auto rp = self->make_response_promise<wire::frame>();
-  self->request(to, service_timeout, verb, f)
+  wire::frame stamped = f; // shares the words
+  stamped.set_epoch(self->state.links.epoch);
+  self->request(to, service_timeout, verb, std::move(stamped))
     .then([=](wire::frame& out) mutable { rp.deliver(std::move(out)); },
           [=](caf::error& e) mutable { rp.deliver(std::move(e)); });
   return rp;
@@ -177,8 +180,11 @@ caf::behavior trainer_worker(self_ptr self, run_identity id, std::string node,
       return relay(self, self->state.links.checkpointer, "checkpointer", atoms::load::value, f);
     },
     [=](atoms::log, const wire::frame& f) {
-      if (self->state.links.logs)
-        self->send(self->state.links.logs, atoms::log::value, f);
+      if (self->state.links.logs) {
+        wire::frame stamped = f;
+        stamped.set_epoch(self->state.links.epoch);
+        self->send(self->state.links.logs, atoms::log::value, std::move(stamped));
+      }
     },
     [=](atoms::stop, uint64_t) { self->state.stop->store(true); },
   };

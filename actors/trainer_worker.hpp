@@ -54,6 +54,8 @@ struct trainer_links {
   caf::actor checkpointer;
   caf::actor logs;          // log_aggregator
   uint32_t heartbeat_ms = 0; // > 0: heartbeats to the owner this often
+  uint64_t epoch = 0;        // its node incarnation's epoch: stamped on every write
+                             // (checkpoint, metrics, log) so a fenced one is refused
 };
 
 /// The trials a loop's trainer_worker received for its thread, in order.

@@ -54,13 +54,17 @@ struct NodeAccepted {
   nodeId @0 :UInt32;
   heartbeatMs @1 :UInt32;    # send a Heartbeat this often
   timeoutMs @2 :UInt32;      # silence for this long and the node is removed
+  epoch @3 :UInt64;          # this incarnation's epoch (supervision/membership.hpp):
+                             # its heartbeats name it; its runs' writes carry it
 }
 
-# node -> head, every heartbeatMs.
+# node -> head, every heartbeatMs; answered unit, or errc::fenced when the head
+# dropped this incarnation (the node then kills its containers and rejoins).
 struct Heartbeat {
   nodeId @0 :UInt32;
   seq @1 :UInt64;
   free @2 :Resources;        # what the node itself believes is free
+  epoch @3 :UInt64;          # from NodeAccepted; a fenced one is answered errc::fenced
 }
 
 enum Placement {

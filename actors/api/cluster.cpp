@@ -4,6 +4,7 @@
 #include "actors/api/cluster_impl.hpp"
 
 #include <cstdlib>
+#include <ctime>
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
@@ -46,8 +47,10 @@ status cluster::start_embedded(const embedded_options& opts, std::unique_ptr<clu
   p->sys = std::make_unique<caf::actor_system>(p->cfg);
   p->embedded = true;
   p->data_dir = actors::resolve_data_dir(opts.data_dir);
+  auto members = std::make_shared<supervision::membership>(
+    static_cast<uint32_t>(std::time(nullptr)));
   if (auto st = actors::spawn_services(*p->sys, actors::resolve_data_dir(opts.data_dir),
-                                       p->services);
+                                       p->services, members);
       !st)
     return st;
   const std::string token = "embedded";
@@ -56,6 +59,7 @@ status cluster::start_embedded(const embedded_options& opts, std::unique_ptr<clu
   co.registry = p->services.registry;
   co.checkpointer = p->services.checkpointer;
   co.logs = p->services.logs;
+  co.members = members;
   co.heartbeat_ms = opts.heartbeat_ms;
   co.timeout_ms = opts.heartbeat_timeout_ms;
   p->head = actors::spawn_cluster_manager(*p->sys, co);
@@ -152,12 +156,12 @@ status cluster::connect(const std::string& host_port, const std::string& token,
 status cluster::impl::drive(const caf::actor& driver, caf::duration bound,
                             const std::string& hint) {
   caf::scoped_actor self{*sys};
-  caf::actor asked = embedded ? driver
-                              : actors::spawn_head_guard(*sys, head, driver, address, hint);
+  // Embedded too: the guard answers if the driver ends without answering.
+  caf::actor asked = actors::spawn_head_guard(*sys, head, driver, address, hint);
   status st;
   self->request(asked, bound, atoms::launch::value)
     .receive([]() {}, [&](caf::error& err) { st = wire::to_status(err); });
-  if (!st && asked != driver)
+  if (!st)
     caf::anon_send_exit(asked, caf::exit_reason::user_shutdown);
   return st;
 }

@@ -4,6 +4,7 @@
 // (loopback unless told otherwise); nodes join with --token. Runs until
 // SIGINT or SIGTERM.
 #include <csignal>
+#include <ctime>
 #include <cstdio>
 
 #include <caf/all.hpp>
@@ -66,7 +67,11 @@ int run_head(const head_flags& f) {
   caf::actor_system sys{cfg};
   const std::string data_dir = actors::resolve_data_dir(f.data_dir);
   actors::service_handles services;
-  if (auto st = actors::spawn_services(sys, data_dir, services); !st) {
+  // Node epochs carry this head's start time: those of an earlier head are
+  // unknown here, and refused like fenced ones (supervision/membership.hpp).
+  auto members = std::make_shared<supervision::membership>(
+    static_cast<uint32_t>(std::time(nullptr)));
+  if (auto st = actors::spawn_services(sys, data_dir, services, members); !st) {
     std::fprintf(stderr, "lagom head: %s\n", st.to_string().c_str());
     return 1;
   }
@@ -77,6 +82,7 @@ int run_head(const head_flags& f) {
   co.registry = services.registry;
   co.checkpointer = services.checkpointer;
   co.logs = services.logs;
+  co.members = members;
   auto cm = actors::spawn_cluster_manager(sys, co);
   auto bound = wire::publish(sys, cm, port, host, !f.tls.empty());
   if (!bound) {

@@ -6,6 +6,7 @@
 // the worker dies with it (PR_SET_PDEATHSIG, set by the node at spawn). The
 // cluster token comes from the node in LAGOM_TOKEN.
 #include <cstdio>
+#include <cstdlib>
 #include <future>
 
 #include <caf/all.hpp>
@@ -97,6 +98,10 @@ int run_worker(const worker_flags& f) {
     // CUDA_VISIBLE_DEVICES leaves this process only its own GPUs: 0..n-1.
     for (size_t i = 0; i < spec.where.gpus.size(); ++i)
       spec.where.gpus[i] = static_cast<uint32_t>(i);
+    // Its node incarnation's epoch (LAGOM_EPOCH, set by node_manager): every
+    // write of the run carries it, so the head refuses it once fenced.
+    if (const char* e = std::getenv("LAGOM_EPOCH"); e != nullptr)
+      frame->links.epoch = std::strtoull(e, nullptr, 10);
     out = actors::run_function(sys, *fn, spec, stop, frame->links, f.data_dir);
   }
   int code = 0;

@@ -83,9 +83,12 @@ lagom::named_values checkpointed(lagom::train_context& ctx) {
       !st && st.code() != lagom::errc::not_found)
     throw std::runtime_error(st.to_string());
   uint64_t t = from;
+  auto step_ms = std::chrono::duration<double, std::milli>(ctx.param("step_ms", 0.0));
   while (t < budget && !ctx.stop_requested()) {
     ++t;
-    if (auto st = ctx.save_checkpoint(t, "step " + std::to_string(t)); !st)
+    if (step_ms.count() > 0)
+      pass(step_ms);
+    if (auto st = ctx.save_checkpoint(t, "step " + std::to_string(t) + " on " + ctx.node()); !st)
       throw std::runtime_error(st.to_string());
     lagom::named_values m;
     m.set("score", score - 1.0 / double(t));
@@ -132,4 +135,5 @@ LAGOM_TRAIN_FN_WITH_PARAMS("checkpointed", checkpointed, {
   lagom::param_spec::real("x", 0, -100, 100, "the score is -(x-1)^2 - 1/budget"),
   lagom::param_spec::integer("budget", 1, 1, 1000000, "ASHA's resource: steps to reach"),
   lagom::param_spec::text("trace", "", "append what each run trained to this file"),
+  lagom::param_spec::real("step_ms", 0, 0, 3600000, "milliseconds per step"),
 });

@@ -17,6 +17,7 @@ const char* to_string(errc code) noexcept {
     case errc::io_error: return "io_error";
     case errc::timeout: return "timeout";
     case errc::internal: return "internal";
+    case errc::fenced: return "fenced";
   }
   return "unknown";
 }

@@ -35,7 +35,7 @@ status from_wire(schema::Error::Reader in) {
   auto code = static_cast<errc>(in.getCode());
   if (code == errc::ok)
     return status::ok();
-  if (in.getCode() > static_cast<uint8_t>(errc::internal))
+  if (in.getCode() > static_cast<uint8_t>(errc::fenced))
     code = errc::internal;
   return status::error(code, in.getMessage().cStr(), in.getWhere().cStr());
 }

@@ -8,7 +8,8 @@
 // receiving side copies them into word-aligned storage, which Cap'n Proto needs.
 //
 // Across processes a frame also carries the sender's cluster token, and the
-// receiver marks it proven or not (proof(), wire/auth.hpp).
+// receiver marks it proven or not (proof(), wire/auth.hpp), and the writer's
+// node epoch (epoch()).
 //
 // A frame is a value. It owns (shares) its words; kj::ArrayPtr views returned
 // by words() stay valid as long as any copy of the frame lives.
@@ -51,10 +52,18 @@ public:
   wire::proof proof() const noexcept { return proof_; }
   void set_proof(wire::proof p) noexcept { proof_ = p; }
 
+  /// The writer's node epoch (supervision/membership.hpp): set by a
+  /// trainer_worker on the writes of its run (checkpoints, metrics, logs) so
+  /// the head can refuse those of a fenced node incarnation; 0 = not from a
+  /// node. Travels with the frame across processes; kept by copies.
+  uint64_t epoch() const noexcept { return epoch_; }
+  void set_epoch(uint64_t e) noexcept { epoch_ = e; }
+
 private:
   uint64_t schema_ = 0;
   std::shared_ptr<const kj::Array<capnp::word>> words_;
   wire::proof proof_ = wire::proof::local;
+  uint64_t epoch_ = 0;
 };
 
 /// "frame(<schema id hex>, <n> bytes)", for logs.

@@ -1,5 +1,6 @@
 // CAF serialization of wire::frame: the schema id, then the byte count, then
-// the raw bytes, then the sender's cluster token (wire/auth.hpp). The byte
+// the raw bytes, then the sender's cluster token (wire/auth.hpp) and the
+// writer's node epoch (frame::epoch). The byte
 // count is checked against limits::max_frame_bytes and word alignment before
 // anything is allocated; the token is judged as the frame is read.
 #include "wire/frame.hpp"
@@ -26,7 +27,8 @@ caf::error inspect(caf::serializer& f, frame& x) {
   if (auto err = f.end_sequence())
     return err;
   std::string token = cluster_token();
-  return f(token);
+  uint64_t epoch = x.epoch();
+  return f(token, epoch);
 }
 
 caf::error inspect(caf::deserializer& f, frame& x) {
@@ -46,10 +48,12 @@ caf::error inspect(caf::deserializer& f, frame& x) {
   if (auto err = f.end_sequence())
     return err;
   std::string token;
-  if (auto err = f(token))
+  uint64_t epoch = 0;
+  if (auto err = f(token, epoch))
     return err;
   x = frame{schema, std::move(words)};
   x.set_proof(judge_token(token));
+  x.set_epoch(epoch);
   return caf::none;
 }
 

@@ -27,6 +27,7 @@ enum class errc : uint8_t {
   io_error = 10,          ///< a file or socket operation failed
   timeout = 11,           ///< a bounded wait expired
   internal = 12,          ///< a bug in lagom: an invariant did not hold
+  fenced = 13,            ///< from a node incarnation the head dropped (membership epochs)
 };
 
 /// The stable name of an error code, e.g. "invalid_argument".

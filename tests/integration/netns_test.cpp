@@ -1,0 +1,272 @@
+// Several hosts on one machine (DESIGN.md sections 3 and 10): a head and two
+// nodes, each in a network namespace of its own with its own address on
+// 10.231.7.0/24, joined by a bridge in a namespace of its own (netns.sh), so
+// that a partition is a link taken down, as on real machines. Cases:
+//   - a node cut off mid-run: its run restarts on the other node from its
+//     checkpoint, the healed node learns it was fenced, its orphaned worker
+//     is killed, it rejoins as a new incarnation, the run completes exactly
+//     once and no write of the fenced incarnation lands;
+//   - a client without the cluster token, from another host, is refused;
+//   - `status` shows each node's own address.
+// Needs root and network namespaces: where the kernel refuses, each case
+// says "SKIP: ..." with why and passes without running.
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include <unistd.h>
+
+#include "child_process.hpp"
+
+using namespace lagom::test;
+using namespace std::chrono_literals;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+const std::string lagom_bin = LAGOM_BINARY;
+const std::string script_path = std::string(LAGOM_SOURCE_DIR) + "/tests/integration/netns.sh";
+const std::string token = "netns-token";
+
+// The hosts h0 (head), h1, h2 (nodes) for one test case: made by the
+// constructor, removed by the destructor (also when a REQUIRE fails).
+// Names carry this process's pid; namespaces left by test processes that
+// are gone (killed before their destructor ran) are removed first.
+class netns_lab {
+public:
+  explicit netns_lab(int hosts) {
+    static int serial = 0;
+    name_ = "lgf" + std::to_string(::getpid()) + "x" + std::to_string(serial++);
+    run({"/bin/bash", script_path, "sweep", "lgf"}, "", 20s);
+    if (::geteuid() != 0) {
+      why_ = "not root (network namespaces need CAP_NET_ADMIN and CAP_SYS_ADMIN)";
+      return;
+    }
+    auto r = run({"/bin/bash", script_path, "up", name_, std::to_string(hosts)}, "", 30s);
+    if (r.code != 0) {
+      why_ = "the kernel refused network namespaces: " + r.output;
+      return;
+    }
+    made_ = true;
+  }
+  ~netns_lab() {
+    if (made_)
+      run({"/bin/bash", script_path, "down", name_}, "", 30s);
+  }
+  netns_lab(const netns_lab&) = delete;
+  netns_lab& operator=(const netns_lab&) = delete;
+
+  bool ok() const { return made_; }
+  const std::string& why() const { return why_; }
+  static std::string address(int host) { return "10.231.7." + std::to_string(host + 1); }
+
+  // argv run inside host `h`.
+  std::vector<std::string> on(int h, std::vector<std::string> argv) const {
+    argv.insert(argv.begin(), {"/usr/bin/ip", "netns", "exec", name_ + "-h" + std::to_string(h)});
+    return argv;
+  }
+  void cut(int h) const {
+    REQUIRE(run({"/bin/bash", script_path, "cut", name_, std::to_string(h)}, "", 10s).code == 0);
+  }
+  void heal(int h) const {
+    REQUIRE(run({"/bin/bash", script_path, "heal", name_, std::to_string(h)}, "", 10s).code == 0);
+  }
+
+private:
+  std::string name_, why_;
+  bool made_ = false;
+};
+
+bool alive(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line))
+    return false;
+  auto close = line.rfind(')');
+  return close != std::string::npos && close + 2 < line.size() && line[close + 2] != 'Z';
+}
+
+// Waits (bounded) for `cond`, checking every 20 ms.
+template <class F>
+bool eventually(F cond, std::chrono::milliseconds limit) {
+  auto until = clock_type::now() + limit;
+  while (!cond()) {
+    if (clock_type::now() > until)
+      return false;
+    std::this_thread::sleep_for(20ms);
+  }
+  return true;
+}
+
+// A head on h0 and nodes n1 (h1) and n2 (h2), one CPU each.
+struct cluster3 {
+  netns_lab& lab;
+  temp_dir dir;
+  std::unique_ptr<child_process> head, n1, n2;
+  std::string address;
+
+  explicit cluster3(netns_lab& l) : lab(l) {
+    head = child_process::start(lab.on(0, {lagom_bin, "--data", dir.path() + "/head", "head",
+                                           "--listen", netns_lab::address(0) + ":0", "--token",
+                                           token, "--heartbeat-ms", "100", "--timeout-ms", "1000"}));
+    // "data in" follows the "listening on" line (the port is whole by then).
+    REQUIRE(head->wait_for("data in", 10s));
+    std::smatch m;
+    std::string out = head->output();
+    INFO(out);
+    REQUIRE(std::regex_search(out, m, std::regex("listening on (10\\.231\\.7\\.1:[0-9]+)")));
+    address = m[1];
+    n1 = start_node(1, "n1");
+    REQUIRE(client(0, {"status", "--wait-nodes", "1", "--wait-ms", "15000"}).code == 0);
+    n2 = start_node(2, "n2");
+    REQUIRE(client(0, {"status", "--wait-nodes", "2", "--wait-ms", "15000"}).code == 0);
+  }
+
+  std::unique_ptr<child_process> start_node(int h, const std::string& name) {
+    return child_process::start(lab.on(h, {lagom_bin, "--data", dir.path() + "/" + name, "node",
+                                           "--join", address, "--token", token, "--name", name,
+                                           "--cpus", "1", "--rejoin-max-ms", "200"}));
+  }
+
+  std::vector<std::string> client_argv(int h, std::vector<std::string> args,
+                                       bool with_token = true) {
+    args.insert(args.begin(), {lagom_bin, "--data", dir.path() + "/client"});
+    args.insert(args.end(), {"--connect", address});
+    if (with_token)
+      args.insert(args.end(), {"--token", token});
+    return lab.on(h, args);
+  }
+  run_result client(int h, std::vector<std::string> args, bool with_token = true) {
+    return run(client_argv(h, std::move(args), with_token), "", 30s);
+  }
+};
+
+} // namespace
+
+TEST_CASE("a node cut off mid-run is fenced, its run restarts elsewhere from its checkpoint and completes once",
+          "[cluster][fault][netns]") {
+  ::unsetenv("LAGOM_TOKEN");
+  netns_lab lab(3);
+  if (!lab.ok()) {
+    WARN("SKIP: " << lab.why());
+    return;
+  }
+  cluster3 c(lab);
+  const std::string trace = c.dir.path() + "/trace.txt";
+  auto script = c.dir.write("run.lagom", "launch checkpointed on 1 name=cut budget=60 step_ms=100 "
+                                         "trace=\"" + trace + "\"\n");
+  auto job = child_process::start(c.client_argv(0, {"run", script}));
+  // Pack placement: the run goes to n1 (the first node that fits).
+  std::vector<pid_t> orphans;
+  REQUIRE(eventually([&] { return !(orphans = children_of(c.n1->pid())).empty(); }, 20s));
+  // Some checkpoints first, so that the restart has one to resume from.
+  const std::string ckpt_dir = c.dir.path() + "/head/checkpoints/cut/0";
+  REQUIRE(eventually([&] {
+    std::error_code ec;
+    return std::filesystem::exists(ckpt_dir, ec) && !std::filesystem::is_empty(ckpt_dir, ec);
+  }, 15s));
+  std::this_thread::sleep_for(1s); // about 10 steps of 100 ms: a duration, not a sync
+
+  auto cut_at = clock_type::now();
+  lab.cut(1);
+  // Within the head's timeout (1000 ms) plus the driver's backoff, the run
+  // runs again on n2.
+  REQUIRE(eventually([&] { return !children_of(c.n2->pid()).empty(); }, 10s));
+  auto restart_ms =
+    std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - cut_at).count();
+  WARN("node loss to run restart: " << restart_ms << " ms (head timeout 1000 ms)");
+  CHECK(restart_ms < 1000 + 1500);
+  // The cut-off node's worker goes on meanwhile (it cannot know).
+  for (auto pid : orphans)
+    CHECK(alive(pid));
+  std::this_thread::sleep_for(2s); // the partition lasts: a duration, not a sync
+  lab.heal(1);
+
+  // Healed: n1 hears it was fenced, kills its orphan and rejoins.
+  REQUIRE(c.n1->wait_for("fenced by the head", 15s));
+  for (auto pid : orphans)
+    CHECK(eventually([&] { return !alive(pid); }, 5s));
+  REQUIRE(c.n1->wait_for("joined as node", 10s));
+  CHECK(c.client(0, {"status", "--wait-nodes", "2", "--wait-ms", "15000"}).code == 0);
+
+  // The run completes exactly once, resumed from a checkpoint.
+  auto code = job->wait_exit(30s);
+  INFO(job->output() + "\n--- head\n" + c.head->output() + "\n--- n1\n" + c.n1->output());
+  REQUIRE(code.has_value());
+  CHECK(*code == 0);
+  std::ifstream in(trace);
+  std::stringstream lines;
+  lines << in.rdbuf();
+  std::smatch m;
+  std::string text = lines.str();
+  INFO(text);
+  CHECK(std::count(text.begin(), text.end(), '\n') == 1);
+  REQUIRE(std::regex_search(text, m, std::regex("run 0 parent -1 budget 60 from ([0-9]+) trained ([0-9]+)")));
+  CHECK(std::stoi(m[1]) > 0);
+  CHECK(std::stoi(m[1]) + std::stoi(m[2]) == 60);
+  // No write of the fenced incarnation landed: every one that reached the
+  // head after the fence was refused (and said so), and the run's newest
+  // checkpoint is n2's last step.
+  auto show = c.client(0, {"show", "cut"});
+  INFO(show.output);
+  CHECK(show.code == 0);
+  auto ls = run({"/bin/sh", "-c", "cat '" + ckpt_dir + "'/* | tr -c '[:print:]' '\\n' | grep -a '^step '"}, "", 10s);
+  INFO(ls.output);
+  CHECK(ls.output.find("step 60 on n2") != std::string::npos);
+  CHECK(ls.output.find("on n1") == std::string::npos);
+  if (c.head->output().find("refused a write") != std::string::npos) {
+    size_t refused = 0;
+    const std::string& h = c.head->output();
+    for (auto at = h.find("refused a write"); at != std::string::npos;
+         at = h.find("refused a write", at + 1))
+      ++refused;
+    WARN("writes of the fenced incarnation refused by the head: " << refused);
+    CHECK(c.head->output().find("was fenced") != std::string::npos);
+  }
+}
+
+TEST_CASE("a client without the cluster token on another host is refused and logged",
+          "[cluster][security][netns]") {
+  ::unsetenv("LAGOM_TOKEN");
+  netns_lab lab(3);
+  if (!lab.ok()) {
+    WARN("SKIP: " << lab.why());
+    return;
+  }
+  cluster3 c(lab);
+  auto none = c.client(2, {"status"}, false);
+  INFO(none.output);
+  CHECK(none.code != 0);
+  auto script = c.dir.write("hello.lagom", "launch hello_gpu on all\n");
+  auto launch = run(c.client_argv(2, {"run", script, "--token", "guess"}, false), "", 30s);
+  INFO(launch.output);
+  CHECK(launch.code != 0);
+  CHECK(launch.output.find("wrong cluster token") != std::string::npos);
+  CHECK(c.head->wait_for("refused", 5s));
+  CHECK(c.head->output().find("10.231.7.3") != std::string::npos);
+  // Nothing ran: both nodes are idle.
+  auto s = c.client(0, {"status"});
+  CHECK(std::regex_search(s.output, std::regex("n1 +10\\.231\\.7\\.2 +1 +0 ")));
+}
+
+TEST_CASE("status shows each node's own address", "[cluster][netns]") {
+  ::unsetenv("LAGOM_TOKEN");
+  netns_lab lab(3);
+  if (!lab.ok()) {
+    WARN("SKIP: " << lab.why());
+    return;
+  }
+  cluster3 c(lab);
+  auto s = c.client(1, {"status"});
+  INFO(s.output);
+  REQUIRE(s.code == 0);
+  CHECK(std::regex_search(s.output, std::regex("n1 +10\\.231\\.7\\.2 ")));
+  CHECK(std::regex_search(s.output, std::regex("n2 +10\\.231\\.7\\.3 ")));
+  CHECK(s.output.find("127.0.0.1") == std::string::npos);
+}
