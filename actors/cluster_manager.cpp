@@ -406,6 +406,12 @@ caf::behavior cluster_manager(self_ptr self, cluster_options opts) {
                                             "this head runs no experiment services", "services"));
       return {o.registry, o.checkpointer, o.logs};
     },
+    [=](atoms::feature_store) -> caf::result<caf::actor> {
+      if (!self->state.opts.feature_store)
+        return wire::to_error(status::error(errc::unavailable,
+                                            "this head runs no feature store", "feature_store"));
+      return self->state.opts.feature_store;
+    },
     [=](atoms::await, uint32_t nodes, uint32_t running) {
       auto rp = self->make_response_promise<caf::unit_t>();
       self->state.waiters.push_back({nodes, running, rp});

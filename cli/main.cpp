@@ -5,6 +5,7 @@
 //   lagom status          nodes and resources
 //   lagom experiments     the experiment registry; show EXPERIMENT; logs EXPERIMENT [RUN]
 //   lagom resume NAME     continue a search whose driver or head died
+//   lagom fs ACTION       the feature store: list, show, stats, versions, drop
 //   lagom functions       the train functions this binary can run
 // Exit codes: 0 ok, 1 failed at run time, 2 bad input (flag, file, line).
 #include <algorithm>
@@ -121,6 +122,16 @@ int main(int argc, char** argv) {
   resume->add_option("experiment", resume_name, "the search's experiment name")->required();
   add_cluster_flags(resume, resume_flags);
 
+  fs_flags fsf;
+  auto* fs = app.add_subcommand("fs", "the feature store: list, show, stats, versions, drop");
+  fs->add_option("action", fsf.action, "list | show | stats | versions | drop")
+    ->required()
+    ->check(CLI::IsMember({"list", "show", "stats", "versions", "drop"}));
+  fs->add_option("name", fsf.name, "the feature group");
+  fs->add_option("--version", fsf.version, "show, stats: this version (default: the newest)");
+  fs->add_option("--rows", fsf.rows, "show: this many rows (default 20)");
+  add_reader_flags(fs, fsf.cluster);
+
   auto* functions = app.add_subcommand("functions", "list the train functions of this binary");
 
   // The first word that is not a flag must name a subcommand.
@@ -139,7 +150,7 @@ int main(int argc, char** argv) {
       std::cerr << "lagom: unknown command '" << word << "'"
                 << (close.empty() ? "" : "; did you mean '" + close + "'?")
                 << " (commands: run, shell, head, node, status, experiments, show, logs, "
-                   "resume, functions; see --help)\n";
+                   "resume, fs, functions; see --help)\n";
       return 2;
     }
     break;
@@ -152,7 +163,7 @@ int main(int argc, char** argv) {
   }
   // The global --data reaches every command that opens a cluster or a head.
   for (auto* f : {&run_flags, &shell_flags, &sf.cluster, &exp_flags, &show_flags, &lf.cluster,
-                 &resume_flags})
+                 &resume_flags, &fsf.cluster})
     f->data_dir = data_dir;
   lf.has_run = logs_run->count() > 0;
   hf.data_dir = data_dir;
@@ -186,6 +197,8 @@ int main(int argc, char** argv) {
     return run_logs(lf);
   if (resume->parsed())
     return run_resume(resume_flags, resume_name);
+  if (fs->parsed())
+    return run_fs(fsf);
   if (functions->parsed()) {
     for (auto& name : lagom::function_registry::from_linked().names())
       std::cout << name << "\n";

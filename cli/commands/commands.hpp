@@ -58,6 +58,16 @@ struct logs_flags {
   uint32_t tail = 0;            // the newest N records; 0 = all
 };
 
+/// `lagom fs list|show|stats|versions|drop [NAME]`.
+struct fs_flags {
+  cluster_flags cluster;
+  std::string action;
+  std::string name;
+  uint32_t version = 0;  // show, stats: 0 = newest
+  uint64_t rows = 20;    // show
+};
+int run_fs(const fs_flags& f);
+
 int run_head(const head_flags& f);
 int run_node(const node_flags& f);
 int run_script(const std::string& path, const cluster_flags& f);

@@ -52,6 +52,7 @@ int run_head(const head_flags& f) {
   co.registry = services.registry;
   co.checkpointer = services.checkpointer;
   co.logs = services.logs;
+  co.feature_store = services.feature_store;
   auto cm = actors::spawn_cluster_manager(sys, co);
   auto bound = sys.middleman().publish(cm, port, host.c_str(), true);
   if (!bound) {
@@ -63,6 +64,8 @@ int run_head(const head_flags& f) {
   }
   std::printf("lagom head listening on %s:%u\n", host.c_str(), static_cast<unsigned>(*bound));
   std::printf("lagom head: data in %s (registry, checkpoints, logs)\n", data_dir.c_str());
+  std::printf("lagom head: feature store in %s/featurestore (%u shards)\n", data_dir.c_str(),
+              static_cast<unsigned>(actors::feature_store_shards));
   std::fflush(stdout);
   int sig = 0;
   sigwait(&stop, &sig);
