@@ -21,7 +21,7 @@ namespace {
 
 const std::string lagom_bin = LAGOM_BINARY;
 
-run_result lagom(const std::string& data, std::vector<std::string> args) {
+run_result lagom_cli(const std::string& data, std::vector<std::string> args) {
   args.insert(args.begin(), {lagom_bin, "--data", data});
   return run(args, "", 60s);
 }
@@ -74,7 +74,7 @@ TEST_CASE("a feature store script runs end to end and writes valid PNGs", "[fs][
     "splits=train:0.5,test:0.5 seed=1\n"
     "export_training_dataset td format=csv\n"
     "export_training_dataset td format=tfrecord split=test\n");
-  auto r = lagom(data, {"run", script});
+  auto r = lagom_cli(data, {"run", script});
   INFO(r.output);
   REQUIRE(r.code == 0);
   CHECK(has(r.output, "created feature group eit_school v1: 20 rows, 11 features (key index)"));
@@ -98,25 +98,25 @@ TEST_CASE("a feature store script runs end to end and writes valid PNGs", "[fs][
   CHECK(header == "col_0,col_1,col_2");
 
   // The command line sees what the script stored.
-  auto list = lagom(data, {"fs", "list"});
+  auto list = lagom_cli(data, {"fs", "list"});
   INFO(list.output);
   CHECK(list.code == 0);
   CHECK(has(list.output, "eit_school"));
   CHECK(has(list.output, "players"));
-  auto show = lagom(data, {"fs", "show", "teams", "--rows", "2"});
+  auto show = lagom_cli(data, {"fs", "show", "teams", "--rows", "2"});
   CHECK(show.code == 0);
   CHECK(has(show.output, "average_attendance"));
   CHECK(has(show.output, "200"));
   CHECK_FALSE(has(show.output, "300"));
-  auto stats = lagom(data, {"fs", "stats", "players"});
+  auto stats = lagom_cli(data, {"fs", "stats", "players"});
   CHECK(stats.code == 0);
   CHECK(has(stats.output, "average_player_age"));
-  auto versions = lagom(data, {"fs", "versions", "teams"});
+  auto versions = lagom_cli(data, {"fs", "versions", "teams"});
   CHECK(versions.code == 0);
   CHECK(has(versions.output, "create"));
-  auto drop = lagom(data, {"fs", "drop", "teams"});
+  auto drop = lagom_cli(data, {"fs", "drop", "teams"});
   CHECK(drop.code == 0);
-  auto gone = lagom(data, {"fs", "show", "teams"});
+  auto gone = lagom_cli(data, {"fs", "show", "teams"});
   CHECK(gone.code == 1);
   CHECK(has(gone.output, "teams"));
 }
@@ -127,25 +127,25 @@ TEST_CASE("a bad feature store line stops the script before anything runs", "[fs
   auto script = d.write("bad.lagom",
                         "create_featuregroup ok from=random:4x2\n"
                         "insert_into_featuregroup ok from=random:4x2 mode=merge\n");
-  auto r = lagom(data, {"run", script});
+  auto r = lagom_cli(data, {"run", script});
   INFO(r.output);
   CHECK(r.code == 2);
   CHECK(has(r.output, script + ":2:50: mode must be append, overwrite or upsert, got 'merge'"));
-  auto list = lagom(data, {"fs", "list"});
+  auto list = lagom_cli(data, {"fs", "list"});
   CHECK(has(list.output, "(no feature groups)"));
 
   auto runtime = d.write("rt.lagom",
                          "create_featuregroup ok from=random:4x2\n"
                          "get_featuregroup nope show 3\n");
-  auto r2 = lagom(data, {"run", runtime});
+  auto r2 = lagom_cli(data, {"run", runtime});
   INFO(r2.output);
   CHECK(r2.code == 1);
   CHECK(has(r2.output, runtime + ":2"));
   CHECK(has(r2.output, "nope"));
   auto missing = d.write("m.lagom", "create_featuregroup m from=/no/such/file.csv\n");
-  auto r3 = lagom(data, {"run", missing});
+  auto r3 = lagom_cli(data, {"run", missing});
   CHECK(r3.code == 1);
   CHECK(has(r3.output, "/no/such/file.csv"));
-  auto unknown = lagom(data, {"fs", "frobnicate"});
+  auto unknown = lagom_cli(data, {"fs", "frobnicate"});
   CHECK(unknown.code == 2);
 }

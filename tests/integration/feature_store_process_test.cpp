@@ -24,7 +24,8 @@ struct head_process {
   std::unique_ptr<child_process> proc;
   std::string address;
   explicit head_process(const std::string& data) {
-    proc = child_process::start({lagom_bin, "--data", data, "head", "--listen", "127.0.0.1:0"});
+    proc = child_process::start(
+      {lagom_bin, "--data", data, "head", "--listen", "127.0.0.1:0", "--token", "fs-token"});
     REQUIRE(proc->wait_for("feature store in", 10s));
     std::smatch m;
     std::string out = proc->output();
