@@ -174,15 +174,22 @@ status feature_store::insert_from(const std::string& name, const std::string& so
   std::string key;
   if (auto st = storage::load_feature_source(source, seed, &f, &key); !st)
     return st;
-  // A source without a key of its own gets the row index the group was made with.
-  if (key.empty()) {
-    std::vector<storage::version_info> vs;
-    if (auto st = versions(name, &vs); !st)
-      return st;
-    const auto& s = vs.back().schema;
-    if (s.find(storage::row_index_name) == 0 && f.find(storage::row_index_name) == nullptr)
+  // A group keyed by the row index `index`: a source without it gets one, and
+  // an append numbers its rows on from the newest version's (0, 1, ... would
+  // collide with the stored keys); overwrite and upsert keep 0, 1, ...
+  std::vector<storage::version_info> vs;
+  if (auto st = versions(name, &vs); !st)
+    return st;
+  const auto& s = vs.back().schema;
+  if (s.primary_key == std::vector<std::string>{storage::row_index_name}) {
+    if (f.find(storage::row_index_name) == nullptr)
       if (auto st = storage::add_row_index(&f, storage::row_index_name); !st)
         return st;
+    if (mode == storage::write_mode::append)
+      for (auto& c : f.columns)
+        if (c.spec.name == storage::row_index_name && c.spec.type == storage::feature_type::int64)
+          for (auto& v : c.i64)
+            v += static_cast<int64_t>(vs.back().rows);
   }
   return insert(name, std::move(f), mode, out);
 }

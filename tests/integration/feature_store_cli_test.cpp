@@ -66,6 +66,7 @@ TEST_CASE("a feature store script runs end to end and writes valid PNGs", "[fs][
     "featuregroup_stats eit_school\n"
     "visualize_correlations eit_school\n"
     "visualize_distributions eit_school\n"
+    "insert_into_featuregroup eit_school from=random:5x10 seed=8 mode=append\n"
     "create_featuregroup teams from=\"" + teams + "\" key=id\n"
     "create_featuregroup players from=\"" + players + "\" key=id\n"
     "get_features [average_attendance, average_player_age]\n"
@@ -84,9 +85,10 @@ TEST_CASE("a feature store script runs end to end and writes valid PNGs", "[fs][
   CHECK(has(r.output, "wrote " + data + "/plots/featurestore/eit_school/v1/correlations.png"));
   CHECK(has(r.output, "wrote 11 histograms under " + data +
                         "/plots/featurestore/eit_school/v1/distributions"));
+  CHECK(has(r.output, "append 5 rows: eit_school v2: 25 rows, 11 features"));
   CHECK(has(r.output, "2 rows"));
   CHECK(has(r.output, "25.5"));
-  CHECK(has(r.output, "created training dataset td v1: 2 features, label col_2, train 10, test 10 rows"));
+  CHECK(has(r.output, "created training dataset td v1: 2 features, label col_2, train 12, test 13 rows"));
   CHECK(has(r.output, "wrote " + data + "/exports/td/v1/train.csv"));
   CHECK(has(r.output, "wrote " + data + "/exports/td/v1/test.tfrecord"));
   CHECK(valid_png(data + "/plots/featurestore/eit_school/v1/correlations.png"));
