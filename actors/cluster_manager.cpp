@@ -517,6 +517,14 @@ caf::behavior cluster_manager(self_ptr self, cluster_options opts) {
                                             "this head runs no experiment services", "services"));
       return {o.registry, o.checkpointer, o.logs};
     },
+    [=](atoms::feature_store) -> caf::result<caf::actor> {
+      if (auto ok = check_admitted(self, "feature_store"); !ok)
+        return wire::to_error(ok);
+      if (!self->state.opts.feature_store)
+        return wire::to_error(status::error(errc::unavailable,
+                                            "this head runs no feature store", "feature_store"));
+      return self->state.opts.feature_store;
+    },
     [=](atoms::await, uint32_t nodes, uint32_t running) -> caf::result<caf::unit_t> {
       if (auto ok = check_admitted(self, "await"); !ok)
         return wire::to_error(ok);

@@ -47,6 +47,9 @@
 //       passed in cluster_options; clients ask once and then talk to them
 //       directly (across processes CAF hands out proxies). errc::unavailable
 //       when this head was started without them.
+//   (atoms::feature_store) -> caf::actor
+//       The feature_store_router (feature_store_router.hpp); unavailable
+//       when this head was started without one.
 //   (atoms::tick) internal: drops nodes silent for longer than the timeout.
 // Owners also receive (atoms::release, frame ContainerLost) when their
 // containers die with a node.
@@ -74,6 +77,7 @@ struct cluster_options {
   // The head's membership, shared with those services (they refuse writes of
   // fenced epochs). Null: the cluster_manager makes its own.
   std::shared_ptr<supervision::membership> members;
+  caf::actor feature_store;
 };
 
 caf::actor spawn_cluster_manager(caf::actor_system& sys, cluster_options opts);

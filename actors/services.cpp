@@ -6,6 +6,7 @@
 
 #include "actors/checkpointer.hpp"
 #include "actors/experiment_registry.hpp"
+#include "actors/feature_store_router.hpp"
 #include "actors/log_aggregator.hpp"
 
 namespace lagom::actors {
@@ -26,6 +27,12 @@ status spawn_services(caf::actor_system& sys, const std::string& data_dir,
   if (auto st = spawn_experiment_registry(sys, data_dir, s.registry, members); !st)
     return status::error(st.code(), "cannot open the experiment registry: " + st.message(),
                          st.where().empty() ? data_dir + "/registry" : st.where());
+  if (auto st = spawn_feature_store(sys, data_dir + "/featurestore", feature_store_shards,
+                                    s.feature_store);
+      !st) {
+    caf::anon_send_exit(s.registry, caf::exit_reason::user_shutdown);
+    return st;
+  }
   s.checkpointer = spawn_checkpointer(sys, data_dir, 3, members);
   s.logs = spawn_log_aggregator(sys, data_dir, std::move(members));
   out = std::move(s);
@@ -33,7 +40,7 @@ status spawn_services(caf::actor_system& sys, const std::string& data_dir,
 }
 
 void stop_services(const service_handles& s) {
-  for (auto& a : {s.registry, s.checkpointer, s.logs})
+  for (auto& a : {s.registry, s.checkpointer, s.logs, s.feature_store})
     if (a)
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
 }

@@ -2,10 +2,13 @@
 //   DATA/registry      experiment_registry (LMDB)
 //   DATA/checkpoints   checkpointer
 //   DATA/logs          log_aggregator
+//   DATA/featurestore  feature_store_router over feature_store_shards
+//                      (shard-0 .. shard-{feature_store_shards-1})
 // `lagom head` and the embedded cluster both use this; cluster_manager hands
 // the handles to clients ((atoms::services), see cluster_manager.hpp).
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include <caf/actor.hpp>
@@ -19,12 +22,17 @@ struct service_handles {
   caf::actor registry;
   caf::actor checkpointer;
   caf::actor logs;
+  caf::actor feature_store;  ///< the feature_store_router
 };
+
+/// Shards of the feature store. Groups are placed by a hash of their name
+/// mod this count: changing it strands groups on their old shards.
+constexpr uint32_t feature_store_shards = 2;
 
 /// `dir`, or when empty $LAGOM_HOME, or else $HOME/.lagom.
 std::string resolve_data_dir(const std::string& dir);
 
-/// Spawns the three services on `data_dir` (created when absent). A registry
+/// Spawns the four services on `data_dir` (created when absent). A registry
 /// that cannot be opened is an error naming the path, and nothing is left
 /// running.
 /// `members` (may be null): the head's membership; the three refuse writes

@@ -4,7 +4,7 @@
 //
 //   build/bench/bench_feature_store [--reps 3] [--sqlite] [--pandas-corr]
 //       [--pit-labels 100000] [--pit-features 1000000] [--pit-keys 100000]
-//       [--lookups 100000] [--quick]
+//       [--lookups 100000] [--online-rows 10000] [--only abcdef] [--quick]
 //
 // (a) ingest: the 60,000 Fashion-MNIST training images + labels created as a
 //     feature group (chunks, index, moments, histograms, HyperLogLog and the
@@ -17,6 +17,8 @@
 //     784 float32 + label) by 1 rank and by 2 ranks (two threads) vs memcpy of
 //     the same bytes in the same batch sizes.
 // (d) online lookups of single random keys, in process: p50 and p99.
+// (f) online lookups through a `lagom head` process over loopback (a remote
+//     client, feature_store_online.cpp), --online-rows of the same rows as (d).
 // (e) point-in-time join: label rows against feature rows of 10 features over
 //     K keys, vs pandas.merge_asof on the same data; the same matched rows
 //     (count and a digest) are checked.
@@ -37,6 +39,7 @@
 #include <thread>
 #include <vector>
 
+#include "feature_store_online.hpp"
 #include "storage/feature_import.hpp"
 #include "storage/feature_query.hpp"
 #include "storage/feature_store.hpp"
@@ -106,7 +109,8 @@ struct options {
   bool sqlite = false, pandas_corr = false;
   uint64_t pit_labels = 100000, pit_features = 1000000, pit_keys = 100000;
   int lookups = 100000;
-  std::string only = "abcde";  ///< the parts to run
+  size_t online_rows = 10000;
+  std::string only = "abcdef";  ///< the parts to run
 };
 
 // (c): reads `rows` in batches of 256 into a buffer; returns seconds.
@@ -148,6 +152,7 @@ int main(int argc, char** argv) {
     else if (a == "--pit-features") o.pit_features = next();
     else if (a == "--pit-keys") o.pit_keys = next();
     else if (a == "--lookups") o.lookups = static_cast<int>(next());
+    else if (a == "--online-rows") o.online_rows = static_cast<size_t>(next());
     else if (a == "--only" && i + 1 < argc) o.only = argv[++i];
     else if (a == "--quick") {
       o.reps = 1;
@@ -419,5 +424,11 @@ int main(int argc, char** argv) {
                 our_rows == their_rows && our_digest == their_digest ? "same" : "DIFFERENT");
     std::filesystem::remove_all(dir);
   }
+
+  // (f) online lookups through a head over loopback
+  if (wanted('f') &&
+      lagom::bench::online_lookups(fashion, std::min(o.online_rows, fashion.rows()), o.lookups,
+                                   LAGOM_BINARY) != 0)
+    return 1;
   return 0;
 }

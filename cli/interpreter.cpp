@@ -45,6 +45,8 @@ status interpreter::execute(const script::command& cmd, bool& quit) {
     return show_status();
   if (is_experiment_command(cmd))
     return execute_experiment_command(cmd);
+  if (is_feature_command(cmd))
+    return execute_feature_command(cmd);
   if (auto h = std::get_if<script::help_cmd>(&cmd)) {
     if (h->topic.empty()) {
       out_ << script::help_overview();

@@ -36,6 +36,9 @@ private:
   status show_experiment(const script::show_cmd& cmd);
   status show_logs(const script::logs_cmd& cmd);
 
+  // the feature store (interpreter_features.cpp).
+  static bool is_feature_command(const script::command& cmd);
+  status execute_feature_command(const script::command& cmd);
   cluster& cluster_;
   std::ostream& out_;
 };

@@ -6,6 +6,8 @@
 //   lagom experiments     the experiment registry; show EXPERIMENT; logs EXPERIMENT [RUN]
 //   lagom resume NAME     continue a search whose driver or head died
 //   lagom slurm submit    a cluster and a script as one sbatch job; slurm status JOB
+
+//   lagom fs ACTION       the feature store: list, show, stats, versions, drop
 //   lagom functions       the train functions this binary can run
 //   lagom cert init/issue the cluster's own CA and certificates for --tls
 // Exit codes: 0 ok, 1 failed at run time, 2 bad input (flag, file, line).
@@ -152,6 +154,16 @@ int main(int argc, char** argv) {
     "status", "a Slurm job's state, the lagom cluster inside it, the script's output");
   slurm_status->add_option("job", ssq.job, "the Slurm job id")->required();
 
+  fs_flags fsf;
+  auto* fs = app.add_subcommand("fs", "the feature store: list, show, stats, versions, drop");
+  fs->add_option("action", fsf.action, "list | show | stats | versions | drop")
+    ->required()
+    ->check(CLI::IsMember({"list", "show", "stats", "versions", "drop"}));
+  fs->add_option("name", fsf.name, "the feature group");
+  fs->add_option("--version", fsf.version, "show, stats: this version (default: the newest)");
+  fs->add_option("--rows", fsf.rows, "show: this many rows (default 20)");
+  add_reader_flags(fs, fsf.cluster);
+
   auto* functions = app.add_subcommand("functions", "list the train functions of this binary");
 
   std::string cert_dir, cert_name;
@@ -180,7 +192,7 @@ int main(int argc, char** argv) {
       std::cerr << "lagom: unknown command '" << word << "'"
                 << (close.empty() ? "" : "; did you mean '" + close + "'?")
                 << " (commands: run, shell, head, node, status, experiments, show, logs, "
-                   "resume, slurm, functions, cert; see --help)\n";
+                   "resume, slurm, fs, functions, cert; see --help)\n";
       return 2;
     }
     break;
@@ -193,7 +205,7 @@ int main(int argc, char** argv) {
   }
   // The global --data reaches every command that opens a cluster or a head.
   for (auto* f : {&run_flags, &shell_flags, &sf.cluster, &exp_flags, &show_flags, &lf.cluster,
-                 &resume_flags})
+                 &resume_flags, &fsf.cluster})
     f->data_dir = data_dir;
   lf.has_run = logs_run->count() > 0;
   hf.data_dir = data_dir;
@@ -239,6 +251,8 @@ int main(int argc, char** argv) {
     return run_cert_init(cert_dir);
   if (cert_issue->parsed())
     return run_cert_issue(cert_dir, cert_name);
+  if (fs->parsed())
+    return run_fs(fsf);
   if (functions->parsed()) {
     for (auto& name : lagom::function_registry::from_linked().names())
       std::cout << name << "\n";

@@ -159,21 +159,35 @@ private:
 
 } // namespace
 
-status resolve_features(const feature_store& fs, const feature_query& q,
-                        std::vector<resolved_feature>* out) {
-  out->clear();
-  if (q.features.empty())
-    return status::error(errc::invalid_argument, "no features named", "features");
+status feature_catalog_of(const feature_store& fs, const feature_query& q,
+                          feature_catalog* out) {
   std::vector<std::string> groups;
   if (auto st = fs.groups(&groups); !st)
     return st;
-  std::map<std::string, feature_schema> schemas;
+  feature_catalog cat;
   for (const auto& g : groups) {
     version_info v;
     if (auto st = fs.describe(g, version_of(q, g), &v); !st)
       return st;
-    schemas[g] = v.schema;
+    cat[g] = v.schema;
   }
+  *out = std::move(cat);
+  return status::ok();
+}
+
+status resolve_features(const feature_store& fs, const feature_query& q,
+                        std::vector<resolved_feature>* out) {
+  feature_catalog cat;
+  if (auto st = feature_catalog_of(fs, q, &cat); !st)
+    return st;
+  return resolve_features(cat, q, out);
+}
+
+status resolve_features(const feature_catalog& schemas, const feature_query& q,
+                        std::vector<resolved_feature>* out) {
+  out->clear();
+  if (q.features.empty())
+    return status::error(errc::invalid_argument, "no features named", "features");
   std::vector<std::string> all_names;
   for (const auto& [g, s] : schemas)
     for (const auto& c : s.columns) {
@@ -225,17 +239,17 @@ status resolve_features(const feature_store& fs, const feature_query& q,
   return status::ok();
 }
 
-status get_features(const feature_store& fs, const feature_query& q, feature_frame* out) {
+status plan_features(const feature_catalog& cat, const feature_query& q, feature_plan* out) {
   std::vector<resolved_feature> feats;
-  if (auto st = resolve_features(fs, q, &feats); !st)
+  if (auto st = resolve_features(cat, q, &feats); !st)
     return st;
   // The groups in order of first mention, the base first.
-  std::vector<group_rows> groups;
+  std::vector<feature_plan::group_read> groups;
   auto group_index = [&](const std::string& g) -> size_t {
     for (size_t i = 0; i < groups.size(); ++i)
       if (groups[i].name == g)
         return i;
-    groups.push_back({g, {}, {}, {}, {}});
+    groups.push_back({g, {}, {}, {}});
     return groups.size() - 1;
   };
   std::string base = q.base;
@@ -256,10 +270,10 @@ status get_features(const feature_store& fs, const feature_query& q, feature_fra
     }
   bool point_in_time = true;
   for (auto& g : groups) {
-    version_info v;
-    if (auto st = fs.describe(g.name, version_of(q, g.name), &v); !st)
-      return st;
-    g.schema = v.schema;
+    auto it = cat.find(g.name);
+    if (it == cat.end())
+      return status::error(errc::not_found, "no such feature group", g.name);
+    g.schema = it->second;
     point_in_time = point_in_time && !g.schema.event_time.empty();
   }
   const feature_schema& bs = groups.front().schema;
@@ -269,19 +283,57 @@ status get_features(const feature_store& fs, const feature_query& q, feature_fra
                            "groups '" + groups.front().name + "' and '" + groups[i].name +
                              "' do not share a primary key (the same key columns and types)",
                            groups.front().name + ", " + groups[i].name);
-
-  // Read each group's key, event time and asked columns.
+  // Each group's key, event time and asked columns.
   for (auto& g : groups) {
-    read_options ro;
-    ro.version = version_of(q, g.name);
-    ro.columns = g.schema.primary_key;
+    g.read.version = version_of(q, g.name);
+    g.read.columns = g.schema.primary_key;
     if (!g.schema.event_time.empty())
-      ro.columns.push_back(g.schema.event_time);
+      g.read.columns.push_back(g.schema.event_time);
     for (const auto& f : g.features)
-      ro.columns.push_back(f);
-    if (auto st = fs.read(g.name, ro, &g.rows); !st)
-      return st;
+      g.read.columns.push_back(f);
   }
+  out->features = std::move(feats);
+  out->groups = std::move(groups);
+  out->point_in_time = point_in_time;
+  out->join = q.join;
+  return status::ok();
+}
+
+status join_features(const feature_plan& plan, std::vector<feature_frame> frames,
+                     feature_frame* out) {
+  if (frames.size() != plan.groups.size() || plan.groups.empty())
+    return status::error(errc::internal,
+                         "join of " + std::to_string(frames.size()) + " frames for " +
+                           std::to_string(plan.groups.size()) + " groups",
+                         "get_features");
+  const auto& feats = plan.features;
+  const bool point_in_time = plan.point_in_time;
+  std::vector<group_rows> groups(plan.groups.size());
+  for (size_t i = 0; i < groups.size(); ++i) {
+    const auto& g = plan.groups[i];
+    if (frames[i].columns.size() != g.read.columns.size())
+      return status::error(errc::invalid_argument,
+                           "rows read have " + std::to_string(frames[i].columns.size()) +
+                             " columns, the plan asked " + std::to_string(g.read.columns.size()),
+                           g.name);
+    for (size_t c = 0; c < g.read.columns.size(); ++c)
+      if (frames[i].columns[c].spec.name != g.read.columns[c])
+        return status::error(errc::invalid_argument,
+                             "rows read have column '" + frames[i].columns[c].spec.name +
+                               "' where the plan asked '" + g.read.columns[c] + "'",
+                             g.name);
+    groups[i].name = g.name;
+    groups[i].schema = g.schema;
+    groups[i].features = g.features;
+    groups[i].rows = std::move(frames[i]);
+  }
+  auto group_index = [&](const std::string& name) -> size_t {
+    for (size_t i = 0; i < groups.size(); ++i)
+      if (groups[i].name == name)
+        return i;
+    return 0;
+  };
+  const feature_schema& bs = groups.front().schema;
   // Schema of the frames read: key columns first, then event time.
   auto read_schema = [](const group_rows& g) {
     feature_schema s;
@@ -352,7 +404,7 @@ status get_features(const feature_store& fs, const feature_query& q, feature_fra
         match[i] = static_cast<long>(*(last - 1));
       all = all && match[i] >= 0;
     }
-    if (!all && q.join == join_kind::inner)
+    if (!all && plan.join == join_kind::inner)
       continue;
     size_t c = 0;
     for (; c < nkey + (point_in_time ? 1 : 0); ++c)
@@ -367,6 +419,20 @@ status get_features(const feature_store& fs, const feature_query& q, feature_fra
   }
   *out = std::move(result);
   return status::ok();
+}
+
+status get_features(const feature_store& fs, const feature_query& q, feature_frame* out) {
+  feature_catalog cat;
+  if (auto st = feature_catalog_of(fs, q, &cat); !st)
+    return st;
+  feature_plan plan;
+  if (auto st = plan_features(cat, q, &plan); !st)
+    return st;
+  std::vector<feature_frame> frames(plan.groups.size());
+  for (size_t i = 0; i < plan.groups.size(); ++i)
+    if (auto st = fs.read(plan.groups[i].name, plan.groups[i].read, &frames[i]); !st)
+      return st;
+  return join_features(plan, std::move(frames), out);
 }
 
 } // namespace lagom::storage

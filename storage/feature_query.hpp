@@ -64,4 +64,35 @@ status resolve_features(const feature_store& fs, const feature_query& q,
 /// Runs the query; `out` gets the joined rows.
 status get_features(const feature_store& fs, const feature_query& q, feature_frame* out);
 
+// The same query in three steps, for groups spread over several stores
+// (the feature_store_router gathers a catalog from every shard, plans, asks
+// each group's shard for its rows, then joins):
+//   catalog -> plan_features -> one read per plan group -> join_features.
+
+/// Every group's schema at the version the query names (else its newest).
+using feature_catalog = std::map<std::string, feature_schema>;
+status feature_catalog_of(const feature_store& fs, const feature_query& q,
+                          feature_catalog* out);
+status resolve_features(const feature_catalog& cat, const feature_query& q,
+                        std::vector<resolved_feature>* out);
+
+/// What to read of each group (base first) and how to join.
+struct feature_plan {
+  struct group_read {
+    std::string name;
+    feature_schema schema;
+    std::vector<std::string> features;  ///< the non-key features asked of it
+    read_options read;                  ///< version and columns (key, event time, features)
+  };
+  std::vector<resolved_feature> features;
+  std::vector<group_read> groups;
+  bool point_in_time = false;
+  join_kind join = join_kind::inner;
+};
+status plan_features(const feature_catalog& cat, const feature_query& q, feature_plan* out);
+/// Joins frames[i] = the rows plan.groups[i].read gave (columns in that
+/// order; otherwise invalid_argument naming the group).
+status join_features(const feature_plan& plan, std::vector<feature_frame> frames,
+                     feature_frame* out);
+
 } // namespace lagom::storage

@@ -155,8 +155,9 @@ std::vector<uint64_t> permutation(uint64_t n, uint64_t seed, uint64_t epoch) {
   return p;
 }
 
-status create_training_dataset(feature_store& fs, const training_dataset_spec& spec,
-                               training_dataset_info* out) {
+namespace {
+
+status check_spec(const training_dataset_spec& spec) {
   if (auto st = check_feature_name("training dataset", spec.name); !st)
     return st;
   if (spec.splits.empty())
@@ -179,7 +180,15 @@ status create_training_dataset(feature_store& fs, const training_dataset_spec& s
                spec.name + ".splits");
   if (spec.label.empty())
     return bad("no label named", spec.name + ".label");
+  return status::ok();
+}
 
+} // namespace
+
+status create_training_dataset(feature_store& fs, const training_dataset_spec& spec,
+                               training_dataset_info* out) {
+  if (auto st = check_spec(spec); !st)
+    return st;
   // Run the query once, the label among its features, with the versions pinned.
   feature_query q = spec.query;
   if (std::find(q.features.begin(), q.features.end(), spec.label) == q.features.end())
@@ -187,22 +196,34 @@ status create_training_dataset(feature_store& fs, const training_dataset_spec& s
   std::vector<resolved_feature> resolved;
   if (auto st = resolve_features(fs, q, &resolved); !st)
     return st;
-  training_dataset_info d;
-  d.name = spec.name;
-  d.seed = spec.seed;
-  d.description = spec.description;
-  d.query = spec.query.features;
+  std::map<std::string, uint32_t> groups;
   for (const auto& r : resolved) {
     version_info v;
     auto it = q.versions.find(r.group);
     if (auto st = fs.describe(r.group, it == q.versions.end() ? 0 : it->second, &v); !st)
       return st;
-    d.groups[r.group] = v.version;
+    groups[r.group] = v.version;
   }
-  q.versions = d.groups;
+  q.versions = groups;
   feature_frame rows;
   if (auto st = get_features(fs, q, &rows); !st)
     return st;
+  return create_training_dataset_from_rows(fs, spec, resolved, groups, rows, out);
+}
+
+status create_training_dataset_from_rows(feature_store& fs, const training_dataset_spec& spec,
+                                         const std::vector<resolved_feature>& resolved,
+                                         const std::map<std::string, uint32_t>& groups,
+                                         const feature_frame& rows,
+                                         training_dataset_info* out) {
+  if (auto st = check_spec(spec); !st)
+    return st;
+  training_dataset_info d;
+  d.name = spec.name;
+  d.seed = spec.seed;
+  d.description = spec.description;
+  d.query = spec.query.features;
+  d.groups = groups;
   // The label and feature columns of the joined rows.
   std::string label_col = spec.label.substr(spec.label.find('.') + 1);
   const feature_column* label = nullptr;
@@ -215,6 +236,8 @@ status create_training_dataset(feature_store& fs, const training_dataset_spec& s
     if (r.is_key)
       continue;
     const feature_column* c = rows.find(r.feature);
+    if (c == nullptr)
+      return bad("the rows lack feature '" + r.feature + "'", spec.name);
     if (r.feature == label_col && (spec.label == r.feature || spec.label == r.group + "." + r.feature)) {
       label = c;
       continue;

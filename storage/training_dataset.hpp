@@ -85,6 +85,17 @@ struct training_dataset_info {
 status create_training_dataset(feature_store& fs, const training_dataset_spec& spec,
                                training_dataset_info* out = nullptr);
 
+/// The second half of create_training_dataset, for a query run elsewhere
+/// (the feature_store_router joins groups of several shards): `rows` are the
+/// query's joined rows with the label among them, `resolved` its features
+/// (resolve_features of the query with the label added) and `groups` the
+/// version of each group read. Checks and stores as above.
+status create_training_dataset_from_rows(feature_store& fs, const training_dataset_spec& spec,
+                                         const std::vector<resolved_feature>& resolved,
+                                         const std::map<std::string, uint32_t>& groups,
+                                         const feature_frame& rows,
+                                         training_dataset_info* out = nullptr);
+
 /// The record of dataset `name` at `version` (0: the newest).
 status describe_training_dataset(feature_store& fs, const std::string& name, uint32_t version,
                                  training_dataset_info* out);

@@ -60,6 +60,7 @@ status cluster::start_embedded(const embedded_options& opts, std::unique_ptr<clu
   co.checkpointer = p->services.checkpointer;
   co.logs = p->services.logs;
   co.members = members;
+  co.feature_store = p->services.feature_store;
   co.heartbeat_ms = opts.heartbeat_ms;
   co.timeout_ms = opts.heartbeat_timeout_ms;
   p->head = actors::spawn_cluster_manager(*p->sys, co);

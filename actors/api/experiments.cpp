@@ -25,7 +25,9 @@ status ensure_services(cluster::impl& p) {
   self->request(p.head, service_timeout, atoms::services::value)
     .receive(
       [&](caf::actor& registry, caf::actor& checkpointer, caf::actor& logs) {
-        p.services = {registry, checkpointer, logs};
+        p.services.registry = registry;
+        p.services.checkpointer = checkpointer;
+        p.services.logs = logs;
       },
       [&](caf::error& err) { out = wire::to_status(err); });
   return out;

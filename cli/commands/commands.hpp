@@ -79,6 +79,16 @@ struct slurm_status_flags {
   std::string data_dir;         // global --data: where the job's files are
 };
 
+/// `lagom fs list|show|stats|versions|drop [NAME]`.
+struct fs_flags {
+  cluster_flags cluster;
+  std::string action;
+  std::string name;
+  uint32_t version = 0;  // show, stats: 0 = newest
+  uint64_t rows = 20;    // show
+};
+int run_fs(const fs_flags& f);
+
 int run_head(const head_flags& f);
 int run_slurm_submit(const slurm_submit_flags& f);
 int run_slurm_status(const slurm_status_flags& f);

@@ -54,4 +54,46 @@ int run_logs(const logs_flags& f) {
   return run_one("logs", f.cluster, cmd);
 }
 
+int run_fs(const fs_flags& f) {
+  const std::string label = "fs " + f.action;
+  auto need_name = [&]() {
+    if (!f.name.empty())
+      return true;
+    std::cerr << "lagom " << label << ": needs a feature group NAME\n";
+    return false;
+  };
+  if (f.action == "list") {
+    if (!f.name.empty()) {
+      std::cerr << "lagom fs list: takes no NAME, got '" << f.name << "'\n";
+      return 2;
+    }
+    return run_one(label.c_str(), f.cluster, script::featuregroup_admin_cmd{"list", "", {}});
+  }
+  if (f.action == "versions" || f.action == "drop") {
+    if (!need_name())
+      return 2;
+    return run_one(label.c_str(), f.cluster, script::featuregroup_admin_cmd{f.action, f.name, {}});
+  }
+  if (f.action == "show") {
+    if (!need_name())
+      return 2;
+    script::get_featuregroup_cmd cmd;
+    cmd.name = f.name;
+    cmd.version = f.version;
+    cmd.show = f.rows;
+    return run_one(label.c_str(), f.cluster, cmd);
+  }
+  if (f.action == "stats") {
+    if (!need_name())
+      return 2;
+    script::featuregroup_stats_cmd cmd;
+    cmd.name = f.name;
+    cmd.version = f.version;
+    return run_one(label.c_str(), f.cluster, cmd);
+  }
+  std::cerr << "lagom fs: unknown action '" << f.action
+            << "' (list, show, stats, versions, drop)\n";
+  return 2;
+}
+
 } // namespace lagom::cli

@@ -83,6 +83,7 @@ int run_head(const head_flags& f) {
   co.checkpointer = services.checkpointer;
   co.logs = services.logs;
   co.members = members;
+  co.feature_store = services.feature_store;
   auto cm = actors::spawn_cluster_manager(sys, co);
   auto bound = wire::publish(sys, cm, port, host, !f.tls.empty());
   if (!bound) {
@@ -100,6 +101,8 @@ int run_head(const head_flags& f) {
                  "every frame cross the network in clear text\n",
                  host.c_str());
   std::printf("lagom head: data in %s (registry, checkpoints, logs)\n", data_dir.c_str());
+  std::printf("lagom head: feature store in %s/featurestore (%u shards)\n", data_dir.c_str(),
+              static_cast<unsigned>(actors::feature_store_shards));
   std::fflush(stdout);
   int sig = 0;
   sigwait(&stop, &sig);

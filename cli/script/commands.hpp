@@ -113,6 +113,74 @@ struct logs_cmd {
   location loc;
 };
 
+// The feature store (feature_commands.cpp). A SOURCE is FILE.csv, FILE.npy,
+// idx:DIR[:PREFIX] or random:ROWSxCOLS (storage/feature_source.hpp), written
+// without spaces or as a string.
+struct create_featuregroup_cmd {
+  std::string name, source;
+  std::vector<std::string> key;  ///< key=a or key=[a, b]
+  std::string event_time;
+  uint64_t seed = 0;
+  bool correlations = true;      ///< correlations=no turns them off
+  location loc;
+};
+struct insert_featuregroup_cmd {
+  std::string name, source;
+  std::string mode = "append";   ///< append | overwrite | upsert
+  uint64_t seed = 0;
+  location loc;
+};
+struct get_featuregroup_cmd {
+  std::string name;
+  uint32_t version = 0;
+  uint64_t show = 20;
+  location loc;
+};
+struct featuregroup_stats_cmd {
+  std::string name;
+  uint32_t version = 0;
+  location loc;
+};
+struct get_features_cmd {
+  std::vector<std::string> features;
+  bool left = false;
+  uint64_t show = 20;
+  location loc;
+};
+struct get_feature_vector_cmd {
+  std::string group;
+  std::vector<std::variant<int64_t, std::string>> key;
+  location loc;
+};
+struct visualize_cmd {
+  std::string name;
+  bool correlations = true;      ///< false: distributions
+  uint32_t version = 0;
+  location loc;
+};
+struct create_training_dataset_cmd {
+  std::string name;
+  std::vector<std::string> features;
+  std::string label;
+  std::vector<std::pair<std::string, double>> splits = {
+    {"train", 0.8}, {"validation", 0.1}, {"test", 0.1}};
+  uint64_t seed = 0;
+  location loc;
+};
+struct export_training_dataset_cmd {
+  std::string name;
+  std::string format = "csv";    ///< csv | npy | tfrecord
+  std::string split = "train";
+  uint32_t version = 0;
+  std::string path;              ///< empty: DATA/exports/NAME/vV/SPLIT
+  location loc;
+};
+/// list_featuregroups | featuregroup_versions NAME | drop_featuregroup NAME
+struct featuregroup_admin_cmd {
+  std::string action;  ///< "list", "versions", "drop"
+  std::string name;
+  location loc;
+};
 struct help_cmd {
   std::string topic;  ///< a command name, or empty for the overview
   location loc;
@@ -123,10 +191,24 @@ struct quit_cmd {
 };
 
 using command = std::variant<launch_cmd, all_reduce_cmd, search_cmd, resume_cmd, status_cmd, experiments_cmd, show_cmd, logs_cmd,
-                             help_cmd, quit_cmd>;
+                             help_cmd, quit_cmd, create_featuregroup_cmd,
+                             insert_featuregroup_cmd, get_featuregroup_cmd,
+                             featuregroup_stats_cmd, get_features_cmd, get_feature_vector_cmd,
+                             visualize_cmd, create_training_dataset_cmd,
+                             export_training_dataset_cmd, featuregroup_admin_cmd>;
 
 status parse_search(const statement& st, command& out);
 status parse_resume(const statement& st, command& out);
+status parse_create_featuregroup(const statement& st, command& out);
+status parse_insert_featuregroup(const statement& st, command& out);
+status parse_get_featuregroup(const statement& st, command& out);
+status parse_featuregroup_stats(const statement& st, command& out);
+status parse_get_features(const statement& st, command& out);
+status parse_get_feature_vector(const statement& st, command& out);
+status parse_visualize(const statement& st, command& out);
+status parse_create_training_dataset(const statement& st, command& out);
+status parse_export_training_dataset(const statement& st, command& out);
+status parse_featuregroup_admin(const statement& st, command& out);
 status parse_all_reduce(const statement& st, command& out);
 
 /// One row of the command table.

@@ -42,6 +42,21 @@ using services = caf::atom_constant<caf::atom("services")>;    // -> the head's 
 using kv_set = caf::atom_constant<caf::atom("kvset")>;         // StoreSet (rendezvous_store)
 using kv_get = caf::atom_constant<caf::atom("kvget")>;         // StoreGet (rendezvous_store)
 
+// Feature store (schemas/feature_store.capnp).
+using fs_write = caf::atom_constant<caf::atom("fswrite")>;     // FeatureWrite
+using fs_read = caf::atom_constant<caf::atom("fsread")>;       // FeatureRead
+using fs_lookup = caf::atom_constant<caf::atom("fslookup")>;   // FeatureLookup
+using fs_list = caf::atom_constant<caf::atom("fslist")>;       // FeatureGroupRequest
+using fs_stats = caf::atom_constant<caf::atom("fsstats")>;     // FeatureGroupRequest
+using fs_drop = caf::atom_constant<caf::atom("fsdrop")>;       // FeatureGroupRequest
+using fs_catalog = caf::atom_constant<caf::atom("fscatalog")>; // FeatureQuery -> FeatureCatalog
+using fs_query = caf::atom_constant<caf::atom("fsquery")>;     // FeatureQuery -> FeatureRows
+using fs_dataset = caf::atom_constant<caf::atom("fsdataset")>; // TrainingDatasetCreate / Rows
+using fs_tdinfo = caf::atom_constant<caf::atom("fstdinfo")>;   // TrainingDatasetRequest
+using fs_tdread = caf::atom_constant<caf::atom("fstdread")>;   // TrainingDatasetRequest
+using fs_export = caf::atom_constant<caf::atom("fsexport")>;   // TrainingDatasetRequest
+using feature_store = caf::atom_constant<caf::atom("fstore")>; // -> the router
+
 } // namespace lagom::atoms
 
 namespace lagom {

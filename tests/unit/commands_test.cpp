@@ -191,22 +191,30 @@ TEST_CASE("edit distance and suggestions", "[script][commands]") {
 }
 
 TEST_CASE("help text, names and completion come from the table", "[script][commands]") {
-  CHECK(command_names() == std::vector<std::string>{"launch", "all_reduce",
-                                                    "collective_all_reduce", "search", "resume",
-                                                    "status", "experiments", "show", "logs",
-                                                    "help", "quit", "exit"});
+  CHECK(command_names() ==
+        std::vector<std::string>{"launch", "all_reduce", "collective_all_reduce", "search",
+                                 "resume", "status", "experiments", "show", "logs",
+                                 "create_featuregroup", "insert_into_featuregroup",
+                                 "get_featuregroup", "featuregroup_stats", "get_features",
+                                 "get_feature_vector", "visualize_correlations",
+                                 "visualize_distributions", "create_training_dataset",
+                                 "export_training_dataset", "list_featuregroups",
+                                 "featuregroup_versions", "drop_featuregroup", "help", "quit",
+                                 "exit"});
   CHECK(complete_command("") == command_names());
-  CHECK(complete_command("e") == std::vector<std::string>{"experiments", "exit"});
-  CHECK(complete_command("l") == std::vector<std::string>{"launch", "logs"});
+  CHECK(complete_command("e") ==
+        std::vector<std::string>{"experiments", "export_training_dataset", "exit"});
+  CHECK(complete_command("l") ==
+        std::vector<std::string>{"launch", "logs", "list_featuregroups"});
   CHECK(complete_command("z").empty());
   CHECK(help_text("help") == "help [COMMAND]\n  List the commands, or describe one.\n");
   CHECK(help_text("nope").empty());
   CHECK(find_command("status") != nullptr);
   CHECK(find_command("stat") == nullptr);
   std::string overview = help_overview();
-  const std::string pad(23 - 6, ' '); // the names align after the longest, collective_all_reduce
-  CHECK(overview.find("  launch" + pad + "Start function FN") == 0);
-  CHECK(overview.find("\n  help" + std::string(23 - 4, ' ') + "List the commands") !=
+  // Names are padded to the longest (insert_into_featuregroup) plus two spaces.
+  CHECK(overview.find("  launch" + std::string(20, ' ') + "Start function FN") == 0);
+  CHECK(overview.find("\n  help" + std::string(22, ' ') + "List the commands") !=
         std::string::npos);
   for (const auto& spec : command_table()) {
     CHECK(spec.parse != nullptr);

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "lagom/experiment.hpp"
+#include "lagom/feature_store.hpp"
 #include "lagom/search.hpp"
 #include "lagom/status.hpp"
 #include "lagom/train.hpp"
@@ -245,11 +246,19 @@ public:
   status logs(const std::string& experiment, std::optional<uint32_t> run, uint32_t tail,
               std::vector<log_line>& out);
 
+  // --- the feature store (lagom/feature_store.hpp) ----------------------------
+
+  /// A handle on the cluster's feature store (the head's feature_store_router;
+  /// embedded: this process's, on embedded_options::data_dir). It borrows
+  /// this cluster.
+  lagom::feature_store feature_store() { return lagom::feature_store(this); }
+
   ~cluster();
   cluster(const cluster&) = delete;
   cluster& operator=(const cluster&) = delete;
 
   struct impl;
+  impl& internals() { return *impl_; }
 
 private:
   explicit cluster(std::unique_ptr<impl> p);

@@ -3,6 +3,7 @@
 
 #include "lagom/cluster.hpp"
 #include "lagom/experiment.hpp"
+#include "lagom/feature_store.hpp"
 #include "lagom/status.hpp"
 #include "lagom/train.hpp"
 #include "lagom/values.hpp"

@@ -1,0 +1,134 @@
+// bench_feature_store (f): online lookups through a `lagom head` process over
+// loopback. The head (a child process of this bench, its own temporary data
+// directory) holds the shards; this process connects as a remote client
+// (lagom::cluster::connect) and asks get_feature_vector for single random
+// keys of a group of Fashion-MNIST rows (id, 784-byte image, label: the rows
+// of (d)), one request at a time: p50 and p99 of the round trip.
+#include "feature_store_online.hpp"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <random>
+#include <regex>
+
+#include "lagom/cluster.hpp"
+
+namespace lagom::bench {
+
+namespace {
+
+using clk = std::chrono::steady_clock;
+
+// Starts `lagom head` and reads its stdout until the feature store line
+// (10 s at most); *address gets 127.0.0.1:PORT.
+pid_t start_head(const std::string& bin, const std::string& data, std::string* address) {
+  int fds[2];
+  if (::pipe(fds) != 0)
+    return -1;
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(fds[1], 1);
+    ::close(fds[0]);
+    ::execl(bin.c_str(), bin.c_str(), "--data", data.c_str(), "--log-level", "warn", "head",
+            "--listen", "127.0.0.1:0", "--token", "bench", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(fds[1]);
+  std::string out;
+  auto deadline = clk::now() + std::chrono::seconds(10);
+  while (out.find("feature store in") == std::string::npos && clk::now() < deadline) {
+    pollfd p{fds[0], POLLIN, 0};
+    if (::poll(&p, 1, 200) <= 0)
+      continue;
+    char buf[512];
+    ssize_t n = ::read(fds[0], buf, sizeof buf);
+    if (n <= 0)
+      break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fds[0]);
+  std::smatch m;
+  if (!std::regex_search(out, m, std::regex("listening on (127\\.0\\.0\\.1:[0-9]+)"))) {
+    std::fprintf(stderr, "bench_feature_store: the head did not start: %s\n", out.c_str());
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+    return -1;
+  }
+  *address = m[1];
+  return pid;
+}
+
+// Creates the group through the head, then times `lookups` single-key lookups.
+int run_lookups(const std::string& address, const storage::feature_frame& fashion, size_t rows,
+                int lookups) {
+  std::unique_ptr<cluster> c;
+  auto st = cluster::connect(address, c, std::chrono::seconds(10));
+  if (!st) {
+    std::fprintf(stderr, "bench_feature_store: (f): %s\n", st.to_string().c_str());
+    return 1;
+  }
+  storage::feature_frame part;
+  for (const auto& col : fashion.columns) {
+    storage::feature_column k;
+    k.spec = col.spec;
+    for (size_t r = 0; r < rows; ++r)
+      k.push_row(col, r);
+    part.columns.push_back(std::move(k));
+  }
+  auto fs = c->feature_store();
+  featuregroup_options o;
+  o.primary_key = {"id"};
+  o.correlations = false;
+  st = fs.create_featuregroup("fashion", part, o);
+  std::vector<double> us;
+  std::mt19937_64 rng(5);
+  storage::feature_frame out;
+  bool found = false;
+  for (int i = 0; st && i < lookups; ++i) {
+    storage::key_value k{static_cast<int64_t>(rng() % rows)};
+    auto t = clk::now();
+    st = fs.get_feature_vector("fashion", k, &out, &found);
+    us.push_back(std::chrono::duration<double, std::micro>(clk::now() - t).count());
+    if (st && !found)
+      st = status::error(errc::internal, "a key was not found", "bench");
+  }
+  if (!st) {
+    std::fprintf(stderr, "bench_feature_store: (f): %s\n", st.to_string().c_str());
+    return 1;
+  }
+  std::sort(us.begin(), us.end());
+  std::printf("(f) online lookups through a lagom head over loopback (remote client), "
+              "%d keys of %zu rows\n",
+              lookups, rows);
+  std::printf("    single: p50 %.1f us, p99 %.1f us (goal p99 <= 500 us; Feast with Redis "
+              "publishes p99 < 1.5 ms)\n\n",
+              us[us.size() / 2], us[us.size() * 99 / 100]);
+  return 0;
+}
+
+} // namespace
+
+int online_lookups(const storage::feature_frame& fashion, size_t rows, int lookups,
+                   const std::string& lagom_bin) {
+  std::string data = (std::filesystem::temp_directory_path() /
+                      ("lagom-bench-online-" + std::to_string(::getpid())))
+                       .string();
+  std::string address;
+  pid_t head = start_head(lagom_bin, data, &address);
+  if (head < 0)
+    return 1;
+  int rc = run_lookups(address, fashion, rows, lookups);
+  ::kill(head, SIGTERM);
+  ::waitpid(head, nullptr, 0);
+  std::filesystem::remove_all(data);
+  return rc;
+}
+
+} // namespace lagom::bench
