@@ -328,6 +328,7 @@ status write_csv(const std::string& path, const feature_frame& f, char delim) {
     return status::error(errc::io_error, "cannot create the file", path);
   for (size_t r = 0; r < f.rows(); ++r) {
     first = true;
+    const size_t row_start = out.size();
     for (const auto& c : f.columns) {
       for (uint32_t e = 0; e < c.spec.width; ++e) {
         if (!first)
@@ -345,6 +346,10 @@ status write_csv(const std::string& path, const feature_frame& f, char delim) {
         }
       }
     }
+    // A row that wrote nothing (one column, an empty string or a null) would be
+    // a blank line, which the reader skips: write it as a quoted empty field.
+    if (out.size() == row_start)
+      out += "\"\"";
     out += '\n';
     if (out.size() > (1 << 20)) {
       file.write(out.data(), static_cast<std::streamsize>(out.size()));

@@ -118,6 +118,29 @@ TEST_CASE("a CSV written from a frame reads back the same values") {
   CHECK(back.columns[2].str == f.columns[2].str);
 }
 
+// Found by fuzz_feature_csv: a one-column row holding "" or a null was
+// written as a blank line, which read_csv skips, so the row was lost.
+TEST_CASE("a one-column CSV with an empty string and a null reads back every row") {
+  test::temp_dir dir;
+  feature_frame strings;
+  strings.columns.push_back(test::str_col("s", {"", "x", ""}));
+  REQUIRE(write_csv(dir / "s.csv", strings));
+  feature_frame back;
+  REQUIRE(read_csv(dir / "s.csv", {}, &back));
+  REQUIRE(back.rows() == 3);
+  CHECK(back.columns[0].str == strings.columns[0].str);
+
+  feature_frame numbers;
+  numbers.columns.push_back(test::f64_col("x", {1.5, 0, 2}));
+  numbers.columns[0].valid = {1, 0, 1};
+  REQUIRE(write_csv(dir / "x.csv", numbers));
+  feature_frame nback;
+  REQUIRE(read_csv(dir / "x.csv", {}, &nback));
+  REQUIRE(nback.rows() == 3);
+  CHECK(nback.columns[0].is_null(1));
+  CHECK(nback.columns[0].f64[2] == 2);
+}
+
 TEST_CASE("NPY arrays in C and Fortran order become columns col_0 .. col_n") {
   double c_order[6] = {1, 2, 3, 4, 5, 6};  // (2, 3)
   feature_frame f;
