@@ -106,7 +106,7 @@ install(TARGETS ${lagom_libs} lagom_package EXPORT lagomTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(EXPORT lagomTargets NAMESPACE lagom:: DESTINATION ${LAGOM_INSTALL_CMAKEDIR})
 
-# The public headers and the runtime/tuning headers they include (g++ -MM of
+# The public headers and the runtime/tuning and storage headers they include (g++ -MM of
 # lagom/lagom.hpp); the host_service test compiles against exactly these.
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/runtime/include/lagom
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.hpp")
@@ -115,6 +115,15 @@ install(FILES
   ${CMAKE_SOURCE_DIR}/runtime/tuning/optimizer.hpp
   ${CMAKE_SOURCE_DIR}/runtime/tuning/searchspace.hpp
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/lagom/tuning)
+install(FILES
+  ${CMAKE_SOURCE_DIR}/storage/dataset_export.hpp
+  ${CMAKE_SOURCE_DIR}/storage/feature_frame.hpp
+  ${CMAKE_SOURCE_DIR}/storage/feature_query.hpp
+  ${CMAKE_SOURCE_DIR}/storage/feature_stats.hpp
+  ${CMAKE_SOURCE_DIR}/storage/feature_store.hpp
+  ${CMAKE_SOURCE_DIR}/storage/lmdb.hpp
+  ${CMAKE_SOURCE_DIR}/storage/training_dataset.hpp
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/lagom/storage)
 
 configure_package_config_file(${CMAKE_SOURCE_DIR}/cmake/lagomConfig.cmake.in
   ${CMAKE_BINARY_DIR}/lagomConfig.cmake INSTALL_DESTINATION ${LAGOM_INSTALL_CMAKEDIR})

@@ -57,7 +57,7 @@ TEST_CASE("a remote client creates, joins and looks up feature groups in a head 
   {
     head_process head(d.path() + "/head");
     std::unique_ptr<cluster> c;
-    REQUIRE(cluster::connect(head.address, c, 10s));
+    REQUIRE(cluster::connect(head.address, "fs-token", c, 10s));
     auto fs = c->feature_store();
     storage::version_info v;
     featuregroup_options o;
@@ -107,7 +107,7 @@ TEST_CASE("a remote client creates, joins and looks up feature groups in a head 
   // A head started again on the same data finds every group.
   head_process again(d.path() + "/head");
   std::unique_ptr<cluster> c;
-  REQUIRE(cluster::connect(again.address, c, 10s));
+  REQUIRE(cluster::connect(again.address, "fs-token", c, 10s));
   auto fs = c->feature_store();
   storage::feature_frame row;
   bool found = false;
