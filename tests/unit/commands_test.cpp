@@ -3,42 +3,12 @@
 #include <catch2/catch.hpp>
 
 #include "cli/script/commands.hpp"
+#include "command_checks.hpp"
 #include "tuning/optimizer.hpp"
 
 using namespace lagom;
 using namespace lagom::script;
-
-namespace {
-
-// Parses one statement of `line` (source "run.lagom") into a command.
-status command_of(std::string_view line, command& out) {
-  std::vector<statement> st;
-  status s = parse(line, "run.lagom", st);
-  if (!s)
-    return s;
-  REQUIRE(st.size() == 1);
-  return to_command(st[0], out);
-}
-
-template <typename T>
-T command_ok(std::string_view line) {
-  command c;
-  status s = command_of(line, c);
-  INFO(line << ": " << s.to_string());
-  REQUIRE(s.is_ok());
-  REQUIRE(std::holds_alternative<T>(c));
-  return std::get<T>(c);
-}
-
-std::string error_of(std::string_view line) {
-  command c;
-  status s = command_of(line, c);
-  REQUIRE_FALSE(s.is_ok());
-  CHECK(s.code() == errc::invalid_argument);
-  return s.to_string();
-}
-
-} // namespace
+using namespace lagom::script::test;
 
 TEST_CASE("launch FN alone takes the defaults", "[script][commands]") {
   auto l = command_ok<launch_cmd>("launch train");

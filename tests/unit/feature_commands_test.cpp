@@ -3,40 +3,11 @@
 #include <catch2/catch.hpp>
 
 #include "cli/script/commands.hpp"
+#include "command_checks.hpp"
 
 using namespace lagom;
 using namespace lagom::script;
-
-namespace {
-
-status command_of(std::string_view line, command& out) {
-  std::vector<statement> st;
-  status s = parse(line, "fs.lagom", st);
-  if (!s)
-    return s;
-  REQUIRE(st.size() == 1);
-  return to_command(st[0], out);
-}
-
-template <typename T>
-T command_ok(std::string_view line) {
-  command c;
-  status s = command_of(line, c);
-  INFO(line << ": " << s.to_string());
-  REQUIRE(s.is_ok());
-  REQUIRE(std::holds_alternative<T>(c));
-  return std::get<T>(c);
-}
-
-std::string error_of(std::string_view line) {
-  command c;
-  status s = command_of(line, c);
-  REQUIRE_FALSE(s.is_ok());
-  CHECK(s.code() == errc::invalid_argument);
-  return s.to_string();
-}
-
-} // namespace
+using namespace lagom::script::test;
 
 TEST_CASE("feature group commands parse with the seed's names", "[commands][fs]") {
   auto c = command_ok<create_featuregroup_cmd>(
@@ -87,23 +58,23 @@ TEST_CASE("feature group commands parse with the seed's names", "[commands][fs]"
 
 TEST_CASE("bad feature store lines are refused naming line and column", "[commands][fs]") {
   CHECK(error_of("create_featuregroup eit_school") ==
-        "fs.lagom:1:1: create_featuregroup needs from=SOURCE: create_featuregroup NAME "
+        "run.lagom:1:1: create_featuregroup needs from=SOURCE: create_featuregroup NAME "
         "from=FILE.csv|FILE.npy|idx:DIR|random:ROWSxCOLS [key=COL|key=[A, B]] "
         "[event_time=COL] [seed=N] [correlations=no]");
-  CHECK(error_of("create_featuregroup bad-name from=x.csv").find("fs.lagom:1:21:") == 0);
+  CHECK(error_of("create_featuregroup bad-name from=x.csv").find("run.lagom:1:21:") == 0);
   CHECK(error_of("create_featuregroup g from=x.csv sed=1").find(
-          "fs.lagom:1:34: unknown option 'sed' of create_featuregroup; did you mean 'seed'?") == 0);
-  CHECK(error_of("create_featuregroup g from=x.csv seed=1 seed=2").find("fs.lagom:1:41:") == 0);
+          "run.lagom:1:34: unknown option 'sed' of create_featuregroup; did you mean 'seed'?") == 0);
+  CHECK(error_of("create_featuregroup g from=x.csv seed=1 seed=2").find("run.lagom:1:41:") == 0);
   CHECK(error_of("insert_into_featuregroup g from=x.csv mode=merge").find(
-          "fs.lagom:1:44: mode must be append, overwrite or upsert") == 0);
-  CHECK(error_of("get_featuregroup g show x").find("fs.lagom:1:25: show must be an integer") == 0);
+          "run.lagom:1:44: mode must be append, overwrite or upsert") == 0);
+  CHECK(error_of("get_featuregroup g show x").find("run.lagom:1:25: show must be an integer") == 0);
   CHECK(error_of("get_features [a, b").find("unterminated '['") != std::string::npos);
-  CHECK(error_of("get_features [a b]").find("fs.lagom:1:17: expected ',' or ']'") == 0);
+  CHECK(error_of("get_features [a b]").find("run.lagom:1:17: expected ',' or ']'") == 0);
   CHECK(error_of("create_training_dataset td features=[a] label=b splits=train:0.8,test:0.1")
           .find("split fractions sum to 0.9") != std::string::npos);
   CHECK(error_of("create_training_dataset td features=[a]").find("needs label=") !=
         std::string::npos);
   CHECK(error_of("export_training_dataset td format=parquet").find(
-          "fs.lagom:1:35: format must be csv, npy or tfrecord") == 0);
-  CHECK(error_of("get_feature_vector g 1.5").find("fs.lagom:1:22: a number key must be an integer") == 0);
+          "run.lagom:1:35: format must be csv, npy or tfrecord") == 0);
+  CHECK(error_of("get_feature_vector g 1.5").find("run.lagom:1:22: a number key must be an integer") == 0);
 }
