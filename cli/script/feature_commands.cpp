@@ -186,6 +186,18 @@ status name_list(const statement& st, size_t& i, const std::string& what,
   return status::ok();
 }
 
+// `VERB NAME [version=V]`: a feature group's name, then at most its version.
+status group_and_version(const statement& st, std::string& name, uint32_t& version) {
+  if (auto s = need_name(st, "a feature group name", name); !s)
+    return s;
+  return each_key(st, 1, {"version"}, [&](const token& k, size_t v, size_t& next) -> status {
+    if (v == next && &k == &st.args[v])
+      return not_mine;
+    next = v + 1;
+    return version_key(st, st.args[v], version);
+  });
+}
+
 } // namespace
 
 status parse_create_featuregroup(const statement& st, command& out) {
@@ -279,15 +291,7 @@ status parse_get_featuregroup(const statement& st, command& out) {
 status parse_featuregroup_stats(const statement& st, command& out) {
   featuregroup_stats_cmd cmd;
   cmd.loc = st.loc;
-  if (auto s = need_name(st, "a feature group name", cmd.name); !s)
-    return s;
-  auto s = each_key(st, 1, {"version"}, [&](const token& k, size_t v, size_t& next) -> status {
-    if (v == next && &k == &st.args[v])
-      return not_mine;
-    next = v + 1;
-    return version_key(st, st.args[v], cmd.version);
-  });
-  if (!s)
+  if (auto s = group_and_version(st, cmd.name, cmd.version); !s)
     return s;
   out = std::move(cmd);
   return status::ok();
@@ -348,15 +352,7 @@ status parse_visualize(const statement& st, command& out) {
   visualize_cmd cmd;
   cmd.loc = st.loc;
   cmd.correlations = st.verb == "visualize_correlations";
-  if (auto s = need_name(st, "a feature group name", cmd.name); !s)
-    return s;
-  auto s = each_key(st, 1, {"version"}, [&](const token& k, size_t v, size_t& next) -> status {
-    if (v == next && &k == &st.args[v])
-      return not_mine;
-    next = v + 1;
-    return version_key(st, st.args[v], cmd.version);
-  });
-  if (!s)
+  if (auto s = group_and_version(st, cmd.name, cmd.version); !s)
     return s;
   out = std::move(cmd);
   return status::ok();
