@@ -105,16 +105,8 @@ void record_run(self_ptr self, uint32_t rank, storage::run_status s, const std::
   if (!st.registry || rank >= st.report->result.ranks.size())
     return;
   auto& o = st.report->result.ranks[rank];
-  frames::run_change c;
-  c.run = rank;
-  c.status = s;
-  c.hyperparameters = st.opts.params;
-  c.node = o.node;
-  c.container = o.container_id;
-  c.error = error;
-  c.final_metrics = o.values;
-  auto f = wire::build<schema::RunUpdate>(
-    [&](schema::RunUpdate::Builder b) { frames::to_wire(b, st.experiment_id, c); });
+  auto f = frames::run_update(st.experiment_id,
+                              frames::outcome_change(rank, s, st.opts.params, o, error));
   self->request(st.registry, service_timeout, atoms::run_update::value, std::move(f))
     .then([]() {}, [=](caf::error&) {});
 }

@@ -1,5 +1,7 @@
 #include "actors/experiment_frames.hpp"
 
+#include "lagom/cluster.hpp"
+
 #include "wire/convert.hpp"
 #include "wire/read.hpp"
 
@@ -88,6 +90,24 @@ void to_wire(schema::RunUpdate::Builder b, uint64_t experiment_id, const run_cha
   wire::to_wire(b.initFinalMetrics(static_cast<unsigned>(c.final_metrics.size())),
                 c.final_metrics);
   b.setAtMs(c.at_ms);
+}
+
+run_change outcome_change(uint32_t run, storage::run_status s, const named_values& params,
+                          const container_outcome& o, const std::string& error) {
+  run_change c;
+  c.run = run;
+  c.status = s;
+  c.hyperparameters = params;
+  c.node = o.node;
+  c.container = o.container_id;
+  c.error = error;
+  c.final_metrics = o.values;
+  return c;
+}
+
+wire::frame run_update(uint64_t experiment_id, const run_change& c) {
+  return wire::build<schema::RunUpdate>(
+    [&](schema::RunUpdate::Builder b) { to_wire(b, experiment_id, c); });
 }
 
 wire::frame metric_report(schema::TrainReport::Reader r) {

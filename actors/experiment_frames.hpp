@@ -18,6 +18,10 @@
 #include "storage/experiment_records.hpp"
 #include "wire/frame.hpp"
 
+namespace lagom {
+struct container_outcome;  // lagom/cluster.hpp
+}
+
 namespace lagom::actors::frames {
 
 /// A Text field as bytes, embedded NULs kept (so that a name check sees them).
@@ -51,6 +55,12 @@ struct run_change {
   int64_t at_ms = 0;
 };
 void to_wire(schema::RunUpdate::Builder b, uint64_t experiment_id, const run_change& c);
+/// Run `run` of a launch moved to `s`: its container's node, id and final
+/// values from `o`, the launch's hyperparameters, and `error` (may be empty).
+run_change outcome_change(uint32_t run, storage::run_status s, const named_values& params,
+                          const container_outcome& o, const std::string& error);
+/// The RunUpdate frame of one change.
+wire::frame run_update(uint64_t experiment_id, const run_change& c);
 
 /// The MetricReport that stores a TrainReport's metrics.
 wire::frame metric_report(schema::TrainReport::Reader r);

@@ -84,16 +84,8 @@ void record_run(self_ptr self, uint32_t rank, storage::run_status s,
   if (!st.registry)
     return;
   auto& o = st.report->outcomes[rank];
-  frames::run_change c;
-  c.run = rank;
-  c.status = s;
-  c.hyperparameters = st.opts.params;
-  c.node = o.node;
-  c.container = o.container_id;
-  c.error = error;
-  c.final_metrics = o.values;
-  auto f = wire::build<schema::RunUpdate>(
-    [&](schema::RunUpdate::Builder b) { frames::to_wire(b, st.experiment_id, c); });
+  auto f = frames::run_update(st.experiment_id,
+                              frames::outcome_change(rank, s, st.opts.params, o, error));
   self->request(st.registry, service_timeout, atoms::run_update::value, std::move(f))
     .then([]() {}, [=](caf::error& e) {
       self->state.log->warn("run {} not recorded: {}", rank, wire::to_status(e).to_string());
