@@ -69,7 +69,8 @@ status choose_backend(const std::vector<std::string>& hosts, uint32_t gpus_each,
   for (const auto& h : hosts)
     one_host = one_host && h == hosts.front();
   if (want == "auto") {
-    out = gpus_each > 0 && have_nccl ? "nccl" : one_host ? "shm" : "gloo";
+    // runtime/nn trains in host memory: NCCL (device buffers) only by name.
+    out = one_host ? "shm" : "gloo";
     return status::ok();
   }
   if (want == "shm" && !one_host)

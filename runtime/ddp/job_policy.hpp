@@ -71,8 +71,10 @@ status validate(const job_options& o, const std::vector<node_capacity>& nodes);
 
 /// The backend for ranks on `hosts` (one entry per rank) with `gpus_each`
 /// GPUs each, as asked (`want`: "auto", "shm", "gloo", "nccl"): auto is
-/// "nccl" when every rank has a GPU and NCCL is built in (have_nccl), else
-/// "shm" when every rank's host is the same, else "gloo". Errors name
+/// "shm" when every rank's host is the same, else "gloo" (never "nccl":
+/// runtime/nn's tensors live in host memory, and NCCL reduces device
+/// buffers, so a function that keeps them on a GPU asks for it by name).
+/// Errors name
 /// "backend": an unknown name, shm for ranks on several hosts, nccl without
 /// GPUs or without NCCL in this build.
 status choose_backend(const std::vector<std::string>& hosts, uint32_t gpus_each,
