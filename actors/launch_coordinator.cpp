@@ -37,6 +37,7 @@ struct launch_coordinator_state {
   size_t pending = 0;               // runs not ended
   bool gang_stopped = false;        // a gang member failed: rest released
   int name_tries = 0;
+  std::vector<uint32_t> todo;       // resume: the ranks to run again (else empty)
 };
 
 using self_ptr = caf::stateful_actor<launch_coordinator_state>*;
@@ -116,7 +117,8 @@ void finish(self_ptr self) {
   std::vector<uint64_t> ids;
   bool all_ok = true;
   for (size_t r = 0; r < st.containers.size(); ++r) {
-    ids.push_back(st.containers[r].id);
+    if (st.containers[r].id != 0) // resume: a finished run holds none
+      ids.push_back(st.containers[r].id);
     all_ok = all_ok && st.report->outcomes[r].result.is_ok();
   }
   if (st.registry) {
@@ -167,7 +169,8 @@ void run_ended(self_ptr self, uint32_t rank, status result) {
                  o.result.to_string(), st.pending - 1);
     std::vector<uint64_t> ids;
     for (auto& c : st.containers)
-      ids.push_back(c.id);
+      if (c.id != 0)
+        ids.push_back(c.id);
     self->request(st.head, service_timeout, atoms::release::value, release_frame(ids))
       .then([]() {}, [](caf::error&) {});
   }
@@ -234,8 +237,48 @@ void restart_run(self_ptr self, uint32_t rank) {
       [=](caf::error& err) { run_ended(self, rank, wire::to_status(err)); });
 }
 
+// Resume: containers for the unfinished ranks only (st.todo), each launched
+// with its own rank in the recorded world, one attempt further.
+void request_resumed(self_ptr self) {
+  auto& st = self->state;
+  st.pending = st.todo.size();
+  if (st.todo.empty()) {
+    st.log->info("'{}': every run finished already", st.report->experiment);
+    return finish(self);
+  }
+  self->request(st.head, caf::infinite, atoms::request::value,
+                request_frame(st.function, st.opts, static_cast<uint32_t>(st.todo.size()),
+                              st.opts.gang, st.opts.queue))
+    .then(
+      [=](const wire::frame& f) {
+        auto& st = self->state;
+        std::vector<granted> g;
+        if (auto rd = read_grant(f, g); !rd || g.size() != st.todo.size()) {
+          st.report->overall = rd ? status::error(errc::internal, "short grant") : rd;
+          st.done.deliver(caf::unit);
+          self->quit();
+          return;
+        }
+        st.log->info("'{}' resumed: {} unfinished run(s) of {}", st.report->experiment,
+                     st.todo.size(), st.containers.size());
+        for (size_t i = 0; i < g.size(); ++i)
+          st.containers[st.todo[i]] = g[i];
+        for (auto rank : st.todo) {
+          ++st.report->outcomes[rank].attempts;
+          launch_run(self, rank);
+        }
+      },
+      [=](caf::error& err) {
+        self->state.report->overall = wire::to_status(err);
+        self->state.done.deliver(caf::unit);
+        self->quit();
+      });
+}
+
 void request_containers(self_ptr self) {
   auto& st = self->state;
+  if (st.opts.resume)
+    return request_resumed(self);
   bool gang = st.opts.gang && !st.opts.all;
   self->request(st.head, caf::infinite, atoms::request::value,
                 request_frame(st.function, st.opts, st.opts.all ? 1u << 16 : st.opts.count, gang,
@@ -270,18 +313,111 @@ void request_containers(self_ptr self) {
       });
 }
 
+// The launch as recorded with its experiment (ExperimentCreate.search), so
+// that `lagom resume` can launch its unfinished runs again.
+named_values launch_definition(const launch_options& o, size_t world) {
+  named_values d;
+  d.set("launch.count", double(o.resume ? world : o.count));
+  d.set("launch.all", o.all ? 1.0 : 0.0);
+  d.set("launch.cpus", double(o.cpus));
+  d.set("launch.gpus", double(o.gpus));
+  d.set("launch.memory_mb", double(o.memory_mb));
+  d.set("launch.gang", o.gang ? 1.0 : 0.0);
+  d.set("launch.spread", o.spread ? 1.0 : 0.0);
+  d.set("launch.max_restarts", double(o.max_restarts));
+  return d;
+}
+
+void create_experiment(self_ptr self);
+
+// Resume: the launch recorded as opts.name, read back from the registry:
+// its function, hyperparameters and resources, and which runs are unfinished.
+void load_recorded(self_ptr self) {
+  auto& st = self->state;
+  auto q = wire::build<schema::ExperimentQuery>([&](schema::ExperimentQuery::Builder b) {
+    b.setName(st.opts.name);
+    b.setWithRuns(true);
+  });
+  auto fail = [=](status why) {
+    self->state.report->overall = why;
+    self->state.done.deliver(caf::unit);
+    self->quit();
+  };
+  self->request(st.registry, service_timeout, atoms::query::value, std::move(q))
+    .then(
+      [=](const wire::frame& info) {
+        auto& st = self->state;
+        auto rd = wire::read<schema::ExperimentInfo>(info, [&](schema::ExperimentInfo::Reader r) {
+          if (r.getKind() != schema::ExperimentKind::TRAIN)
+            return status::error(errc::invalid_argument, "it is a search: resume it as one",
+                                 st.opts.name);
+          st.function = frames::text(r.getFunction());
+          st.opts.params = wire::from_wire(r.getHyperparameters());
+          auto def = wire::from_wire(r.getSearch());
+          if (!def.contains("launch.count"))
+            return status::error(errc::invalid_argument,
+                                 "recorded without its launch definition: cannot resume",
+                                 st.opts.name);
+          auto world = static_cast<uint32_t>(def.number("launch.count", 1));
+          if (def.number("launch.all", 0) != 0) // as many as fitted: as many as recorded
+            world = r.getRuns().size();
+          st.opts.cpus = static_cast<uint32_t>(def.number("launch.cpus", 1));
+          st.opts.gpus = static_cast<uint32_t>(def.number("launch.gpus", 0));
+          st.opts.memory_mb = static_cast<uint64_t>(def.number("launch.memory_mb", 0));
+          st.opts.gang = def.number("launch.gang", 0) != 0;
+          st.opts.spread = def.number("launch.spread", 0) != 0;
+          st.opts.max_restarts = static_cast<uint32_t>(def.number("launch.max_restarts", 3));
+          st.opts.count = world;
+          st.containers.assign(world, granted{});
+          st.report->experiment = st.opts.name;
+          st.report->outcomes.clear();
+          for (uint32_t rank = 0; rank < world; ++rank) {
+            container_outcome o;
+            o.experiment = st.opts.name;
+            o.run = rank;
+            o.rank = rank;
+            o.attempts = 0;
+            st.report->outcomes.push_back(std::move(o));
+          }
+          std::vector<bool> finished(world, false);
+          for (auto run : r.getRuns()) {
+            if (run.getRun() >= world)
+              continue;
+            auto& o = st.report->outcomes[run.getRun()];
+            o.attempts = run.getAttempts();
+            o.node = frames::text(run.getNode());
+            o.values = wire::from_wire(run.getFinalMetrics());
+            finished[run.getRun()] = run.getStatus() == schema::RunStatus::FINISHED;
+          }
+          for (uint32_t rank = 0; rank < world; ++rank)
+            if (!finished[rank])
+              st.todo.push_back(rank);
+          return status::ok();
+        });
+        if (!rd)
+          return fail(rd);
+        create_experiment(self);
+      },
+      [=](caf::error& err) { fail(wire::to_status(err)); });
+}
+
 void create_experiment(self_ptr self) {
   auto& st = self->state;
   if (!st.registry)
     return request_containers(self);
-  st.report->experiment =
-    st.opts.name.empty() ? default_experiment_name(st.function, st.name_tries) : st.opts.name;
+  if (!st.opts.resume)
+    st.report->experiment =
+      st.opts.name.empty() ? default_experiment_name(st.function, st.name_tries) : st.opts.name;
   auto f = wire::build<schema::ExperimentCreate>([&](schema::ExperimentCreate::Builder b) {
     b.setName(st.report->experiment);
     b.setKind(schema::ExperimentKind::TRAIN);
     b.setFunction(st.function);
     wire::to_wire(b.initHyperparameters(static_cast<unsigned>(st.opts.params.size())),
                   st.opts.params);
+    // What `lagom resume` needs to launch its unfinished runs again.
+    auto def = launch_definition(st.opts, st.containers.size());
+    wire::to_wire(b.initSearch(static_cast<unsigned>(def.size())), def);
+    b.setResume(st.opts.resume);
   });
   self->request(st.registry, service_timeout, atoms::create::value, std::move(f))
     .then(
@@ -328,11 +464,19 @@ caf::behavior launch_coordinator(self_ptr self, caf::actor head, std::string fun
         .then(
           [=](caf::actor registry, caf::actor, caf::actor) {
             self->state.registry = registry;
+            if (self->state.opts.resume)
+              return load_recorded(self);
             create_experiment(self);
           },
           [=](caf::error& e) {
+            auto why = wire::to_status(e);
+            if (self->state.opts.resume) { // nothing to resume from
+              self->state.report->overall = why;
+              self->state.done.deliver(caf::unit);
+              return self->quit();
+            }
             self->state.log->warn("no registry ({}); the launch is not recorded",
-                                  wire::to_status(e).to_string());
+                                  why.to_string());
             request_containers(self);
           });
       return self->state.done;

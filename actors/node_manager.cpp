@@ -351,7 +351,7 @@ caf::behavior running(self_ptr self) {
 
 void join(self_ptr self) {
   auto& st = self->state;
-  self->request(st.head, std::chrono::seconds(10), atoms::join::value,
+  self->request(st.head, st.opts.join_timeout, atoms::join::value,
                 registration(st.opts, *st.functions))
     .then(
       [=](const wire::frame& f) {
@@ -373,7 +373,7 @@ void join(self_ptr self) {
         self->become(running(self));
         self->send(self, atoms::tick::value);
         // Where runs send metrics, checkpoints and logs.
-        self->request(st.head, std::chrono::seconds(10), atoms::services::value)
+        self->request(st.head, st.opts.join_timeout, atoms::services::value)
           .then(
             [=](caf::actor registry, caf::actor checkpointer, caf::actor logs) {
               self->state.services = {caf::actor{}, registry, checkpointer, logs};

@@ -65,6 +65,8 @@ struct node_options {
   bool process_containers = false;
   std::string worker_binary;  // the `lagom` binary, for process_containers
   std::string data_dir;       // this node's data (TensorBoard files of its runs)
+  /// How long the join (and the services request after it) may take.
+  std::chrono::milliseconds join_timeout{10000};
 };
 
 caf::actor spawn_node_manager(caf::actor_system& sys, node_options opts,

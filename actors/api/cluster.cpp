@@ -187,7 +187,12 @@ status cluster::launch(const std::string& function, const launch_options& opts,
   auto report = std::make_shared<actors::launch_report>();
   auto coord = actors::spawn_launch_coordinator(*impl_->sys, impl_->head, function, opts, report);
   caf::duration bound = opts.timeout.count() > 0 ? caf::duration{opts.timeout} : caf::infinite;
-  if (auto st = impl_->drive(coord, bound, ""); !st) {
+  // A named launch is in the registry: `lagom resume` continues it.
+  std::string hint = opts.name.empty() ? std::string()
+                                       : "; `lagom resume " + opts.name + "` continues its "
+                                         "unfinished runs from their checkpoints once a head "
+                                         "runs on its data again";
+  if (auto st = impl_->drive(coord, bound, hint); !st) {
     // Its death makes cluster_manager reclaim the grant.
     caf::anon_send_exit(coord, caf::exit_reason::user_shutdown);
     return st;

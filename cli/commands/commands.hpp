@@ -38,6 +38,7 @@ struct node_flags {
   uint64_t memory_mb = 0;       // default: this machine's memory
   bool thread_containers = false; // run containers as threads, not processes
   uint32_t rejoin_max_ms = 5000;  // cap of the backoff between rejoins of a lost head
+  uint32_t connect_timeout_ms = 10000; // head silent this long = lost; bounds each connect and join
   std::string data_dir;         // TensorBoard files of the runs on this node
 };
 

@@ -17,6 +17,9 @@
 #include <thread>
 
 #include <arpa/inet.h>
+#include <cerrno>
+#include <cstring>
+#include <poll.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -71,6 +74,51 @@ std::string address_towards(const std::string& host, uint16_t port) {
     ::close(fd);
   ::freeaddrinfo(res);
   return out;
+}
+
+// Whether a TCP connection to host:port opens within `timeout` (closed at
+// once). CAF's remote_actor connects with a blocking connect(), which the
+// kernel lets retry a silent peer for about two minutes, its SYNs ever
+// further apart: behind a partition a rejoin would wait that long, and long
+// after the link healed. This check bounds each try; the supervisor's
+// backoff spaces them.
+bool connects_within(const std::string& host, uint16_t port, std::chrono::milliseconds timeout,
+                     std::string& why) {
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  if (int rc = ::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res);
+      rc != 0 || !res) {
+    why = std::string("cannot resolve: ") + ::gai_strerror(rc);
+    return false;
+  }
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  bool ok = false;
+  if (fd < 0) {
+    why = std::strerror(errno);
+  } else if (::connect(fd, res->ai_addr, res->ai_addrlen) == 0) {
+    ok = true;
+  } else if (errno != EINPROGRESS) {
+    why = std::strerror(errno);
+  } else {
+    pollfd p{fd, POLLOUT, 0};
+    int n = ::poll(&p, 1, static_cast<int>(timeout.count()));
+    int err = 0;
+    socklen_t len = sizeof(err);
+    if (n == 0)
+      why = "no connection within " + std::to_string(timeout.count()) + " ms";
+    else if (n < 0 || ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+      why = std::strerror(errno);
+    else if (err != 0)
+      why = std::strerror(err);
+    else
+      ok = true;
+  }
+  if (fd >= 0)
+    ::close(fd);
+  ::freeaddrinfo(res);
+  return ok;
 }
 
 std::string default_name() {
@@ -137,8 +185,10 @@ int run_node(const node_flags& given) {
   caf::actor_system_config cfg;
   wire::configure(cfg);
   // CAF's middleman, reads bounded (wire/network.hpp). A head silent for
-  // 10 s (partitioned) counts as lost: the node rejoins when it answers.
-  wire::load_network(cfg, std::chrono::seconds(10));
+  // --connect-timeout-ms (partitioned) counts as lost: the node rejoins when
+  // it answers.
+  const std::chrono::milliseconds connect_timeout{f.connect_timeout_ms};
+  wire::load_network(cfg, connect_timeout);
   if (!f.tls.empty())
     if (auto st = wire::use_tls(cfg, f.tls); !st) {
       std::fprintf(stderr, "lagom node: %s\n", st.to_string().c_str());
@@ -161,6 +211,7 @@ int run_node(const node_flags& given) {
   no.process_containers = !f.thread_containers;
   no.worker_binary = proc::self_executable();
   no.data_dir = f.data_dir;
+  no.join_timeout = connect_timeout;
   std::string why_no_gpu;
   no.gpus = gpu::discover(&why_no_gpu);
   // Slurm makes only the granted GPUs visible (CUDA_VISIBLE_DEVICES): offer
@@ -181,6 +232,12 @@ int run_node(const node_flags& given) {
   actors::child_spec child{"node_manager", [=](caf::actor_system& s) -> caf::actor {
     caf::actor h = std::move(*first_head); // the first start reuses the checked handle
     if (!h) {
+      std::string why;
+      if (!connects_within(host, port, connect_timeout, why)) {
+        std::fprintf(stderr, "lagom node %s: head at %s unreachable: %s\n", no.name.c_str(),
+                     f.join.c_str(), why.c_str());
+        return caf::actor{};
+      }
       auto again = wire::remote_actor(s, host, port, tls);
       if (!again) {
         std::fprintf(stderr, "lagom node %s: head at %s unreachable: %s\n", no.name.c_str(),

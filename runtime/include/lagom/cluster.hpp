@@ -89,6 +89,12 @@ struct launch_options {
   std::function<void(const progress_event&)> on_progress;
   /// Bound on the whole launch; zero means no bound.
   std::chrono::milliseconds timeout{0};
+  /// Continue the launch recorded as `name` (its driver or head died): its
+  /// function, hyperparameters, count and resources come from the registry
+  /// (the fields above are ignored but for on_progress and timeout); only its
+  /// unfinished runs start again, each with its rank, from its newest
+  /// checkpoint. Finished runs are kept as recorded.
+  bool resume = false;
 };
 
 struct container_outcome {
