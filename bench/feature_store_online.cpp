@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -174,6 +175,7 @@ int online_lookups(const storage::feature_frame& fashion, size_t rows, int looku
                       ("lagom-bench-online-" + std::to_string(::getpid())))
                        .string();
   std::string address;
+  ::setenv("LAGOM_TOKEN", "bench", 1);  // the head below is started with --token bench
   pid_t head = start_head(lagom_bin, data, &address);
   if (head < 0)
     return 1;
