@@ -382,9 +382,8 @@ void join(self_ptr self) {
         self->request(st.head, std::chrono::seconds(10), atoms::services::value)
           .then(
             [=](caf::actor registry, caf::actor checkpointer, caf::actor logs) {
-              auto features = self->state.services.features;
-              self->state.services = {caf::actor{}, registry, checkpointer, logs};
-              self->state.services.features = features;
+              auto& s = self->state.services;
+              s.registry = registry, s.checkpointer = checkpointer, s.logs = logs;
             },
             [=](caf::error& e) {
               self->state.log->warn("the head offers no services: {}",

@@ -37,7 +37,10 @@ caf::behavior worker_agent(caf::event_based_actor* self, caf::actor node, uint64
     .then(
       [=](wire::frame& f, caf::actor& owner, caf::actor& registry, caf::actor& checkpointer,
           caf::actor& logs) {
-        attached a{std::move(f), {owner, registry, checkpointer, logs}};
+        attached a;
+        a.launch = std::move(f);
+        a.links.owner = owner, a.links.registry = registry;
+        a.links.checkpointer = checkpointer, a.links.logs = logs;
         // Then where the run reads training datasets (data=fs:NAME): without
         // an answer it runs, and such reads fail as unavailable.
         self->request(node, service_timeout, atoms::feature_store::value, actors::proof())
