@@ -41,8 +41,8 @@ named_values shard_probe(train_context& ctx) {
     req.rank = ctx.rank();
     req.world = ctx.world_size();
     training_rows rows;
-    // 1 KiB per request: many requests, as a large dataset would need
-    auto st = ctx.read_training_rows(req, &rows, 1024);
+    // 64 KiB per request (20 rows): many requests, as a large dataset needs
+    auto st = ctx.read_training_rows(req, &rows, size_t{64} << 10);
     if (!st)
       throw std::runtime_error(st.to_string());
     std::string e = "e" + std::to_string(epoch) + ".";
