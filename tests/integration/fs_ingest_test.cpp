@@ -110,7 +110,7 @@ TEST_CASE("a node's worker process trains the MLP from data=fs: through the head
   CHECK(has(r.output, "created training dataset fmtd v1: 784 features, label label, train 8000, "
                       "test 2000 rows"));
   std::smatch m;
-  REQUIRE(std::regex_search(r.output, m, std::regex("test_accuracy=([0-9.]+)")));
+  REQUIRE(std::regex_search(r.output, m, std::regex("test_acc ([0-9.]+)")));
   CHECK(std::stod(m[1]) > 0.6);
   // an unknown dataset: the run fails naming data and the name
   CHECK(has(r.output, "data=fs:nosuch"));

@@ -156,6 +156,12 @@ TEST_CASE("a chunked write through the router is one version, or none when cut o
     REQUIRE(env.tell(router, atoms::fs_part::value,
                      part_frame("whole", 12, p, numbered(int64_t(p) * 1000, 1000))));
   REQUIRE(env.ask(router, reply, atoms::fs_write::value, last_frame("whole", 12, 3, numbered(3000, 5))));
+  storage::version_info v;
+  REQUIRE(wire::read<schema::FeatureVersion>(reply, [&](schema::FeatureVersion::Reader r) {
+    return actors::frames::from_wire(r, &v);
+  }));
+  CHECK(v.version == 1);
+  CHECK(v.rows == 3005);
   REQUIRE(env.ask(router, reply, atoms::fs_read::value, read_frame("whole")));
   storage::feature_frame rows;
   REQUIRE(rows_of(reply, &rows));
@@ -165,5 +171,6 @@ TEST_CASE("a chunked write through the router is one version, or none when cut o
   REQUIRE(env.ask(router, reply, atoms::fs_list::value, group_frame("")));
   REQUIRE(list_of(reply, &list));
   REQUIRE(list.size() == 1);
-  CHECK(list[0] == std::make_pair(std::string("whole"), uint32_t{1}));
+  CHECK(list[0].first == "whole");
+  CHECK(list[0].second == actors::shard_of_group("whole", 2)); // on its shard
 }
