@@ -266,6 +266,12 @@ caf::behavior running(self_ptr self) {
       return {i->second.launch, i->second.owner, st.services.registry,
               st.services.checkpointer, st.services.logs};
     },
+    // Process mode: the worker asks where its run reads training datasets.
+    [=](atoms::feature_store, const wire::frame& f) -> caf::result<caf::actor> {
+      if (auto ok = check(self, f, "feature store"); !ok)
+        return wire::to_error(ok);
+      return self->state.services.features;
+    },
     // Process mode: the worker process ended; if it did not report, say how.
     [=](atoms::exited, uint64_t container, int32_t pid, int32_t wait_status,
         const std::string& what, const wire::frame& f) {
@@ -376,12 +382,21 @@ void join(self_ptr self) {
         self->request(st.head, st.opts.join_timeout, atoms::services::value)
           .then(
             [=](caf::actor registry, caf::actor checkpointer, caf::actor logs) {
-              self->state.services = {caf::actor{}, registry, checkpointer, logs};
+              auto& s = self->state.services;
+              s.registry = registry, s.checkpointer = checkpointer, s.logs = logs;
             },
             [=](caf::error& e) {
               self->state.log->warn("the head offers no services: {}",
                                     wire::to_status(e).to_string());
             });
+        // Where runs read training datasets (data=fs:NAME); a head without a
+        // feature store leaves it null and such reads fail as unavailable.
+        self->request(st.head, std::chrono::seconds(10), atoms::feature_store::value)
+          .then([=](caf::actor router) { self->state.services.features = router; },
+                [=](caf::error& e) {
+                  self->state.log->info("the head has no feature store: {}",
+                                        wire::to_status(e).to_string());
+                });
       },
       [=](caf::error& err) {
         self->state.log->error("join refused: {}", wire::to_status(err).to_string());

@@ -21,6 +21,9 @@
 //   (atoms::attach, uint64_t container, frame proof)
 //       -> (frame FunctionLaunch, owner, registry, checkpointer, logs)
 //       From a worker process: its launch and where its run reports to.
+//   (atoms::feature_store, frame proof) -> caf::actor
+//       From a worker process: the head's feature_store_router (null when
+//       the head has none), where its run reads training datasets.
 //   (atoms::finished, uint64_t container, frame) -> unit
 //       From a container thread or worker process: its outcome.
 //   (atoms::stop, uint64_t container, frame proof)  asks the function in that container to

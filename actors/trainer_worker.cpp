@@ -4,6 +4,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/dataset_reads.hpp"
 #include "actors/experiment_frames.hpp"
 #include "core/log.hpp"
 #include "schemas/cluster.capnp.h"
@@ -186,6 +187,12 @@ caf::behavior trainer_worker(self_ptr self, run_identity id, std::string node,
         self->send(self->state.links.logs, atoms::log::value, std::move(stamped));
       }
     },
+    [=](atoms::fs_tdinfo, const wire::frame& f) {
+      return relay(self, self->state.links.features, "feature store", atoms::fs_tdinfo::value, f);
+    },
+    [=](atoms::fs_tdread, const wire::frame& f) {
+      return relay(self, self->state.links.features, "feature store", atoms::fs_tdread::value, f);
+    },
     [=](atoms::stop, uint64_t) { self->state.stop->store(true); },
   };
 }
@@ -266,6 +273,21 @@ public:
       if (auto st = tensorboard::event_writer::open(tb_dir_, tb_); !st)
         return st;
     return tb_.add_scalar(tag, static_cast<float>(value), static_cast<int64_t>(step));
+  }
+
+  status training_dataset(const std::string& name, uint32_t version,
+                          training_dataset_shape* out) override {
+    wire::frame answer;
+    if (auto st = ask(atoms::fs_tdinfo::value, dataset_info_request(name, version), answer); !st)
+      return st;
+    return read_dataset_shape(name, answer, out);
+  }
+
+  status read_training_rows(const training_rows_request& req, training_rows* out) override {
+    wire::frame answer;
+    if (auto st = ask(atoms::fs_tdread::value, dataset_rows_request(req), answer); !st)
+      return st;
+    return read_dataset_rows(req.name, answer, out);
   }
 
 private:

@@ -25,6 +25,11 @@
 //       trial_signals::inbox: a FunctionLaunch is a trial to run, an empty
 //       frame closes the inbox (the owner has no more), an error closes it
 //       with that error, as does losing the owner (monitored).
+//   (atoms::fs_tdinfo | fs_tdread, frame TrainingDatasetRequest)
+//       -> frame TrainingDatasetInfo | TrainingDatasetBatch
+//       A train function's reads of a training dataset (data=fs:NAME),
+//       relayed to links.features (bounded by service_timeout); unavailable
+//       naming the run without one.
 // With links.heartbeat_ms > 0 it sends the owner (atoms::heartbeat, frame
 // TrialHeartbeat) at once and then every heartbeat_ms while it lives: a
 // frozen or partitioned worker falls silent, and the owner sees a straggler.
@@ -56,6 +61,7 @@ struct trainer_links {
   uint32_t heartbeat_ms = 0; // > 0: heartbeats to the owner this often
   uint64_t epoch = 0;        // its node incarnation's epoch: stamped on every write
                              // (checkpoint, metrics, log) so a fenced one is refused
+  caf::actor features;       // the head's feature_store_router (data=fs:NAME reads)
 };
 
 /// The trials a loop's trainer_worker received for its thread, in order.

@@ -37,7 +37,19 @@ caf::behavior worker_agent(caf::event_based_actor* self, caf::actor node, uint64
     .then(
       [=](wire::frame& f, caf::actor& owner, caf::actor& registry, caf::actor& checkpointer,
           caf::actor& logs) {
-        launch->set_value(attached{std::move(f), {owner, registry, checkpointer, logs}});
+        attached a;
+        a.launch = std::move(f);
+        a.links.owner = owner, a.links.registry = registry;
+        a.links.checkpointer = checkpointer, a.links.logs = logs;
+        // Then where the run reads training datasets (data=fs:NAME): without
+        // an answer it runs, and such reads fail as unavailable.
+        self->request(node, service_timeout, atoms::feature_store::value, actors::proof())
+          .then(
+            [=](caf::actor& router) mutable {
+              a.links.features = router;
+              launch->set_value(std::move(a));
+            },
+            [=](caf::error&) mutable { launch->set_value(std::move(a)); });
       },
       [=](caf::error& err) {
         launch->set_value(std::move(err));

@@ -44,6 +44,7 @@ using kv_get = caf::atom_constant<caf::atom("kvget")>;         // StoreGet (rend
 
 // Feature store (schemas/feature_store.capnp).
 using fs_write = caf::atom_constant<caf::atom("fswrite")>;     // FeatureWrite
+using fs_part = caf::atom_constant<caf::atom("fspart")>;       // FeatureWritePart -> unit
 using fs_read = caf::atom_constant<caf::atom("fsread")>;       // FeatureRead
 using fs_lookup = caf::atom_constant<caf::atom("fslookup")>;   // FeatureLookup
 using fs_list = caf::atom_constant<caf::atom("fslist")>;       // FeatureGroupRequest
