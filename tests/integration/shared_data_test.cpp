@@ -146,7 +146,7 @@ TEST_CASE("a node given the head's own writable data directory uses it as shared
   CHECK(node->wait_for("shared data in " + data.path(), 10s));
 }
 
-TEST_CASE("--shared-data naming a directory the node cannot write is refused with exit 2",
+TEST_CASE("a node refuses a --shared-data directory it cannot write, with exit 2",
           "[cluster][shared]") {
   temp_dir data;
   auto r = run({lagom_bin, "--data", data.path(), "node", "--join", "127.0.0.1:1", "--token",
