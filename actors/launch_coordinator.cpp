@@ -36,6 +36,8 @@ struct launch_coordinator_state {
   std::vector<granted> containers;  // by rank, the current one
   size_t pending = 0;               // runs not ended
   bool gang_stopped = false;        // a gang member failed: rest released
+  std::string cancelled;            // not empty: cancelled (atoms::cancel), why
+  std::vector<bool> ended;          // by rank: its end was counted
   int name_tries = 0;
   std::vector<uint32_t> todo;       // resume: the ranks to run again (else empty)
 };
@@ -124,7 +126,7 @@ void finish(self_ptr self) {
   if (st.registry) {
     auto end = wire::build<schema::ExperimentEnd>([&](schema::ExperimentEnd::Builder b) {
       b.setExperimentId(st.experiment_id);
-      b.setStatus(all_ok ? "finished" : "failed");
+      b.setStatus(!st.cancelled.empty() ? "stopped" : all_ok ? "finished" : "failed");
     });
     self->send(st.registry, atoms::exp_end::value, std::move(end));
   }
@@ -137,12 +139,28 @@ void finish(self_ptr self) {
 
 void launch_run(self_ptr self, uint32_t rank);
 
+void release_all(self_ptr self) {
+  std::vector<uint64_t> ids;
+  for (auto& c : self->state.containers)
+    ids.push_back(c.id);
+  self->request(self->state.head, service_timeout, atoms::release::value, release_frame(ids))
+    .then([]() {}, [](caf::error&) {});
+}
+
 // A run ended (`out` is its reply, or `err` when there was none).
 void run_ended(self_ptr self, uint32_t rank, status result) {
   auto& st = self->state;
+  if (st.ended[rank])
+    return; // a cancelled run's late answer
   auto& o = st.report->outcomes[rank];
   o.result = result;
-  if (result) {
+  if (!st.cancelled.empty()) {
+    // Whatever it answered, it was cut short: cancelled, with why.
+    o.result = status::error(errc::unavailable, "cancelled: " + st.cancelled,
+                             "run " + std::to_string(rank));
+    record_run(self, rank, storage::run_status::cancelled, o.result.message());
+    progress(self, progress_event::failed, rank, o.result.to_string());
+  } else if (result) {
     record_run(self, rank, storage::run_status::finished);
     progress(self, progress_event::finished, rank);
   } else if (result.code() == errc::container_lost && !st.opts.gang && !st.gang_stopped) {
@@ -174,8 +192,45 @@ void run_ended(self_ptr self, uint32_t rank, status result) {
     self->request(st.head, service_timeout, atoms::release::value, release_frame(ids))
       .then([]() {}, [](caf::error&) {});
   }
+  st.ended[rank] = true;
   if (--st.pending == 0)
     finish(self);
+}
+
+// Told to stop (a signal to the process): every run's function is asked to
+// stop (its containers released: the head stops them, and they checkpoint
+// as they return); each run is recorded cancelled as it answers, or after
+// cancel_grace for those that do not. A launch not yet granted ends at once.
+constexpr std::chrono::seconds cancel_grace{5};
+
+void cancel(self_ptr self, const std::string& why) {
+  auto& st = self->state;
+  if (!st.cancelled.empty())
+    return;
+  st.cancelled = why.empty() ? "cancelled" : why;
+  st.log->warn("cancelled ({}): stopping {} run(s)", st.cancelled, st.pending);
+  if (st.containers.empty()) { // nothing granted yet: nothing runs; its death drops the request
+    if (st.registry && st.experiment_id != 0)
+      self->send(st.registry, atoms::exp_end::value,
+                 wire::build<schema::ExperimentEnd>([&](schema::ExperimentEnd::Builder b) {
+                   b.setExperimentId(st.experiment_id);
+                   b.setStatus("stopped");
+                 }));
+    st.report->overall = status::error(errc::unavailable, "cancelled: " + st.cancelled, "launch");
+    st.done.deliver(caf::unit);
+    self->quit();
+    return;
+  }
+  release_all(self);
+  self->delayed_send(self, cancel_grace, atoms::cancel::value, uint64_t{0});
+}
+
+// cancel_grace after cancel(): the runs that did not answer end now.
+void cancel_deadline(self_ptr self) {
+  auto& st = self->state;
+  for (uint32_t rank = 0; rank < st.ended.size() && st.pending > 0; ++rank)
+    if (!st.ended[rank])
+      run_ended(self, rank, status::error(errc::timeout, "did not stop"));
 }
 
 void on_reply(self_ptr self, uint32_t rank, const wire::frame& f) {
@@ -199,6 +254,8 @@ void on_reply(self_ptr self, uint32_t rank, const wire::frame& f) {
 
 void launch_run(self_ptr self, uint32_t rank) {
   auto& st = self->state;
+  if (!st.cancelled.empty())
+    return run_ended(self, rank, status::error(errc::unavailable, "not started"));
   auto& c = st.containers[rank];
   auto& o = st.report->outcomes[rank];
   o.container_id = c.id;
@@ -286,13 +343,18 @@ void request_containers(self_ptr self) {
     .then(
       [=](const wire::frame& f) {
         auto& st = self->state;
-        if (auto rd = read_grant(f, st.containers); !rd) {
-          st.report->overall = rd;
+        if (auto rd = read_grant(f, st.containers); !rd || !st.cancelled.empty()) {
+          st.report->overall = rd ? status::error(errc::unavailable, "cancelled: " + st.cancelled,
+                                                  "launch")
+                                  : rd;
+          if (rd) // granted as it was cancelled: give them back
+            release_all(self);
           st.done.deliver(caf::unit);
           self->quit();
           return;
         }
         st.pending = st.containers.size();
+        st.ended.assign(st.containers.size(), false);
         st.log->info("{} container(s) granted for '{}'", st.pending, st.function);
         for (uint32_t rank = 0; rank < st.containers.size(); ++rank) {
           container_outcome o;
@@ -502,13 +564,20 @@ caf::behavior launch_coordinator(self_ptr self, caf::actor head, std::string fun
       });
       if (!rd)
         return wire::to_error(rd);  // never "go on" to a report it cannot read
-      bool stop = st.gang_stopped;
+      bool stop = st.gang_stopped || !st.cancelled.empty();
       return wire::build<schema::TrainDecision>([&](schema::TrainDecision::Builder b) {
         b.setStop(stop);
-        b.setReason(stop ? "gang failed" : "");
+        b.setReason(!st.cancelled.empty() ? "cancelled" : stop ? "gang failed" : "");
       });
     },
-    [=](atoms::restart, uint64_t rank) { restart_run(self, static_cast<uint32_t>(rank)); },
+    [=](atoms::restart, uint64_t rank) {
+      if (!self->state.cancelled.empty())
+        return run_ended(self, static_cast<uint32_t>(rank),
+                         status::error(errc::unavailable, "not restarted"));
+      restart_run(self, static_cast<uint32_t>(rank));
+    },
+    [=](atoms::cancel, const std::string& why) { cancel(self, why); },
+    [=](atoms::cancel, uint64_t) { cancel_deadline(self); },
     [=](atoms::release, const wire::frame& lost) {
       auto rd = wire::read<schema::ContainerLost>(lost, [&](schema::ContainerLost::Reader r) {
         self->state.log->warn("{} container(s) lost with node '{}': {}",

@@ -30,6 +30,12 @@
 //       return (train_context::stop_requested); no reply. A worker process
 //       still running 2 s later (frozen, or deaf to the request) is killed
 //       with SIGKILL, and its launch then fails as container_lost.
+//   (atoms::cancel, std::string why) -> uint32 stopped   only from its own process (the
+//       node's signal thread): every container is asked to stop as above, and
+//       their outcomes become container_lost "node N stopped: why" (their
+//       drivers restart them elsewhere, from their checkpoints, or record
+//       them cancelled); answered once none runs (worker processes are
+//       killed after 2 s at most), with how many ran when it was told.
 //   (atoms::tick)  internal heartbeat timer. Heartbeats are requests carrying
 //       this incarnation's epoch (from NodeAccepted); one answered
 //       errc::fenced (the head dropped this incarnation: a partition longer
@@ -70,6 +76,10 @@ struct node_options {
   std::string data_dir;       // this node's data (TensorBoard files of its runs)
   /// How long the join (and the services request after it) may take.
   std::chrono::milliseconds join_timeout{10000};
+  /// Not empty: a directory the head's checkpointer uses too (--shared-data):
+  /// runs stage their checkpoints there (the head only commits them) and
+  /// write TensorBoard files and timelines there instead of data_dir.
+  std::string shared_data;
 };
 
 caf::actor spawn_node_manager(caf::actor_system& sys, node_options opts,

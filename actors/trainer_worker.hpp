@@ -62,6 +62,9 @@ struct trainer_links {
   uint64_t epoch = 0;        // its node incarnation's epoch: stamped on every write
                              // (checkpoint, metrics, log) so a fenced one is refused
   caf::actor features;       // the head's feature_store_router (data=fs:NAME reads)
+  std::string shared_data;   // not empty: a directory the head's checkpointer also
+                             // uses (--shared-data); checkpoints are staged there by
+                             // the function's thread and only committed by the head
 };
 
 /// The trials a loop's trainer_worker received for its thread, in order.
@@ -131,9 +134,15 @@ caf::actor spawn_trainer_worker(caf::actor_system& sys, run_identity id, std::st
 /// (empty: none). load_checkpoint asks for run id.run's newest checkpoint
 /// and, when it has none and id.has_parent, for run id.parent_run's (logging
 /// that it did). Made and used on the function's thread only.
+/// With `shared_data` not empty the payload never crosses the head: a save
+/// stages the file in SHARED/checkpoints/<exp>/<run>/ and asks the
+/// checkpointer to commit it (fenced: refused and the staged file removed;
+/// a head that does not see the file, not_found: the bytes are sent after
+/// all); a load reads the newest checkpoint there directly.
 std::unique_ptr<train_services> make_train_services(caf::actor_system& sys, caf::actor trainer,
                                                     run_identity id, std::string node,
                                                     std::string tensorboard_dir,
-                                                    std::shared_ptr<trial_signals> signals);
+                                                    std::shared_ptr<trial_signals> signals,
+                                                    std::string shared_data = "");
 
 } // namespace lagom::actors

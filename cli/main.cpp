@@ -79,6 +79,8 @@ int main(int argc, char** argv) {
     ->check(CLI::Range(10u, 60000u));
   head->add_option("--timeout-ms", hf.timeout_ms, "drop a node silent this long")
     ->check(CLI::Range(20u, 600000u));
+  head->add_option("--shared-data", hf.shared_data,
+                   "checkpoints in DIR/checkpoints, a directory every node sees");
 
   node_flags nf;
   auto* node = app.add_subcommand("node", "run a node that joins a head");
@@ -95,6 +97,8 @@ int main(int argc, char** argv) {
   node->add_option("--connect-timeout-ms", nf.connect_timeout_ms,
                    "a head silent this long is lost; bounds each connect to it and each join")
     ->check(CLI::Range(100u, 600000u));
+  node->add_option("--shared-data", nf.shared_data,
+                   "write checkpoints and TensorBoard files into DIR (the head's --shared-data)");
   node->add_flag("--thread-containers", nf.thread_containers,
                  "run containers as threads of the node (default: worker processes)");
 

@@ -8,7 +8,10 @@
 // capped at --rejoin-max-ms. A head unreachable at the first join is an
 // error (exit 1: a wrong address); a refused token is final (exit 2).
 #include <algorithm>
+#include <atomic>
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <limits>
 #include <cstdio>
 #include <filesystem>
@@ -127,6 +130,18 @@ std::string default_name() {
   return std::string(host) + "-" + std::to_string(::getpid());
 }
 
+// A data directory that is a head's own (it holds the registry) and that
+// this node may write: shared storage, as --shared-data would say.
+std::string detect_shared_data(const std::string& dir) {
+  if (dir.empty())
+    return {};
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir + "/registry", ec) ||
+      ::access(dir.c_str(), W_OK) != 0)
+    return {};
+  return dir;
+}
+
 } // namespace
 
 int run_node(const node_flags& given) {
@@ -180,6 +195,13 @@ int run_node(const node_flags& given) {
                          "(the head refuses a node without it)\n");
     return 2;
   }
+  const std::string shared_data =
+    f.shared_data.empty() ? detect_shared_data(given.data_dir) : f.shared_data;
+  if (!shared_data.empty() && ::access(shared_data.c_str(), W_OK) != 0) {
+    std::fprintf(stderr, "lagom node: --shared-data %s: not a writable directory: %s\n",
+                 shared_data.c_str(), std::strerror(errno));
+    return 2;
+  }
   wire::set_cluster_token(token); // every frame proves it; the attach port checks it
   sigset_t stop = block_stop_signals(); // before CAF starts its threads
   caf::actor_system_config cfg;
@@ -212,6 +234,7 @@ int run_node(const node_flags& given) {
   no.worker_binary = proc::self_executable();
   no.data_dir = f.data_dir;
   no.join_timeout = connect_timeout;
+  no.shared_data = shared_data;
   std::string why_no_gpu;
   no.gpus = gpu::discover(&why_no_gpu);
   // Slurm makes only the granted GPUs visible (CUDA_VISIBLE_DEVICES): offer
@@ -253,15 +276,40 @@ int run_node(const node_flags& given) {
   if (from_slurm)
     std::printf("lagom node %s: slurm job %s, data in %s\n", no.name.c_str(), slurm_job.c_str(),
                 no.data_dir.c_str());
+  if (!no.shared_data.empty())
+    std::printf("lagom node %s: shared data in %s (checkpoints staged there, committed by "
+                "the head)\n", no.name.c_str(), no.shared_data.c_str());
   std::printf("lagom node %s: joining %s with %u cpus, %llu MB, %zu GPU(s)%s\n",
               no.name.c_str(), f.join.c_str(), no.cpus,
               static_cast<unsigned long long>(no.memory_mb), no.gpus.size(),
               no.gpus.empty() ? (" (" + why_no_gpu + ")").c_str() : "");
   std::fflush(stdout);
-  // A signal thread turns SIGINT/SIGTERM into an exit of the node_manager.
+  // A signal thread turns SIGINT/SIGTERM into a stop of the node_manager's
+  // containers (their functions return, checkpointing; worker processes
+  // still running 2 s later are killed), then an exit of the node_manager.
+  // Bounded: at most stop_wait for the containers.
+  std::atomic<bool> ended{false};
+  std::atomic<int> signalled{0};
+  std::atomic<uint32_t> stopped{0}; // containers running when the signal came
   std::thread signals([&] {
     int sig = 0;
     sigwait(&stop, &sig);
+    if (ended)
+      return;
+    signalled = sig;
+    const std::string why = "SIG" + std::string(sigabbrev_np(sig));
+    std::printf("lagom node %s: %s: stopping its containers\n", no.name.c_str(), why.c_str());
+    std::fflush(stdout);
+    constexpr auto stop_wait = std::chrono::seconds(5);
+    caf::scoped_actor asker{sys};
+    asker->request(node, std::chrono::seconds(1), caf::get_atom::value,
+                   std::string("node_manager"))
+      .receive(
+        [&](caf::actor nm) {
+          asker->request(nm, stop_wait, atoms::cancel::value, why)
+            .receive([&](uint32_t n) { stopped = n; }, [](caf::error&) {});
+        },
+        [](caf::error&) {});
     caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
   });
   int code = 0;
@@ -278,10 +326,12 @@ int run_node(const node_flags& given) {
     code = st.code() == errc::unauthorized ? 2 : 1;
   });
   // Wake the signal thread if it is still waiting, then join it.
+  ended = true;
   pthread_kill(signals.native_handle(), SIGTERM);
   signals.join();
   std::fflush(stdout);
-  return code;
+  // Containers cut off by a signal (scancel, a time limit): not a clean end.
+  return signalled != 0 && stopped > 0 ? 128 + signalled : code;
 }
 
 } // namespace lagom::cli

@@ -114,6 +114,9 @@ int run_worker(const worker_flags& f) {
     // write of the run carries it, so the head refuses it once fenced.
     if (const char* e = std::getenv("LAGOM_EPOCH"); e != nullptr)
       frame->links.epoch = std::strtoull(e, nullptr, 10);
+    // Its node's --shared-data (set by node_manager): checkpoints staged there.
+    if (const char* d = std::getenv("LAGOM_SHARED_DATA"); d != nullptr)
+      frame->links.shared_data = d;
     out = actors::run_function(sys, *fn, spec, stop, frame->links, f.data_dir);
   }
   int code = 0;

@@ -25,6 +25,7 @@ using attach = caf::atom_constant<caf::atom("attach")>;        // worker process
 using exited = caf::atom_constant<caf::atom("exited")>;        // worker process ended
 using await = caf::atom_constant<caf::atom("await")>;          // (nodes, running) -> unit
 using reap = caf::atom_constant<caf::atom("reap")>;            // (container, pid) node_manager timer
+using cancel = caf::atom_constant<caf::atom("cancel")>;        // (reason) a driver or node: stop all
 
 // Experiments (schemas/experiment.capnp).
 using create = caf::atom_constant<caf::atom("create")>;        // ExperimentCreate
