@@ -151,6 +151,8 @@ struct CollectiveGroup {
   accumulate @6 :UInt32;        # micro-batches per all-reduce
   syncBn @7 :Bool;              # average BatchNorm running statistics
   timeline @8 :Bool;            # write the rank's Chrome trace
+  agreeStop @9 :Bool;           # a search trial's gang: only rank 0 reports, and
+                                # the ranks agree on stop at every report
 }
 
 # node -> head -> client: the function returned.
