@@ -102,7 +102,7 @@ TEST_CASE("ASHA with workers=2 promotes a trial that goes on from its parent's c
   CHECK(contains(logs.output, "[rank 1/2] attempt 1 resumed from epoch 1"));
 }
 
-TEST_CASE("kill -9 of one rank's worker restarts that trial's gang, no trial lost",
+TEST_CASE("kill -9 of one rank's worker restarts that trial's gang and loses no trial",
           "[search][ddp][fault]") {
   REQUIRE(fs::exists(dataset + "/train-images-idx3-ubyte.gz"));
   temp_dir d;
