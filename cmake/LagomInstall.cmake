@@ -81,6 +81,10 @@ add_library(lagom_package INTERFACE)
 set_target_properties(lagom_package PROPERTIES EXPORT_NAME lagom)
 target_link_libraries(lagom_package INTERFACE lagom_actors lagom_nn lagom_data)
 add_library(lagom::lagom ALIAS lagom_package)
+# A sanitized build's libraries call the sanitizer runtimes: a host links them too.
+if(LAGOM_SANITIZE)
+  target_link_options(lagom_package INTERFACE -fsanitize=${LAGOM_SANITIZE})
+endif()
 
 # Every imported target the closure reaches must be re-found by lagomConfig.cmake.
 set(lagom_refound Threads::Threads CAF::core CAF::io CAF::openssl CapnProto::capnp CapnProto::kj
@@ -145,6 +149,9 @@ string(APPEND LAGOM_PC_LIBS " -l:libcaf_openssl.so -l:libcaf_io.so -l:libcaf_cor
                             " -fopenmp -lpthread")
 if(LAGOM_HAVE_CUDA)
   string(APPEND LAGOM_PC_LIBS " -L${CUDAToolkit_LIBRARY_DIR} -lcudart_static -ldl -lrt")
+endif()
+if(LAGOM_SANITIZE)
+  string(APPEND LAGOM_PC_LIBS " -fsanitize=${LAGOM_SANITIZE}")
 endif()
 # The prefix is found from the .pc file's own place, so the install is relocatable.
 file(RELATIVE_PATH LAGOM_PC_TO_PREFIX /p/${CMAKE_INSTALL_LIBDIR}/pkgconfig /p)

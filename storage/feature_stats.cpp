@@ -445,7 +445,8 @@ bool read_doubles(byte_reader& r, size_t n, std::vector<double>* v) {
     return false;
   auto bytes = r.raw(n * sizeof(double));
   v->resize(n);
-  std::memcpy(v->data(), bytes.data(), bytes.size());
+  if (n > 0) // an empty vector's data() may be null: memcpy's arguments must not be
+    std::memcpy(v->data(), bytes.data(), bytes.size());
   return r.ok();
 }
 } // namespace

@@ -136,7 +136,8 @@ private:
   status reduce_one_shot(T* data, std::size_t count, reduce_op op,
                          clock::time_point deadline) {
     uint32_t b = next_step();
-    std::memcpy(seg_->slot(b, rank_), data, count * sizeof(T));
+    if (count > 0) // an empty buffer's data may be null: memcpy's arguments must not be
+      std::memcpy(seg_->slot(b, rank_), data, count * sizeof(T));
     seg_->post(&rank_words::copied, step_);
     seg_->post(&rank_words::reduced, step_);
     if (auto st = seg_->wait_all(&rank_words::copied, step_, "all_reduce", deadline); !st)
