@@ -15,6 +15,14 @@ status statement::error(std::string msg) const {
   return error_at(loc.source, loc.line, loc.column, std::move(msg));
 }
 
+namespace {
+
+bool touching(const token& a, const token& b) {
+  return a.line == b.line && b.column == a.column + a.text.size();
+}
+
+} // namespace
+
 status parse(std::string_view text, const std::string& source,
              std::vector<statement>& out, uint32_t first_line) {
   out.clear();
@@ -33,8 +41,22 @@ status parse(std::string_view text, const std::string& source,
     statement st;
     st.verb = first.text;
     st.loc = location{source, first.line, first.column};
-    for (++i; i < tokens.size() && tokens[i].kind != token_kind::end; ++i)
+    for (++i; i < tokens.size() && tokens[i].kind != token_kind::end; ++i) {
       st.args.push_back(tokens[i]);
+      // A value written without blanks after `key=` from a word on, colons
+      // included (data=fs:fashion_td:2, from=random:20x10), is one word.
+      token& v = st.args.back();
+      if (v.kind != token_kind::word || st.args.size() < 2 ||
+          st.args[st.args.size() - 2].kind != token_kind::equals)
+        continue;
+      while (i + 2 < tokens.size() && tokens[i + 1].kind == token_kind::colon &&
+             touching(tokens[i], tokens[i + 1]) &&
+             (tokens[i + 2].kind == token_kind::word || tokens[i + 2].kind == token_kind::number) &&
+             touching(tokens[i + 1], tokens[i + 2])) {
+        v.text += tokens[i + 1].text + tokens[i + 2].text;
+        i += 2;
+      }
+    }
     ++i;  // past `end`
     out.push_back(std::move(st));
   }

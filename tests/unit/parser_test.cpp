@@ -115,3 +115,19 @@ TEST_CASE("is_incomplete: true only while a group is open", "[script][parser]") 
   CHECK_FALSE(is_incomplete("f }"));
   CHECK_FALSE(is_incomplete("f { ] "));
 }
+
+TEST_CASE("a value glued with colons after key= is one word", "[script][parser]") {
+  std::vector<statement> out;
+  REQUIRE(parse("launch f data=fs:fashion_td:2 x=a : b", "run.lagom", out).is_ok());
+  REQUIRE(out.size() == 1);
+  const auto& a = out[0].args;
+  REQUIRE(a.size() == 9);  // f data = fs:fashion_td:2 x = a : b
+  CHECK(a[3].kind == token_kind::word);
+  CHECK(a[3].text == "fs:fashion_td:2");
+  CHECK(a[3].column == 15);
+  CHECK(a[6].text == "a");  // blanks around ':' keep it a token of its own
+  CHECK(a[7].kind == token_kind::colon);
+  // A colon that is not in a key's value is left alone (search spaces).
+  REQUIRE(parse("search f space { lr: double [1e-4, 1e-1] }", "run.lagom", out).is_ok());
+  CHECK(out[0].args[3].kind == token_kind::colon);
+}
