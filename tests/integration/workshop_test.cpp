@@ -274,3 +274,20 @@ TEST_CASE("the workshop refuses a parameter it does not have, before anything ru
   CHECK(c.code == 2);
   CHECK(c.output.find("argument 'epochs=x': expected a whole number >= 0") != std::string::npos);
 }
+
+TEST_CASE("featuregroup_stats names a feature the statistics do not have", "[workshop]") {
+  temp_dir d;
+  auto script = d.write("s.lagom", "create_featuregroup g from=random:4x2 seed=1\n"
+                                   "featuregroup_stats g features=[col_0, col_2]\n");
+  auto r = run({lagom_bin, "--data", d.path() + "/data", "run", script});
+  INFO(r.output);
+  CHECK(r.code == 1);
+  CHECK(r.output.find(script + ":2:1: g: no feature 'col_2' in the statistics; did you mean "
+                      "'col_0'?") != std::string::npos);
+  auto ok = run({lagom_bin, "--data", d.path() + "/data2", "run", d.write("t.lagom",
+                 "create_featuregroup g from=random:4x2 seed=1\nfeaturegroup_stats g features=col_1\n")});
+  INFO(ok.output);
+  CHECK(ok.code == 0);
+  CHECK(std::regex_search(ok.output, std::regex("\ncol_1 +4 +0 ")));
+  CHECK(ok.output.find("col_0 ") == std::string::npos);
+}
