@@ -124,8 +124,10 @@ status apply_override(const std::string& arg, std::vector<declared>& params) {
   lex_output lexed;
   if (auto s = lex(text, "argument '" + arg + "'", lexed); !s)
     return s;
-  std::vector<token> value(lexed.tokens.begin(), lexed.tokens.end() - 1); // drop `end`
-  bool single = lexed.tokens.back().kind == token_kind::end && !value.empty();
+  std::vector<token> value;
+  if (!lexed.tokens.empty()) // drop the final `end`
+    value.assign(lexed.tokens.begin(), lexed.tokens.end() - 1);
+  bool single = !value.empty();
   for (size_t i = 0; single && i < value.size(); ++i) {
     if (value[i].kind == token_kind::end || is_reference(value[i]))
       single = false;

@@ -108,6 +108,9 @@ TEST_CASE("bad parameters are refused naming what and where", "[params]") {
   CHECK(error_of("param a=1\n", {"a"}) == "argument 'a': expected NAME=VALUE");
   CHECK(error_of("param a=1\n", {"a="}) == "argument 'a=': empty value");
   CHECK(error_of("param a=1\n", {"a=1 2"}).find("argument 'a=1 2': '1 2' is not one value") == 0);
+  CHECK(error_of("param a=1\n", {"a= "}).find("' ' is not one value") != std::string::npos);
+  CHECK(error_of("param a=1\n", {"a=#1"}).find("'#1' is not one value") != std::string::npos);
+  CHECK(error_of("param a=1\n", {"a=1;2"}).find("'1;2' is not one value") != std::string::npos);
   CHECK(error_of("param a=1\n", {"a=$b"}).find("is not one value") != std::string::npos);
   CHECK(error_of("param a=1\n", {"a=\"x"}).find("unterminated string") != std::string::npos);
 }
