@@ -7,6 +7,7 @@
 #include <caf/all.hpp>
 
 #include "actors/door.hpp"
+#include "actors/rendezvous_store.hpp"
 #include "gpu/gpu_discovery.hpp"
 #include "schemas/cluster.capnp.h"
 #include "wire/atoms.hpp"
@@ -50,6 +51,8 @@ status decode_launch(const wire::frame& f, const std::string& node, launch_spec&
       out.group.settings.accumulate = g.getAccumulate();
       out.group.settings.sync_bn = g.getSyncBn();
       out.group.timeline = g.getTimeline();
+      if (g.hasHost())
+        out.group.host = g.getHost().cStr();
     }
     return status::ok();
   });
@@ -79,7 +82,7 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
 wire::frame call_function(caf::actor_system& sys, const train_fn_registration& fn,
                           launch_spec spec, std::shared_ptr<std::atomic<bool>> stop,
                           const caf::actor& trainer, std::shared_ptr<trial_signals> signals,
-                          const std::string& data_dir) {
+                          const std::string& data_dir, const caf::actor& owner) {
   auto t0 = std::chrono::steady_clock::now();
   const uint64_t id = spec.where.container_id;
   if (!fn.open)
@@ -87,10 +90,15 @@ wire::frame call_function(caf::actor_system& sys, const train_fn_registration& f
       return exit_frame(id, st);
   // A data-parallel rank joins its group first (bounded by the rendezvous
   // timeout); a rank that cannot is lost to the group, not a function error.
+  // gloo and nccl meet through the rendezvous store the owner (the job's
+  // driver) serves: requests bounded by the rendezvous timeout.
   std::unique_ptr<ddp::rank_group> group;
+  std::shared_ptr<collective::kv_store> store;
+  if (spec.group.present() && spec.group.backend != "shm" && owner)
+    store = make_rendezvous_store_client(sys, owner);
   if (spec.group.present() && spec.where.world_size > 1)
     if (auto st = ddp::rank_group::open(spec.group, spec.where.rank, spec.where.world_size,
-                                        &group);
+                                        store, &group);
         !st)
       return exit_frame(id, status::error(st.code() == errc::invalid_argument
                                               ? st.code()
@@ -171,7 +179,7 @@ wire::frame run_trials(caf::actor_system& sys, const train_fn_registration& fn,
     trial.where = loop.where;  // the container's placement (a worker's GPUs renumbered)
     signals->start(trial.id);
     ask(trial.id.run, trial.id.attempt,
-        rd ? call_function(sys, fn, trial, stop, trainer.trainer, signals, data_dir)
+        rd ? call_function(sys, fn, trial, stop, trainer.trainer, signals, data_dir, {})
            : exit_frame(id, rd));
     ++trials;
   }
@@ -201,7 +209,8 @@ wire::frame run_function(caf::actor_system& sys, const train_fn_registration& fn
   trainer_guard trainer{spawn_trainer_worker(sys, spec.id, spec.where.node, with_beat, stop,
                                              signals)};
   auto tw = trainer.trainer;
-  auto out = call_function(sys, fn, std::move(spec), std::move(stop), tw, signals, data_dir);
+  auto out = call_function(sys, fn, std::move(spec), std::move(stop), tw, signals, data_dir,
+                           links.owner);
   // Reports went on without waiting for their answers, and the result takes
   // another way (node, head): it must not reach the owner before them, or a
   // launch ends with its last reports unseen. The trainer_worker answers each

@@ -10,6 +10,8 @@
 
 #include "actors/driver_frames.hpp"
 #include "actors/experiment_frames.hpp"
+#include "actors/rendezvous_store.hpp"
+#include "collective/nccl_communicator.hpp"
 #include "core/log.hpp"
 #include "core/timeline.hpp"
 #include "schemas/cluster.capnp.h"
@@ -36,6 +38,7 @@ struct ddp_job_state {
   std::map<std::string, std::string> hosts; // node name -> host
   std::shared_ptr<ddp_job_report> report;
   std::shared_ptr<spdlog::logger> log;
+  caf::actor store;  // the rendezvous store the ranks meet through (gloo, nccl)
   // Mutable.
   caf::actor registry;
   uint64_t experiment_id = 0;
@@ -97,6 +100,8 @@ wire::frame launch_frame(const ddp_job_state& st, uint32_t rank) {
     g.setAccumulate(st.opts.accumulate);
     g.setSyncBn(st.opts.sync_bn);
     g.setTimeline(st.opts.timeline);
+    auto h = st.hosts.find(c.node_name);
+    g.setHost(h == st.hosts.end() ? "127.0.0.1" : h->second);
   });
 }
 
@@ -174,6 +179,9 @@ void finish(self_ptr self, status overall) {
     });
     self->send(st.registry, atoms::exp_end::value, std::move(end));
   }
+  // a normal exit does not end linked actors: the store is stopped here
+  self->unlink_from(st.store);
+  self->send_exit(st.store, caf::exit_reason::user_shutdown);
   std::vector<uint64_t> ids;
   for (auto& c : st.containers)
     ids.push_back(c.id);
@@ -256,16 +264,11 @@ void start_generation(self_ptr self, std::vector<granted> got) {
     auto h = st.hosts.find(c.node_name);
     hosts.push_back(h == st.hosts.end() ? c.node_name : h->second);
   }
-  st.report->result.backend = ddp::choose_backend(hosts, st.opts.gpus, false);
   st.report->result.world_size = k;
-  if (k > 1 && st.report->result.backend != "shm") {
-    st.containers.clear();
-    return finish(self, status::error(errc::unavailable,
-                                      "the ranks span hosts and need the '" +
-                                          st.report->result.backend +
-                                          "' backend, which this driver does not start yet; "
-                                          "place them on one host (pack)",
-                                      "workers"));
+  if (auto chosen = ddp::choose_backend(hosts, st.opts.gpus, collective::nccl_compiled(),
+                                        st.opts.backend, st.report->result.backend);
+      !chosen) {
+    return finish(self, chosen); // the containers granted are released there
   }
   st.log->info("generation {} of '{}': {} rank(s), backend {}", st.policy->generation(),
                st.report->result.experiment, k, st.report->result.backend);
@@ -404,6 +407,16 @@ void on_epoch_report(self_ptr self, uint32_t run, const named_values& m) {
   st.opts.on_progress(ev);
 }
 
+// The store answers a get within its own timeout (at most 600 s).
+template <class Atom>
+caf::result<wire::frame> forward_kv(self_ptr self, Atom atom, wire::frame& f) {
+  auto rp = self->make_response_promise<wire::frame>();
+  self->request(self->state.store, std::chrono::seconds(630), atom, std::move(f))
+    .then([=](wire::frame& out) mutable { rp.deliver(std::move(out)); },
+          [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+  return rp;
+}
+
 caf::behavior ddp_job(self_ptr self, caf::actor head, std::string function,
                       collective_options opts, std::string data_dir,
                       std::map<std::string, std::string> hosts,
@@ -416,6 +429,8 @@ caf::behavior ddp_job(self_ptr self, caf::actor head, std::string function,
   st.hosts = std::move(hosts);
   st.report = std::move(report);
   st.log = log::make("client", "ddp_job");
+  st.store = spawn_rendezvous_store(self->system());
+  self->link_to(st.store); // it ends with the job
   return {
     [=](atoms::launch) {
       self->state.done = self->make_response_promise<caf::unit_t>();
@@ -461,6 +476,10 @@ caf::behavior ddp_job(self_ptr self, caf::actor head, std::string function,
         request_ranks(self);
     },
     [=](atoms::release, const wire::frame&) {},
+    // The ranks' rendezvous (gloo addresses, nccl's unique id): keys under
+    // "<job>.<generation>/", served by this job's rendezvous_store.
+    [=](atoms::kv_set, wire::frame& f) { return forward_kv(self, atoms::kv_set::value, f); },
+    [=](atoms::kv_get, wire::frame& f) { return forward_kv(self, atoms::kv_get::value, f); },
   };
 }
 
@@ -477,6 +496,7 @@ ddp::job_options to_job_options(const collective_options& o) {
   j.bucket_mb = o.bucket_mb;
   j.accumulate = o.accumulate;
   j.sync_bn = o.sync_bn;
+  j.backend = o.backend;
   j.timeline = o.timeline;
   j.max_restarts = o.max_restarts;
   j.rendezvous_timeout = o.rendezvous_timeout;

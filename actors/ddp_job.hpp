@@ -25,6 +25,14 @@
 //   (atoms::restart, uint64 generation)  internal: the backoff ended
 //   (atoms::release, frame ContainerLost) containers died with a node (logged;
 //                                          the rank's end reports it)
+//   (atoms::kv_set, frame StoreSet) / (atoms::kv_get, frame StoreGet)
+//       -> frame StoreValue: the ranks' rendezvous (gloo addresses, nccl's
+//       unique id), forwarded to the job's own rendezvous_store (spawned
+//       with the job, linked to it): every rank reaches it as the owner of
+//       its launch, across hosts; keys are under "<job>.<generation>/".
+// Backend per generation: ddp::choose_backend over the ranks' hosts (the
+// `backend` option: auto, shm, gloo, nccl); gloo ranks listen on their
+// node's host (CollectiveGroup.host).
 // It quits after answering; its death makes cluster_manager reclaim the grant.
 #pragma once
 
@@ -44,7 +52,8 @@ struct ddp_job_report {
   collective_result result;
 };
 
-/// `hosts` maps node names to their hosts (the backend: one host -> shm);
+/// `hosts` maps node names to their hosts (the backend: one host -> shm,
+/// several -> gloo);
 /// trace files merge under `data_dir` (empty: none).
 caf::actor spawn_ddp_job(caf::actor_system& sys, caf::actor cluster_manager,
                          std::string function, collective_options opts,

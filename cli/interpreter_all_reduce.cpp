@@ -22,6 +22,7 @@ status interpreter::all_reduce(const script::all_reduce_cmd& cmd) {
   o.accumulate = cmd.accumulate;
   o.sync_bn = cmd.sync_bn;
   o.timeline = cmd.timeline;
+  o.backend = cmd.backend;
   o.max_restarts = cmd.max_restarts;
   o.collective_timeout = std::chrono::milliseconds(static_cast<int64_t>(cmd.collective_timeout_s * 1000));
   for (auto& [k, v] : cmd.params) {

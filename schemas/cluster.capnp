@@ -144,13 +144,17 @@ struct FunctionLaunch {
 struct CollectiveGroup {
   job @0 :Text;                 # the job's id; empty: not a DDP rank
   generation @1 :UInt64;        # a restart of the group is the next one
-  backend @2 :Text;             # "shm", "gloo" or "nccl"
+  backend @2 :Text;             # "shm", "gloo" or "nccl" (chosen by the driver)
   rendezvousTimeoutMs @3 :UInt32;
   collectiveTimeoutMs @4 :UInt32;
   bucketMb @5 :Float64;         # gradient bucket size after the first
   accumulate @6 :UInt32;        # micro-batches per all-reduce
-  syncBn @7 :Bool;              # average BatchNorm running statistics
+  syncBn @7 :Bool;              # BatchNorm over the global batch (SyncBatchNorm)
   timeline @8 :Bool;            # write the rank's Chrome trace
+  host @9 :Text;                # gloo: the address this rank listens on (its
+                                # node's host); the ranks meet through the
+                                # launch's owner (the ddp_job), which serves
+                                # the rendezvous store (kv_set/kv_get)
 }
 
 # node -> head -> client: the function returned.

@@ -110,6 +110,12 @@ status parse_all_reduce(const statement& st, command& out) {
       s = want_bool(st, v, key, cmd.sync_bn);
     } else if (key == "timeline") {
       s = want_bool(st, v, key, cmd.timeline);
+    } else if (key == "backend") {
+      if (v.kind == token_kind::word &&
+          (v.text == "auto" || v.text == "shm" || v.text == "gloo" || v.text == "nccl"))
+        cmd.backend = v.text;
+      else
+        s = st.error(v, "backend must be auto, shm, gloo or nccl, got " + v.describe());
     } else if (v.kind == token_kind::number) {
       cmd.params.emplace_back(key, v.number);
     } else if (v.kind == token_kind::word || v.kind == token_kind::string) {

@@ -264,7 +264,7 @@ const std::vector<command_spec>& command_table() {
     {"all_reduce",
      "all_reduce FN workers=N [gpus=G] [bucket_mb=B] [accumulate=K] [sync_bn=true] "
      "[min_workers=M] [timeline=true] [cpus=K] [memory=MB] [max_restarts=R] "
-     "[collective_timeout=S] [pack|spread] [key=value ...]",
+     "[collective_timeout=S] [backend=auto|shm|gloo|nccl] [pack|spread] [key=value ...]",
      "Train FN data-parallel on N ranks: gradients all-reduced, the group restarted on a "
      "failure.",
      parse_all_reduce},

@@ -63,10 +63,11 @@ struct launch_cmd {
 
 /// all_reduce FN workers=N [gpus=G] [bucket_mb=B] [accumulate=K] [sync_bn=true]
 ///   [min_workers=M] [timeline=true] [cpus=K] [memory=MB] [max_restarts=R]
-///   [collective_timeout=S] [pack|spread] [key=value ...]: a data-parallel job
-/// (collective_all_reduce is the same command). Reserved keys are checked
-/// here (workers >= 1, min_workers <= workers, bucket_mb > 0, accumulate >= 1,
-/// sync_bn/timeline true or false); the rest are FN's hyperparameters.
+///   [collective_timeout=S] [backend=auto|shm|gloo|nccl] [pack|spread] [key=value ...]:
+/// a data-parallel job (collective_all_reduce is the same command). Reserved
+/// keys are checked here (workers >= 1, min_workers <= workers, bucket_mb > 0,
+/// accumulate >= 1, sync_bn/timeline true or false, backend one of four);
+/// the rest are FN's hyperparameters.
 struct all_reduce_cmd {
   std::string function;
   uint32_t workers = 1, min_workers = 0, cpus = 1, gpus = 0, accumulate = 1;
@@ -74,6 +75,7 @@ struct all_reduce_cmd {
   uint64_t memory_mb = 0;
   double bucket_mb = 25, collective_timeout_s = 60;
   bool sync_bn = false, timeline = false, spread = false;
+  std::string backend = "auto";
   std::vector<std::pair<std::string, param_value>> params;  ///< in order
   location loc;
 };

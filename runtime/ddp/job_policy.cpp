@@ -21,6 +21,10 @@ status validate(const job_options& o, const std::vector<node_capacity>& nodes) {
                                 std::to_string(o.bucket_mb));
   if (o.accumulate == 0)
     return bad("accumulate", "must be at least 1 (micro-batches per all-reduce)");
+  if (o.backend != "auto" && o.backend != "shm" && o.backend != "gloo" && o.backend != "nccl")
+    return bad("backend", "'" + o.backend + "' is not a backend: auto, shm, gloo or nccl");
+  if (o.backend == "nccl" && o.gpus == 0)
+    return bad("backend", "nccl needs a GPU per rank (gpus=1 or more)");
   if (o.cpus == 0)
     return bad("cpus", "must be at least 1 per rank");
   if (o.rendezvous_timeout.count() <= 0)
@@ -59,14 +63,28 @@ status validate(const job_options& o, const std::vector<node_capacity>& nodes) {
   return status::ok();
 }
 
-std::string choose_backend(const std::vector<std::string>& hosts, uint32_t gpus_each,
-                           bool have_nccl) {
-  if (gpus_each > 0 && have_nccl)
-    return "nccl";
+status choose_backend(const std::vector<std::string>& hosts, uint32_t gpus_each,
+                      bool have_nccl, const std::string& want, std::string& out) {
+  bool one_host = true;
   for (const auto& h : hosts)
-    if (h != hosts.front())
-      return "gloo";
-  return "shm";
+    one_host = one_host && h == hosts.front();
+  if (want == "auto") {
+    // runtime/nn trains in host memory: NCCL (device buffers) only by name.
+    out = one_host ? "shm" : "gloo";
+    return status::ok();
+  }
+  if (want == "shm" && !one_host)
+    return bad("backend", "shm needs every rank on one host; the ranks run on " +
+                              std::to_string(hosts.size()) + " containers of several hosts");
+  if (want == "nccl" && gpus_each == 0)
+    return bad("backend", "nccl needs a GPU per rank (gpus=1 or more)");
+  if (want == "nccl" && !have_nccl)
+    return status::error(errc::unavailable, "nccl is not built into this lagom (no CUDA found)",
+                         "backend");
+  if (want != "shm" && want != "gloo" && want != "nccl")
+    return bad("backend", "'" + want + "' is not a backend: auto, shm, gloo or nccl");
+  out = want;
+  return status::ok();
 }
 
 job_policy::job_policy(std::string job, job_options o) : job_(std::move(job)), opts_(o) {}

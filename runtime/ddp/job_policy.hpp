@@ -46,7 +46,8 @@ struct job_options {
   bool spread = false;         ///< one rank per node round robin (else pack)
   double bucket_mb = 25;       ///< gradient bucket size after the first (> 0)
   uint32_t accumulate = 1;     ///< micro-batches per all-reduce (>= 1)
-  bool sync_bn = false;        ///< average BatchNorm running statistics
+  bool sync_bn = false;        ///< BatchNorm over the global batch
+  std::string backend = "auto"; ///< "auto", "shm", "gloo" or "nccl"
   bool timeline = false;       ///< write a Chrome trace of every rank
   uint32_t max_restarts = 3;   ///< new generations after failures
   std::chrono::milliseconds rendezvous_timeout{30000};
@@ -68,10 +69,16 @@ struct node_capacity {
 /// option checks.
 status validate(const job_options& o, const std::vector<node_capacity>& nodes);
 
-/// "shm" when every rank's host is the same, else "gloo"; "nccl" when ranks
-/// have GPUs and NCCL is built in.
-std::string choose_backend(const std::vector<std::string>& hosts, uint32_t gpus_each,
-                           bool have_nccl);
+/// The backend for ranks on `hosts` (one entry per rank) with `gpus_each`
+/// GPUs each, as asked (`want`: "auto", "shm", "gloo", "nccl"): auto is
+/// "shm" when every rank's host is the same, else "gloo" (never "nccl":
+/// runtime/nn's tensors live in host memory, and NCCL reduces device
+/// buffers, so a function that keeps them on a GPU asks for it by name).
+/// Errors name
+/// "backend": an unknown name, shm for ranks on several hosts, nccl without
+/// GPUs or without NCCL in this build.
+status choose_backend(const std::vector<std::string>& hosts, uint32_t gpus_each,
+                      bool have_nccl, const std::string& want, std::string& out);
 
 class job_policy {
 public:

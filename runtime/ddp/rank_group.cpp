@@ -1,6 +1,8 @@
 #include "ddp/rank_group.hpp"
 
 #include "collective/group.hpp"
+#include "collective/gloo_communicator.hpp"
+#include "collective/nccl_communicator.hpp"
 #include "collective/shm_communicator.hpp"
 
 namespace lagom::ddp {
@@ -38,11 +40,8 @@ private:
 };
 
 status rank_group::open(const group_spec& g, uint32_t rank, uint32_t world,
+                        std::shared_ptr<collective::kv_store> store,
                         std::unique_ptr<rank_group>* out) {
-  if (g.backend != "shm")
-    return status::error(errc::unavailable,
-                         "backend '" + g.backend + "' is not made by rank_group::open",
-                         "backend");
   collective::group_options o;
   o.job = g.job;
   o.generation = g.generation;
@@ -51,7 +50,19 @@ status rank_group::open(const group_spec& g, uint32_t rank, uint32_t world,
   o.rendezvous_timeout = g.rendezvous_timeout;
   o.op_timeout = g.collective_timeout;
   status st;
-  auto comm = collective::make_shm(o, st);
+  std::unique_ptr<collective::communicator> comm;
+  if (g.backend == "shm") {
+    comm = collective::make_shm(o, st);
+  } else if (g.backend == "gloo") {
+    collective::gloo_options go;
+    go.hostname = g.host.empty() ? "127.0.0.1" : g.host;
+    comm = collective::make_gloo(o, std::move(store), st, go);
+  } else if (g.backend == "nccl") {
+    comm = collective::make_nccl(o, std::move(store), 0, st);
+  } else {
+    return status::error(errc::invalid_argument, "unknown backend '" + g.backend + "'",
+                         "backend");
+  }
   if (!comm)
     return st;
   *out = adopt(g, std::move(comm));

@@ -16,11 +16,14 @@
 // collective's status (timeout or container_lost, naming the operation and
 // the rank) survives whatever the function does with it.
 //
-// Backends: "shm" (every rank on one host) is built here; "gloo" needs a
-// rendezvous store served by an actor and is made by the caller (it passes
-// the communicator to adopt()). Ownership: the rank_group owns the
-// communicator and the timeline. Threading: the function's thread (the
-// wrapped communicator is called by one thread at a time, as any).
+// Backends: "shm" (every rank on one host) needs nothing more; "gloo" and
+// "nccl" meet through `store` (the rendezvous_store the job's driver serves,
+// reached through actors/rendezvous_store.hpp's client): the backends put
+// their keys under "<job>.<generation>/", so a new generation never meets the
+// last one's. gloo listens on `host`; nccl uses CUDA device 0 (the container
+// sees only its own GPUs). Ownership: the rank_group owns the communicator
+// and the timeline. Threading: the function's thread (the wrapped
+// communicator is called by one thread at a time, as any).
 #pragma once
 
 #include <chrono>
@@ -29,6 +32,7 @@
 #include <string>
 
 #include "collective/communicator.hpp"
+#include "collective/kv_store.hpp"
 #include "core/timeline.hpp"
 #include "lagom/status.hpp"
 #include "lagom/train.hpp"
@@ -40,6 +44,7 @@ struct group_spec {
   std::string job;             ///< the job's id (letters, digits, '-', '_', '.')
   uint64_t generation = 0;
   std::string backend = "shm"; ///< "shm", "gloo" or "nccl"
+  std::string host = "127.0.0.1"; ///< gloo: the address this rank listens on
   std::chrono::milliseconds rendezvous_timeout{30000};
   std::chrono::milliseconds collective_timeout{60000};
   data_parallel_settings settings;
@@ -49,10 +54,12 @@ struct group_spec {
 
 class rank_group {
 public:
-  /// Joins the group (shm backend) within rendezvous_timeout. Errors:
-  /// invalid_argument (a field), timeout (ranks missing), unavailable (a
-  /// backend this build or this call cannot make).
+  /// Joins the group within rendezvous_timeout; `store` is needed by gloo
+  /// and nccl (null: invalid_argument). Errors: invalid_argument (a field),
+  /// timeout (ranks missing), unavailable (a backend this build or this
+  /// machine cannot make: nccl without CUDA or a GPU), io_error (transport).
   static status open(const group_spec& g, uint32_t rank, uint32_t world,
+                     std::shared_ptr<collective::kv_store> store,
                      std::unique_ptr<rank_group>* out);
   /// Wraps a communicator the caller made (gloo, nccl).
   static std::unique_ptr<rank_group> adopt(const group_spec& g,

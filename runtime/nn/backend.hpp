@@ -18,6 +18,9 @@ struct kernels {
   decltype(&cpu::batchnorm_forward) batchnorm_forward;
   decltype(&cpu::batchnorm_inference) batchnorm_inference;
   decltype(&cpu::batchnorm_backward) batchnorm_backward;
+  decltype(&cpu::batchnorm_sums) batchnorm_sums;
+  decltype(&cpu::batchnorm_grad_sums) batchnorm_grad_sums;
+  decltype(&cpu::batchnorm_backward_global) batchnorm_backward_global;
   decltype(&cpu::batchnorm_maxpool_forward) batchnorm_maxpool_forward;
   decltype(&cpu::batchnorm_maxpool_backward) batchnorm_maxpool_backward;
   decltype(&cpu::maxpool2d_forward) maxpool2d_forward;

@@ -81,6 +81,16 @@ status bucket_reducer::finish() {
   return failed_;
 }
 
+status bucket_reducer::between_buckets(const std::function<status()>& op) {
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return done_ == queued_; });
+    if (!failed_.is_ok())
+      return failed_;
+  }
+  return op();
+}
+
 void bucket_reducer::run() {
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
@@ -107,7 +117,7 @@ void bucket_reducer::run() {
                                   st.message(),
                               st.where());
     ++done_;
-    if (done_ == plan_.size())
+    if (done_ == queued_) // finish() waits for all, between_buckets() for those queued
       cv_.notify_all();
   }
 }

@@ -38,6 +38,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -75,6 +76,13 @@ public:
   void ready(size_t offset, size_t count);
   /// Launches what is left, waits for every bucket; the first failure.
   status finish();
+  /// During a step (between begin and finish), from the train thread: waits
+  /// until every bucket launched so far is reduced, then runs `op` (another
+  /// collective on the same communicator) on the calling thread; the bucket
+  /// thread stays idle meanwhile, since only the train thread launches. So
+  /// every rank calls its collectives in the same order. The first bucket
+  /// failure instead of running `op`. Bounded by the buckets' deadlines.
+  status between_buckets(const std::function<status()>& op);
 
   const std::vector<bucket>& plan() const { return plan_; }
   /// Seconds the last finish() waited for the bucket thread.

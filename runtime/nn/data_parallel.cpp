@@ -43,9 +43,30 @@ status data_parallel::make(model& m, collective::communicator* comm, const ddp_o
     auto plan = plan_buckets(m.param_count(), static_cast<size_t>(o.first_bucket_mb * (1 << 20)),
                              static_cast<size_t>(o.bucket_mb * (1 << 20)));
     dp->reducer_ = std::make_unique<bucket_reducer>(*comm, m.grads(), std::move(plan), trace);
+    if (o.sync_bn) {
+      data_parallel* self = dp.get();
+      m.set_batch_sum([self](double* v, size_t n) { return self->sum_batch_stats(v, n); });
+    }
   }
   *out = std::move(dp);
   return status::ok();
+}
+
+data_parallel::~data_parallel() {
+  if (o_.sync_bn && reducer_)
+    m_.set_batch_sum({});
+}
+
+status data_parallel::sum_batch_stats(double* values, size_t n) {
+  auto t0 = clock_type::now();
+  auto op = [&] {
+    return comm_->all_reduce(values, n, collective::dtype::float64, collective::reduce_op::sum);
+  };
+  // in backward the bucket thread owns the communicator: run between its buckets
+  status st = in_backward_ ? reducer_->between_buckets(op) : op();
+  if (trace_)
+    trace_->span("sync_bn all_reduce", t0, clock_type::now());
+  return st;
 }
 
 const std::vector<bucket>& data_parallel::buckets() const {
@@ -94,7 +115,9 @@ status data_parallel::train_step(const tensor& x, const int* targets, optimizer&
   status st;
   if (sync && reducer_) {
     reducer_->begin();
+    in_backward_ = true;
     st = m_.backward([this](size_t off, size_t n) { reducer_->ready(off, n); });
+    in_backward_ = false;
     auto t2 = clock_type::now();
     if (trace_)
       trace_->span("backward", t1, t2);
@@ -125,14 +148,6 @@ status data_parallel::train_step(const tensor& x, const int* targets, optimizer&
   if (trace_)
     trace_->span("optimizer step", t3, t4);
   stepped_ = true;
-  if (o_.sync_bn && reducer_ && m_.stats_count() > 0) {
-    if (auto s = comm_->all_reduce(m_.stats(), m_.stats_count(), collective::dtype::float32,
-                                   collective::reduce_op::average);
-        !s)
-      return failed(s, "all_reduce of the batchnorm running statistics (sync_bn)");
-    if (trace_)
-      trace_->span("sync_bn", t4, clock_type::now());
-  }
   return status::ok();
 }
 

@@ -23,13 +23,17 @@
 // mean of the k gradients. train_step returns stepped() == false on the
 // other k-1.
 //
-// BatchNorm: batch statistics are each rank's own (as in PyTorch DDP without
-// SyncBatchNorm). Running statistics are local by default; sync_bn = true
-// averages them over the ranks after every optimizer step, so every rank
-// (and the checkpoint rank 0 writes) evaluates with the same, global
-// running mean and variance. (The batch statistics used in the forward pass
-// stay per rank.)
-//
+// BatchNorm: by default each rank normalises with its own batch's statistics
+// and keeps its own running statistics (PyTorch DDP without SyncBatchNorm).
+// sync_bn = true is torch.nn.SyncBatchNorm: every train forward's batchnorm
+// uses the mean and variance of the global batch (per-channel sums
+// all-reduced, model::set_batch_sum), and backward all-reduces the
+// per-channel gradient sums, so N ranks with batch B take the same steps as
+// one rank with batch N*B, BatchNorm included; the running statistics, updated
+// from the global ones, are the same on every rank. Two float64 all-reduces of
+// 2C+1 values per batchnorm layer and step; the backward's run between the
+// gradient buckets (bucket_reducer::between_buckets).
+
 // Without a communicator (nullptr, or world size 1) train_step is the plain
 // step: nothing is communicated and nothing else changes.
 //
@@ -58,7 +62,7 @@ struct ddp_options {
   double bucket_mb = 25;       ///< > 0: MiB per gradient bucket after the first
   double first_bucket_mb = 1;  ///< > 0: MiB of the first (the last layers')
   uint32_t accumulate = 1;     ///< >= 1: micro-batches per all-reduce and step
-  bool sync_bn = false;        ///< average BatchNorm running statistics after each step
+  bool sync_bn = false;        ///< BatchNorm over the global batch (SyncBatchNorm)
 };
 
 /// invalid_argument naming the field: bucket_mb <= 0, first_bucket_mb <= 0,
@@ -84,6 +88,8 @@ public:
   /// In place: the average (or sum) over the ranks of `n` doubles (metrics).
   status average(double* values, size_t n);
 
+  ~data_parallel();
+
   uint32_t rank() const { return comm_ ? comm_->rank() : 0; }
   uint32_t world_size() const { return comm_ ? comm_->world_size() : 1; }
   const std::vector<bucket>& buckets() const;
@@ -99,6 +105,9 @@ private:
   ddp_options o_;
   timeline* trace_;
   std::unique_ptr<bucket_reducer> reducer_; // null when nothing is communicated
+  status sum_batch_stats(double* values, size_t n); // the model's batch_sum_fn (sync_bn)
+
+  bool in_backward_ = false;                // the bucket thread owns the communicator
   uint32_t micro_ = 0;                      // micro-batches since the last step
   bool stepped_ = false;
 };

@@ -143,6 +143,20 @@ public:
   uint64_t rng_counter() const { return rng_counter_; }
   void set_rng(uint64_t seed, uint64_t counter) { seed_ = seed, rng_counter_ = counter; }
 
+  /// Adds `n` doubles in place over every rank of a data-parallel group (an
+  /// all-reduce sum); a failure is returned by forward/backward unchanged.
+  using batch_sum_fn = std::function<status(double* values, size_t n)>;
+  /// Global batch statistics (SyncBatchNorm): with a function set, every
+  /// train forward's batchnorm normalises with the mean and variance of the
+  /// batches of every rank (per-channel sums added through `sum`, one call per
+  /// batchnorm layer), updates the running statistics with them, and backward
+  /// adds the per-channel gradient sums likewise (a second call per layer), as
+  /// torch.nn.SyncBatchNorm does. The sums are taken around the running mean,
+  /// which must be the same on every rank (it is: every rank updates it with
+  /// the same global statistics). Every rank must run the same layers in the
+  /// same order. Empty (the default): each forward's own batch.
+  void set_batch_sum(batch_sum_fn sum) { batch_sum_ = std::move(sum); }
+
   const model_spec& spec() const { return spec_; }
   const kernels* backend() const { return k_; }
   /// One line per layer: kind, output shape, parameters.
@@ -153,6 +167,13 @@ public:
 private:
   friend status make_model(const model_spec&, const model_options&, std::unique_ptr<model>*);
   model();
+  // model_sync_bn.cpp: batchnorm layer i over the global batch (batch_sum_ set).
+  status sync_bn_forward(size_t i, int B);
+  status sync_bn_backward(size_t i, int B, const float* dout, float* dinp, bool relu_mask);
+
+  batch_sum_fn batch_sum_;
+  std::vector<double> bn_sums_, bn_local_; // sync_bn scratch (allocated once, on first use)
+  std::vector<float> bn_mean_, bn_var_;
 
   const kernels* k_ = nullptr;
   model_spec spec_;

@@ -64,7 +64,12 @@ status model::forward(const tensor& x, const int* targets, mode m) {
       case layer_kind::batchnorm: {
         const int N = l.spatial_in ? 1 : B, S = l.spatial_in ? B * l.h * l.w : 1;
         float* rm = stats_.data() + l.stat;
-        if (l.pool_next) { // writes the maxpool2d layer's output and argmaxes
+        if (train && batch_sum_) { // the global batch's statistics (sync_bn)
+          if (auto st = sync_bn_forward(i, B); !st)
+            return st;
+          if (l.pool_next)
+            out = nullptr;
+        } else if (l.pool_next) { // writes the maxpool2d layer's output and argmaxes
           layer& pool = layers_[i + 1];
           k_->batchnorm_maxpool_forward(pool.out, pool.mask, l.mean, l.rstd, rm, rm + l.c, in,
                                         w, bias, l.c, B, l.h, l.w, l.spec.eps,
@@ -154,6 +159,11 @@ status model::backward(const grads_ready_fn& ready) {
         const bool mask = i > 0 && layers_[i - 1].relu_in_next;
         if (!dinp) // first layer: gamma/beta grads only, written to scratch
           dinp = other;
+        if (batch_sum_) { // the global batch's statistics (sync_bn)
+          if (auto st = sync_bn_backward(i, B, dout, dinp, mask); !st)
+            return st;
+          break;
+        }
         if (l.pool_next) { // dout is the pooled gradient
           k_->batchnorm_maxpool_backward(dinp, G + l.weight, G + l.bias, dout,
                                          layers_[i + 1].mask, in, l.mean, l.rstd, P + l.weight,

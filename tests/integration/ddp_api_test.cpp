@@ -74,6 +74,24 @@ TEST_CASE("collective_all_reduce runs spread ranks that sum over the group", "[d
   }
 }
 
+TEST_CASE("backend gloo: the ranks meet through the job's rendezvous store", "[ddp][embedded][gloo]") {
+  test::temp_dir d;
+  auto c = start(d);
+  collective_options o;
+  o.workers = 3;
+  o.spread = true;
+  o.backend = "gloo";
+  collective_result r;
+  auto st = c->collective_all_reduce("sum_ranks", o, r);
+  INFO(st.to_string());
+  REQUIRE(st.is_ok());
+  CHECK(r.backend == "gloo");
+  CHECK(r.generations == 1);
+  REQUIRE(r.ranks.size() == 3);
+  for (uint32_t k = 0; k < 3; ++k)
+    CHECK(r.ranks[k].values.number("sum", 0) == 6);
+}
+
 TEST_CASE("collective_all_reduce refuses bad options naming the field", "[ddp][embedded]") {
   test::temp_dir d;
   auto c = start(d);
@@ -93,6 +111,9 @@ TEST_CASE("collective_all_reduce refuses bad options naming the field", "[ddp][e
   o.gpus = 0;
   o.workers = 7;
   CHECK(c->collective_all_reduce("sum_ranks", o, r).where() == "workers");
+  o.workers = 2;
+  o.backend = "mpi";
+  CHECK(c->collective_all_reduce("sum_ranks", o, r).where() == "backend");
   std::vector<experiment_view> ex;
   REQUIRE(c->list_experiments(ex).is_ok());
   CHECK(ex.empty()); // nothing recorded

@@ -66,11 +66,35 @@ TEST_CASE("ddp job options are validated, each error naming its field", "[ddp]")
   CHECK(validate(o, nodes).where() == "workers");
 }
 
-TEST_CASE("the backend is shared memory on one host, gloo across hosts, nccl on gpus", "[ddp]") {
-  CHECK(choose_backend({"127.0.0.1", "127.0.0.1"}, 0, true) == "shm");
-  CHECK(choose_backend({"10.0.0.1", "10.0.0.2"}, 0, false) == "gloo");
-  CHECK(choose_backend({"10.0.0.1", "10.0.0.2"}, 1, true) == "nccl");
-  CHECK(choose_backend({"10.0.0.1", "10.0.0.1"}, 1, false) == "shm");
+namespace {
+std::string backend(const std::vector<std::string>& hosts, uint32_t gpus, bool nccl,
+                    const std::string& want = "auto") {
+  std::string out;
+  auto st = choose_backend(hosts, gpus, nccl, want, out);
+  return st ? out : "error " + st.where() + ": " + st.message();
+}
+} // namespace
+
+TEST_CASE("the backend is shared memory on one host, gloo across hosts, nccl only by name", "[ddp]") {
+  CHECK(backend({"127.0.0.1", "127.0.0.1"}, 0, true) == "shm");
+  CHECK(backend({"10.0.0.1", "10.0.0.2"}, 0, false) == "gloo");
+  CHECK(backend({"10.0.0.1", "10.0.0.2"}, 1, true) == "gloo"); // host tensors
+  CHECK(backend({"10.0.0.1", "10.0.0.2"}, 1, true, "nccl") == "nccl");
+  CHECK(backend({"10.0.0.1", "10.0.0.1"}, 1, false) == "shm");
+  // asked for by name
+  CHECK(backend({"127.0.0.1", "127.0.0.1"}, 0, false, "gloo") == "gloo");
+  CHECK(backend({"127.0.0.1", "127.0.0.1"}, 0, false, "shm") == "shm");
+  CHECK(backend({"10.0.0.1", "10.0.0.2"}, 0, false, "shm").rfind("error backend: shm needs", 0) == 0);
+  CHECK(backend({"10.0.0.1"}, 0, true, "nccl").rfind("error backend: nccl needs a GPU", 0) == 0);
+  CHECK(backend({"10.0.0.1"}, 1, false, "nccl").rfind("error backend: nccl is not built", 0) == 0);
+  CHECK(backend({"10.0.0.1"}, 0, false, "mpi").rfind("error backend: 'mpi' is not", 0) == 0);
+  job_options o;
+  o.backend = "tcp";
+  CHECK(validate(o, {}).where() == "backend");
+  o.backend = "nccl";
+  CHECK(validate(o, {}).where() == "backend");
+  o.gpus = 1;
+  CHECK(validate(o, {}).is_ok());
 }
 
 TEST_CASE("every rank returning ok finishes the job in its first generation", "[ddp]") {

@@ -135,3 +135,28 @@ TEST_CASE("rendezvous_store: two Gloo ranks in other processes reach it over TCP
   CHECK(test::all_exited_ok(res));
   parent.reset();
 }
+
+// NCCL's rendezvous: rank 0's ncclUniqueId (128 opaque bytes, zeros and 0xff
+// among them) set under "<job>.<generation>/nccl_id" as make_nccl does, read
+// by another rank through its own client: each crossing is a Cap'n Proto
+// StoreSet / StoreGet / StoreValue frame to the actor and back.
+TEST_CASE("rendezvous_store: a 128-byte nccl unique id travels whole through the actor",
+          "[rendezvous_store][nccl]") {
+  env e;
+  auto rank0 = collective::make_prefixed_store(actors::make_rendezvous_store_client(*e.sys, e.store),
+                                               "job.2");
+  auto rank1 = collective::make_prefixed_store(actors::make_rendezvous_store_client(*e.sys, e.store),
+                                               "job.2");
+  std::vector<char> id(128);
+  for (std::size_t i = 0; i < id.size(); ++i)
+    id[i] = static_cast<char>(i % 3 == 0 ? 0 : 255 - i);
+  std::vector<char> got;
+  std::thread reader([&] { CHECK(rank1->get("nccl_id", 5000ms, got).is_ok()); });
+  REQUIRE(rank0->set("nccl_id", id).is_ok());
+  reader.join();
+  CHECK(got == id);
+  // a later generation's prefix does not see it
+  auto next = collective::make_prefixed_store(actors::make_rendezvous_store_client(*e.sys, e.store),
+                                              "job.3");
+  CHECK(next->get("nccl_id", 50ms, got).code() == errc::timeout);
+}

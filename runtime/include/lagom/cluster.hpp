@@ -120,7 +120,10 @@ struct collective_options {
   bool spread = false;         // one rank per node round robin (else pack)
   double bucket_mb = 25;       // gradient bucket size after the first 1 MiB, > 0
   uint32_t accumulate = 1;     // micro-batches per all-reduce (no_sync), >= 1
-  bool sync_bn = false;        // average BatchNorm running statistics over the ranks
+  bool sync_bn = false;        // BatchNorm over the global batch (SyncBatchNorm)
+  /// "auto": shm when every rank is on one host, gloo across hosts, nccl when
+  /// every rank has a GPU and NCCL is built in; or "shm", "gloo", "nccl".
+  std::string backend = "auto";
   bool timeline = false;       // a Chrome trace: DATA/timelines/<experiment>.json
   uint32_t max_restarts = 3;   // new generations of the whole group after failures
   std::chrono::milliseconds rendezvous_timeout{30000};

@@ -42,7 +42,7 @@ class timeline;
 struct data_parallel_settings {
   double bucket_mb = 25;       ///< MiB per gradient bucket after the first (1 MiB)
   uint32_t accumulate = 1;     ///< micro-batches per all-reduce and optimizer step
-  bool sync_bn = false;        ///< average BatchNorm running statistics over the ranks
+  bool sync_bn = false;        ///< BatchNorm over the global batch (SyncBatchNorm)
 };
 
 /// What the runtime answers a report: go on, or stop (early stopping, a

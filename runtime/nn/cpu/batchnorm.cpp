@@ -46,4 +46,36 @@ void batchnorm_backward(float* dinp, float* dweight, float* dbias, const float* 
   }
 }
 
+void batchnorm_sums(double* sums, const float* inp, const float* shift, int N, int C, int S) {
+  const size_t stride = size_t(C) * S;
+#pragma omp parallel for schedule(static)
+  for (int c = 0; c < C; ++c)
+    shifted_sums(inp + size_t(c) * S, N, S, stride, shift[c], sums[c], sums[C + c]);
+}
+
+void batchnorm_grad_sums(double* sums, const float* dout, const float* inp, const float* mean,
+                         int N, int C, int S) {
+  const size_t stride = size_t(C) * S;
+#pragma omp parallel for schedule(static)
+  for (int c = 0; c < C; ++c) {
+    const size_t o = size_t(c) * S;
+    channel_grad_sums(dout + o, inp + o, mean[c], N, S, stride, sums[c], sums[C + c]);
+  }
+}
+
+void batchnorm_backward_global(float* dinp, float* dweight, float* dbias, const float* dout,
+                               const float* inp, const float* mean, const float* rstd,
+                               const float* weight, const double* local, const double* global,
+                               double count, int N, int C, int S, bool relu_mask) {
+  const size_t stride = size_t(C) * S;
+#pragma omp parallel for schedule(static)
+  for (int c = 0; c < C; ++c) {
+    const size_t o = size_t(c) * S;
+    dbias[c] += float(local[c]);
+    dweight[c] += float(local[C + c] * rstd[c]);
+    channel_grad_apply(dinp + o, dout + o, inp + o, mean[c], rstd[c], weight[c], global[c],
+                       global[C + c], count, N, S, stride, relu_mask);
+  }
+}
+
 } // namespace lagom::nn::cpu

@@ -78,13 +78,10 @@ inline channel_affine channel_stats(int c, float* mean, float* rstd, float* runn
   return {scale, bias[c] - mean[c] * scale};
 }
 
-// Backward of one channel (train mode): xhat = (x - mu) r;
-// dgamma += sum dy xhat;  dbeta += sum dy;  dx = gamma r (dy - mean(dy) - xhat mean(dy xhat)),
-// times (x > 0) when relu_mask (x is a ReLU output). dx may alias dy.
-inline void channel_backward(float* dx, float& dgamma, float& dbeta, const float* dy,
-                             const float* x, float mu, float r, float gamma, int N, int S,
-                             size_t stride, bool relu_mask) {
-  double sdy = 0, sdyx = 0; // sum dy, sum dy (x - mu)
+// sum dy and sum dy (x - mu) of one channel.
+inline void channel_grad_sums(const float* dy, const float* x, float mu, int N, int S,
+                              size_t stride, double& sdy, double& sdyx) {
+  sdy = 0, sdyx = 0;
   for (int n = 0; n < N; ++n) {
     const float* xn = x + n * stride;
     const float* dyn = dy + n * stride;
@@ -105,10 +102,14 @@ inline void channel_backward(float* dx, float& dgamma, float& dbeta, const float
       sdy += a, sdyx += b;
     }
   }
-  dbeta += float(sdy);
-  dgamma += float(sdyx * r);
-  // dx = k (dy - a - (x - mu) b): k = gamma r, a = mean(dy), b = r^2 mean(dy (x - mu))
-  const double M = double(N) * S;
+}
+
+// dx = k (dy - a - (x - mu) b): k = gamma r, a = sdy / M, b = r^2 sdyx / M, with the
+// sums over the M values the statistics were taken over; times (x > 0) when
+// relu_mask (x is a ReLU output). dx may alias dy.
+inline void channel_grad_apply(float* dx, const float* dy, const float* x, float mu, float r,
+                               float gamma, double sdy, double sdyx, double M, int N, int S,
+                               size_t stride, bool relu_mask) {
   const float k = gamma * r, a = float(sdy / M), b = float(sdyx / M) * r * r;
   const float floor = relu_mask ? 0.f : -HUGE_VALF; // the gradient passes where x > floor
   for (int n = 0; n < N; ++n) {
@@ -119,6 +120,20 @@ inline void channel_backward(float* dx, float& dgamma, float& dbeta, const float
     for (int s = 0; s < S; ++s)
       dxn[s] = k * (dyn[s] - a - (xn[s] - mu) * b) * float(xn[s] > floor);
   }
+}
+
+// Backward of one channel (train mode): xhat = (x - mu) r;
+// dgamma += sum dy xhat;  dbeta += sum dy;  dx = gamma r (dy - mean(dy) - xhat mean(dy xhat)),
+// times (x > 0) when relu_mask (x is a ReLU output). dx may alias dy.
+inline void channel_backward(float* dx, float& dgamma, float& dbeta, const float* dy,
+                             const float* x, float mu, float r, float gamma, int N, int S,
+                             size_t stride, bool relu_mask) {
+  double sdy, sdyx; // sum dy, sum dy (x - mu)
+  channel_grad_sums(dy, x, mu, N, S, stride, sdy, sdyx);
+  dbeta += float(sdy);
+  dgamma += float(sdyx * r);
+  channel_grad_apply(dx, dy, x, mu, r, gamma, sdy, sdyx, double(N) * S, N, S, stride,
+                     relu_mask);
 }
 
 } // namespace lagom::nn::cpu

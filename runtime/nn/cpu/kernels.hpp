@@ -68,6 +68,25 @@ void batchnorm_backward(float* dinp, float* dweight, float* dbias, const float* 
                         const float* inp, const float* mean, const float* rstd,
                         const float* weight, int N, int C, int S, bool relu_mask);
 
+// ---- batchnorm over several ranks (sync_bn): the statistics of the global batch ----
+// Each rank sums its own batch, the caller adds the sums of every rank (an
+// all-reduce), then normalises with them (forward: batchnorm_inference or
+// batchnorm_maxpool_forward in eval mode over the global mean and biased
+// variance; backward: batchnorm_backward_global).
+// sums (2C): per channel sum (x - shift[c]), then sum (x - shift[c])^2 (the shift,
+// the same on every rank, keeps E[x^2] - E[x]^2 from cancelling).
+void batchnorm_sums(double* sums, const float* inp, const float* shift, int N, int C, int S);
+// sums (2C): per channel sum dy, then sum dy (x - mean[c]).
+void batchnorm_grad_sums(double* sums, const float* dout, const float* inp, const float* mean,
+                         int N, int C, int S);
+// batchnorm_backward with the global batch: `global` (2C) is batchnorm_grad_sums
+// added over every rank, `count` the values per channel over every rank; dweight
+// and dbias add this rank's own sums (`local`, 2C). dinp may alias dout.
+void batchnorm_backward_global(float* dinp, float* dweight, float* dbias, const float* dout,
+                               const float* inp, const float* mean, const float* rstd,
+                               const float* weight, const double* local, const double* global,
+                               double count, int N, int C, int S, bool relu_mask);
+
 // ---- batchnorm + maxpool2d, fused (channel-major: the conv stack's BN -> pool) -----
 // out, idx (C, B, H/2, W/2) as maxpool2d_forward of batchnorm's output, which is
 // never stored. train: batch statistics into mean/rstd (C) and the running

@@ -7,6 +7,7 @@ const kernels& cpu_kernels() {
     "cpu",
     cpu::conv2d_forward,    cpu::conv2d_backward,
     cpu::batchnorm_forward, cpu::batchnorm_inference, cpu::batchnorm_backward,
+    cpu::batchnorm_sums,    cpu::batchnorm_grad_sums, cpu::batchnorm_backward_global,
     cpu::batchnorm_maxpool_forward, cpu::batchnorm_maxpool_backward,
     cpu::maxpool2d_forward, cpu::maxpool2d_backward,
     cpu::dropout_forward,   cpu::dropout_backward,
