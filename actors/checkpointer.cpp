@@ -28,7 +28,11 @@ struct checkpointer_state {
   std::string data_dir;
   storage::checkpoint_options options;
   std::shared_ptr<spdlog::logger> log;
-  // Mutable: none; the files are the state.
+  // Counters (the files are the state): payload bytes that crossed the head,
+  // and checkpoints a node wrote to shared storage and this one committed.
+  uint64_t bytes_through_head = 0;
+  uint64_t saves_through_head = 0;
+  uint64_t staged_commits = 0;
 };
 
 using self_ptr = caf::stateful_actor<checkpointer_state>*;
@@ -42,12 +46,18 @@ caf::result<wire::frame> on_save(self_ptr self, const wire::frame& f) {
   std::string experiment;
   uint32_t run = 0;
   storage::checkpoint_info info;
+  std::string staged;
+  uint64_t payload_bytes = 0;
   // The payload is saved from the frame's own words, inside the read.
   auto rd = wire::read<schema::CheckpointSave>(f, [&](schema::CheckpointSave::Reader r) {
     experiment = frames::text(r.getExperiment());
     run = r.getRun();
+    staged = frames::text(r.getStaged());
     storage::checkpoint_store store;
     auto s = storage::checkpoint_store::open(st.data_dir, experiment, run, st.options, &store);
+    if (s && !staged.empty())
+      return store.commit(staged, r.getStep(), &info);
+    payload_bytes = r.getPayload().size();
     return s ? store.save(r.getStep(), bytes_of(r.getPayload()),
                           wire::from_wire(r.getMetadata()), &info)
              : s;
@@ -56,8 +66,17 @@ caf::result<wire::frame> on_save(self_ptr self, const wire::frame& f) {
     return wire::to_error(rd);
   if (!rd) // saved, but an old checkpoint could not be removed
     st.log->warn("{}/{}: retention: {}", experiment, run, rd.to_string());
-  st.log->debug("{}/{}: saved step {} ({} bytes) to {}", experiment, run, info.step,
-                info.payload_bytes, info.path);
+  if (staged.empty()) {
+    st.bytes_through_head += payload_bytes;
+    ++st.saves_through_head;
+  } else {
+    ++st.staged_commits;
+  }
+  st.log->info("{}/{}: step {} ({} bytes) {} {}; through the head so far: {} bytes in {} "
+               "saves, {} committed from shared storage",
+               experiment, run, info.step, info.payload_bytes,
+               staged.empty() ? "saved to" : "committed from shared storage to", info.path,
+               st.bytes_through_head, st.saves_through_head, st.staged_commits);
   return wire::build<schema::CheckpointSaved>([&](schema::CheckpointSaved::Builder b) {
     b.setStep(info.step);
     b.setPath(info.path);

@@ -10,6 +10,12 @@
 //       The checkpoint of `step` (replacing one of the same step), then
 //       retention keeps the newest keep_last. A retention failure is logged
 //       (warn) and the reply is still CheckpointSaved: the new one is safe.
+//       With `staged` set (shared storage, --shared-data) the frame has no
+//       payload: a node wrote the file itself, and this commits it
+//       (storage::checkpoint_store::commit: verified, renamed, retention)
+//       only after the fence check, so a fenced node's file never becomes a
+//       checkpoint. Each save logs (info) the payload bytes that crossed the
+//       head so far and the commits from shared storage.
 //   (atoms::load, frame CheckpointLoad) -> frame CheckpointData
 //       The newest checkpoint that checks out. found = false when the run
 //       has no complete checkpoint yet (no directory is made for it then);

@@ -82,7 +82,8 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
 wire::frame call_function(caf::actor_system& sys, const train_fn_registration& fn,
                           launch_spec spec, std::shared_ptr<std::atomic<bool>> stop,
                           const caf::actor& trainer, std::shared_ptr<trial_signals> signals,
-                          const std::string& data_dir, const caf::actor& owner) {
+                          const std::string& data_dir, const caf::actor& owner,
+                          const std::string& shared_data) {
   auto t0 = std::chrono::steady_clock::now();
   const uint64_t id = spec.where.container_id;
   if (!fn.open)
@@ -130,7 +131,7 @@ wire::frame call_function(caf::actor_system& sys, const train_fn_registration& f
       tb_dir = data_dir + "/tensorboard/" + spec.id.experiment + "/run-"
                + std::to_string(spec.id.run);
     auto services = make_train_services(sys, trainer, spec.id, spec.where.node, tb_dir,
-                                        std::move(signals));
+                                        std::move(signals), shared_data);
     train_context ctx{spec.where, spec.params, stop, spec.id, services.get()};
     if (group)
       ctx.attach_group(group->comm(), spec.group.settings, group->trace());
@@ -179,7 +180,8 @@ wire::frame run_trials(caf::actor_system& sys, const train_fn_registration& fn,
     trial.where = loop.where;  // the container's placement (a worker's GPUs renumbered)
     signals->start(trial.id);
     ask(trial.id.run, trial.id.attempt,
-        rd ? call_function(sys, fn, trial, stop, trainer.trainer, signals, data_dir, {})
+        rd ? call_function(sys, fn, trial, stop, trainer.trainer, signals, data_dir, {},
+                           links.shared_data)
            : exit_frame(id, rd));
     ++trials;
   }
@@ -210,7 +212,7 @@ wire::frame run_function(caf::actor_system& sys, const train_fn_registration& fn
                                              signals)};
   auto tw = trainer.trainer;
   auto out = call_function(sys, fn, std::move(spec), std::move(stop), tw, signals, data_dir,
-                           links.owner);
+                           links.owner, links.shared_data);
   // Reports went on without waiting for their answers, and the result takes
   // another way (node, head): it must not reach the owner before them, or a
   // launch ends with its last reports unseen. The trainer_worker answers each

@@ -32,8 +32,8 @@ status from_wire(schema::ExperimentKind v, storage::experiment_kind* out) {
 }
 
 status from_wire(schema::RunStatus v, storage::run_status* out) {
-  return checked(v, storage::run_status::lost, "status",
-                 "queued, running, finished, failed, stoppedEarly or lost", out);
+  return checked(v, storage::run_status::cancelled, "status",
+                 "queued, running, finished, failed, stoppedEarly, lost or cancelled", out);
 }
 
 status from_wire(schema::Direction v, storage::direction* out) {

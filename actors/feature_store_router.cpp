@@ -320,6 +320,9 @@ caf::behavior feature_store_router(self_ptr self, std::vector<caf::actor> shards
   self->state.shards = std::move(shards);
   return {
     [=](atoms::fs_write a, const wire::frame& f) { return route<schema::FeatureWrite>(self, a, f); },
+    [=](atoms::fs_part a, const wire::frame& f) {
+      return route<schema::FeatureWritePart>(self, a, f);
+    },
     [=](atoms::fs_read a, const wire::frame& f) { return route<schema::FeatureRead>(self, a, f); },
     [=](atoms::fs_lookup a, const wire::frame& f) {
       return route<schema::FeatureLookup>(self, a, f);

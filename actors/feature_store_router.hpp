@@ -4,7 +4,7 @@
 // count, so a group stays on its shard across restarts as long as the
 // count stays), and answers every verb of the shard (see
 // feature_store_shard.hpp) for the whole store:
-//   fs_write, fs_read, fs_lookup, fs_stats, fs_drop, and fs_list of one
+//   fs_write, fs_part, fs_read, fs_lookup, fs_stats, fs_drop, and fs_list of one
 //       group: delegated to the group's shard (the shard's reply goes
 //       straight to the client).
 //   (fs_list, FeatureGroupRequest with an empty group) -> FeatureGroupList

@@ -1,6 +1,8 @@
 // feature_store_shard: frames in, one storage::feature_store call, frames out.
 #include "actors/feature_store_shard.hpp"
 
+#include <algorithm>
+
 #include <caf/all.hpp>
 
 #include "actors/experiment_frames.hpp"
@@ -10,6 +12,7 @@
 #include "storage/dataset_export.hpp"
 #include "storage/feature_query.hpp"
 #include "storage/feature_store.hpp"
+#include "storage/feature_upload.hpp"
 #include "storage/posix_file.hpp"
 #include "wire/atoms.hpp"
 #include "wire/errors.hpp"
@@ -33,7 +36,15 @@ struct shard_state {
   storage::feature_store fs;
   // Dataset versions never change: readers are kept (name/version/split).
   std::map<std::string, open_split> splits;
+  // Chunked writes' parts until their last frame (storage/feature_upload.hpp).
+  storage::upload_stage uploads;
 };
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::steady_clock::now().time_since_epoch())
+    .count();
+}
 
 using self_ptr = caf::stateful_actor<shard_state>*;
 
@@ -43,13 +54,36 @@ wire::frame rows_frame(const storage::feature_frame& f) {
   });
 }
 
+// A part of a chunked write: staged, nothing stored.
+caf::result<void> on_part(self_ptr self, const wire::frame& f) {
+  std::string group;
+  uint64_t upload = 0;
+  uint32_t seq = 0;
+  storage::feature_frame rows;
+  auto rd = wire::read<schema::FeatureWritePart>(f, [&](schema::FeatureWritePart::Reader r) {
+    group = frames::text(r.getGroup());
+    upload = r.getUpload();
+    seq = r.getSeq();
+    return frames::from_wire(r.getRows(), &rows);
+  });
+  if (rd)
+    rd = self->state.uploads.add(upload, group, seq, std::move(rows), f.size_bytes(), now_ms());
+  if (!rd)
+    return wire::to_error(rd);
+  return caf::unit;
+}
+
 caf::result<wire::frame> on_write(self_ptr self, const wire::frame& f) {
   std::string group;
   storage::write_mode mode{};
   storage::feature_schema schema;
   storage::feature_frame rows;
   storage::write_options wo;
+  uint64_t upload = 0;
+  uint32_t parts = 0;
   auto rd = wire::read<schema::FeatureWrite>(f, [&](schema::FeatureWrite::Reader r) {
+    upload = r.getUpload();
+    parts = r.getParts();
     group = frames::text(r.getGroup());
     wo.version = r.getVersion();
     wo.description = frames::text(r.getDescription());
@@ -61,6 +95,10 @@ caf::result<wire::frame> on_write(self_ptr self, const wire::frame& f) {
         return st;
     return frames::from_wire(r.getRows(), &rows);
   });
+  if (rd && upload != 0) { // the last frame of a chunked write: every part, then these rows
+    storage::feature_frame last = std::move(rows);
+    rd = self->state.uploads.take(upload, group, parts, std::move(last), &rows);
+  }
   storage::version_info v;
   if (rd)
     rd = mode == storage::write_mode::create
@@ -335,6 +373,8 @@ caf::result<wire::frame> on_tdread(self_ptr self, const wire::frame& f) {
       it = cache.emplace(key, std::move(o)).first;
   }
   auto& o = it->second;
+  // A reply stays well under the 64 MiB frame cap (wire/limits.hpp).
+  count = std::min<uint64_t>(count, (uint64_t{32} << 20) / (uint64_t{o.reader.dim()} * 4 + 16));
   uint64_t total = rows.size();
   if (rows.empty() && world > 0) {
     if (o.epoch != epoch || o.rank != rank || o.world != world) {
@@ -346,6 +386,10 @@ caf::result<wire::frame> on_tdread(self_ptr self, const wire::frame& f) {
     total = o.rows.size();
     uint64_t b = std::min<uint64_t>(offset, total), e = std::min<uint64_t>(total, b + count);
     rows.assign(o.rows.begin() + static_cast<long>(b), o.rows.begin() + static_cast<long>(e));
+  } else if (rows.empty()) { // stored order
+    total = o.reader.rows();
+    for (uint64_t r = offset; r < total && r - offset < count; ++r)
+      rows.push_back(r);
   }
   std::vector<float> features;
   std::vector<double> labels;
@@ -360,6 +404,9 @@ caf::result<wire::frame> on_tdread(self_ptr self, const wire::frame& f) {
       l.set(i, labels[i]);
     b.setDim(dim);
     b.setTotal(total);
+    auto ids = b.initRows(static_cast<unsigned>(rows.size()));
+    for (unsigned i = 0; i < rows.size(); ++i)
+      ids.set(i, rows[i]);
   });
 }
 
@@ -413,8 +460,16 @@ caf::behavior feature_store_shard(self_ptr self, std::shared_ptr<storage::featur
   self->state.log = log::make("head", "feature_store_shard");
   self->state.shard = shard;
   self->state.fs = std::move(*fs);
+  self->delayed_send(self, std::chrono::seconds(5), atoms::tick::value);
   return {
     [=](atoms::fs_write, const wire::frame& f) { return on_write(self, f); },
+    [=](atoms::fs_part, const wire::frame& f) { return on_part(self, f); },
+    [=](atoms::tick) {
+      if (auto n = self->state.uploads.expire(now_ms()); n > 0)
+        self->state.log->warn("dropped {} chunked write(s) idle for over a minute (their "
+                              "clients stopped mid-upload): nothing of them was stored", n);
+      self->delayed_send(self, std::chrono::seconds(5), atoms::tick::value);
+    },
     [=](atoms::fs_read, const wire::frame& f) { return on_read(self, f); },
     [=](atoms::fs_lookup, const wire::frame& f) { return on_lookup(self, f); },
     [=](atoms::fs_list, const wire::frame& f) { return on_list(self, f); },

@@ -11,6 +11,12 @@
 //   (fs_write, FeatureWrite)          -> FeatureVersion
 //       mode create (with schema) makes the group; append, overwrite,
 //       upsert make its next version (storage::feature_store::write).
+//       With `upload` set, the rows of its `parts` staged parts (below)
+//       come first: the version holds them all, or is not made.
+//   (fs_part, FeatureWritePart)       -> unit
+//       A part of a chunked write, kept in memory (storage/feature_upload.hpp,
+//       bounded) until its FeatureWrite; parts idle for a minute are dropped
+//       (a client that died mid-upload): nothing of them reaches the store.
 //   (fs_read, FeatureRead)            -> FeatureRows
 //   (fs_lookup, FeatureLookup)        -> FeatureLookupResult
 //       The newest row of each key (online serving).
@@ -31,7 +37,9 @@
 //   (fs_tdread, TrainingDatasetRequest)  -> TrainingDatasetBatch
 //       The rows asked, or (world > 0, no rows) rows offset..offset+count of
 //       the epoch's order for rank of world (training_dataset_reader::
-//       epoch_rows); total = that rank's rows in the epoch. A dataset's
+//       epoch_rows); total = that rank's rows in the epoch. World 0 and no
+//       rows: the split's rows offset..offset+count in stored order (total:
+//       the split's rows). The reply's `rows`: the row numbers read. A dataset's
 //       readers are kept open (versions never change).
 //   (fs_export, TrainingDatasetRequest)  -> ExportedFiles
 //       storage::export_training_dataset to `path` on this shard's host.

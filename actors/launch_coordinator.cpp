@@ -36,7 +36,10 @@ struct launch_coordinator_state {
   std::vector<granted> containers;  // by rank, the current one
   size_t pending = 0;               // runs not ended
   bool gang_stopped = false;        // a gang member failed: rest released
+  std::string cancelled;            // not empty: cancelled (atoms::cancel), why
+  std::vector<bool> ended;          // by rank: its end was counted
   int name_tries = 0;
+  std::vector<uint32_t> todo;       // resume: the ranks to run again (else empty)
 };
 
 using self_ptr = caf::stateful_actor<launch_coordinator_state>*;
@@ -116,13 +119,14 @@ void finish(self_ptr self) {
   std::vector<uint64_t> ids;
   bool all_ok = true;
   for (size_t r = 0; r < st.containers.size(); ++r) {
-    ids.push_back(st.containers[r].id);
+    if (st.containers[r].id != 0) // resume: a finished run holds none
+      ids.push_back(st.containers[r].id);
     all_ok = all_ok && st.report->outcomes[r].result.is_ok();
   }
   if (st.registry) {
     auto end = wire::build<schema::ExperimentEnd>([&](schema::ExperimentEnd::Builder b) {
       b.setExperimentId(st.experiment_id);
-      b.setStatus(all_ok ? "finished" : "failed");
+      b.setStatus(!st.cancelled.empty() ? "stopped" : all_ok ? "finished" : "failed");
     });
     self->send(st.registry, atoms::exp_end::value, std::move(end));
   }
@@ -135,12 +139,28 @@ void finish(self_ptr self) {
 
 void launch_run(self_ptr self, uint32_t rank);
 
+void release_all(self_ptr self) {
+  std::vector<uint64_t> ids;
+  for (auto& c : self->state.containers)
+    ids.push_back(c.id);
+  self->request(self->state.head, service_timeout, atoms::release::value, release_frame(ids))
+    .then([]() {}, [](caf::error&) {});
+}
+
 // A run ended (`out` is its reply, or `err` when there was none).
 void run_ended(self_ptr self, uint32_t rank, status result) {
   auto& st = self->state;
+  if (st.ended[rank])
+    return; // a cancelled run's late answer
   auto& o = st.report->outcomes[rank];
   o.result = result;
-  if (result) {
+  if (!st.cancelled.empty()) {
+    // Whatever it answered, it was cut short: cancelled, with why.
+    o.result = status::error(errc::unavailable, "cancelled: " + st.cancelled,
+                             "run " + std::to_string(rank));
+    record_run(self, rank, storage::run_status::cancelled, o.result.message());
+    progress(self, progress_event::failed, rank, o.result.to_string());
+  } else if (result) {
     record_run(self, rank, storage::run_status::finished);
     progress(self, progress_event::finished, rank);
   } else if (result.code() == errc::container_lost && !st.opts.gang && !st.gang_stopped) {
@@ -167,12 +187,50 @@ void run_ended(self_ptr self, uint32_t rank, status result) {
                  o.result.to_string(), st.pending - 1);
     std::vector<uint64_t> ids;
     for (auto& c : st.containers)
-      ids.push_back(c.id);
+      if (c.id != 0)
+        ids.push_back(c.id);
     self->request(st.head, service_timeout, atoms::release::value, release_frame(ids))
       .then([]() {}, [](caf::error&) {});
   }
+  st.ended[rank] = true;
   if (--st.pending == 0)
     finish(self);
+}
+
+// Told to stop (a signal to the process): every run's function is asked to
+// stop (its containers released: the head stops them, and they checkpoint
+// as they return); each run is recorded cancelled as it answers, or after
+// cancel_grace for those that do not. A launch not yet granted ends at once.
+constexpr std::chrono::seconds cancel_grace{5};
+
+void cancel(self_ptr self, const std::string& why) {
+  auto& st = self->state;
+  if (!st.cancelled.empty())
+    return;
+  st.cancelled = why.empty() ? "cancelled" : why;
+  st.log->warn("cancelled ({}): stopping {} run(s)", st.cancelled, st.pending);
+  if (st.containers.empty()) { // nothing granted yet: nothing runs; its death drops the request
+    if (st.registry && st.experiment_id != 0)
+      self->send(st.registry, atoms::exp_end::value,
+                 wire::build<schema::ExperimentEnd>([&](schema::ExperimentEnd::Builder b) {
+                   b.setExperimentId(st.experiment_id);
+                   b.setStatus("stopped");
+                 }));
+    st.report->overall = status::error(errc::unavailable, "cancelled: " + st.cancelled, "launch");
+    st.done.deliver(caf::unit);
+    self->quit();
+    return;
+  }
+  release_all(self);
+  self->delayed_send(self, cancel_grace, atoms::cancel::value, uint64_t{0});
+}
+
+// cancel_grace after cancel(): the runs that did not answer end now.
+void cancel_deadline(self_ptr self) {
+  auto& st = self->state;
+  for (uint32_t rank = 0; rank < st.ended.size() && st.pending > 0; ++rank)
+    if (!st.ended[rank])
+      run_ended(self, rank, status::error(errc::timeout, "did not stop"));
 }
 
 void on_reply(self_ptr self, uint32_t rank, const wire::frame& f) {
@@ -196,6 +254,8 @@ void on_reply(self_ptr self, uint32_t rank, const wire::frame& f) {
 
 void launch_run(self_ptr self, uint32_t rank) {
   auto& st = self->state;
+  if (!st.cancelled.empty())
+    return run_ended(self, rank, status::error(errc::unavailable, "not started"));
   auto& c = st.containers[rank];
   auto& o = st.report->outcomes[rank];
   o.container_id = c.id;
@@ -234,8 +294,48 @@ void restart_run(self_ptr self, uint32_t rank) {
       [=](caf::error& err) { run_ended(self, rank, wire::to_status(err)); });
 }
 
+// Resume: containers for the unfinished ranks only (st.todo), each launched
+// with its own rank in the recorded world, one attempt further.
+void request_resumed(self_ptr self) {
+  auto& st = self->state;
+  st.pending = st.todo.size();
+  if (st.todo.empty()) {
+    st.log->info("'{}': every run finished already", st.report->experiment);
+    return finish(self);
+  }
+  self->request(st.head, caf::infinite, atoms::request::value,
+                request_frame(st.function, st.opts, static_cast<uint32_t>(st.todo.size()),
+                              st.opts.gang, st.opts.queue))
+    .then(
+      [=](const wire::frame& f) {
+        auto& st = self->state;
+        std::vector<granted> g;
+        if (auto rd = read_grant(f, g); !rd || g.size() != st.todo.size()) {
+          st.report->overall = rd ? status::error(errc::internal, "short grant") : rd;
+          st.done.deliver(caf::unit);
+          self->quit();
+          return;
+        }
+        st.log->info("'{}' resumed: {} unfinished run(s) of {}", st.report->experiment,
+                     st.todo.size(), st.containers.size());
+        for (size_t i = 0; i < g.size(); ++i)
+          st.containers[st.todo[i]] = g[i];
+        for (auto rank : st.todo) {
+          ++st.report->outcomes[rank].attempts;
+          launch_run(self, rank);
+        }
+      },
+      [=](caf::error& err) {
+        self->state.report->overall = wire::to_status(err);
+        self->state.done.deliver(caf::unit);
+        self->quit();
+      });
+}
+
 void request_containers(self_ptr self) {
   auto& st = self->state;
+  if (st.opts.resume)
+    return request_resumed(self);
   bool gang = st.opts.gang && !st.opts.all;
   self->request(st.head, caf::infinite, atoms::request::value,
                 request_frame(st.function, st.opts, st.opts.all ? 1u << 16 : st.opts.count, gang,
@@ -243,13 +343,18 @@ void request_containers(self_ptr self) {
     .then(
       [=](const wire::frame& f) {
         auto& st = self->state;
-        if (auto rd = read_grant(f, st.containers); !rd) {
-          st.report->overall = rd;
+        if (auto rd = read_grant(f, st.containers); !rd || !st.cancelled.empty()) {
+          st.report->overall = rd ? status::error(errc::unavailable, "cancelled: " + st.cancelled,
+                                                  "launch")
+                                  : rd;
+          if (rd) // granted as it was cancelled: give them back
+            release_all(self);
           st.done.deliver(caf::unit);
           self->quit();
           return;
         }
         st.pending = st.containers.size();
+        st.ended.assign(st.containers.size(), false);
         st.log->info("{} container(s) granted for '{}'", st.pending, st.function);
         for (uint32_t rank = 0; rank < st.containers.size(); ++rank) {
           container_outcome o;
@@ -270,18 +375,111 @@ void request_containers(self_ptr self) {
       });
 }
 
+// The launch as recorded with its experiment (ExperimentCreate.search), so
+// that `lagom resume` can launch its unfinished runs again.
+named_values launch_definition(const launch_options& o, size_t world) {
+  named_values d;
+  d.set("launch.count", double(o.resume ? world : o.count));
+  d.set("launch.all", o.all ? 1.0 : 0.0);
+  d.set("launch.cpus", double(o.cpus));
+  d.set("launch.gpus", double(o.gpus));
+  d.set("launch.memory_mb", double(o.memory_mb));
+  d.set("launch.gang", o.gang ? 1.0 : 0.0);
+  d.set("launch.spread", o.spread ? 1.0 : 0.0);
+  d.set("launch.max_restarts", double(o.max_restarts));
+  return d;
+}
+
+void create_experiment(self_ptr self);
+
+// Resume: the launch recorded as opts.name, read back from the registry:
+// its function, hyperparameters and resources, and which runs are unfinished.
+void load_recorded(self_ptr self) {
+  auto& st = self->state;
+  auto q = wire::build<schema::ExperimentQuery>([&](schema::ExperimentQuery::Builder b) {
+    b.setName(st.opts.name);
+    b.setWithRuns(true);
+  });
+  auto fail = [=](status why) {
+    self->state.report->overall = why;
+    self->state.done.deliver(caf::unit);
+    self->quit();
+  };
+  self->request(st.registry, service_timeout, atoms::query::value, std::move(q))
+    .then(
+      [=](const wire::frame& info) {
+        auto& st = self->state;
+        auto rd = wire::read<schema::ExperimentInfo>(info, [&](schema::ExperimentInfo::Reader r) {
+          if (r.getKind() != schema::ExperimentKind::TRAIN)
+            return status::error(errc::invalid_argument, "it is a search: resume it as one",
+                                 st.opts.name);
+          st.function = frames::text(r.getFunction());
+          st.opts.params = wire::from_wire(r.getHyperparameters());
+          auto def = wire::from_wire(r.getSearch());
+          if (!def.contains("launch.count"))
+            return status::error(errc::invalid_argument,
+                                 "recorded without its launch definition: cannot resume",
+                                 st.opts.name);
+          auto world = static_cast<uint32_t>(def.number("launch.count", 1));
+          if (def.number("launch.all", 0) != 0) // as many as fitted: as many as recorded
+            world = r.getRuns().size();
+          st.opts.cpus = static_cast<uint32_t>(def.number("launch.cpus", 1));
+          st.opts.gpus = static_cast<uint32_t>(def.number("launch.gpus", 0));
+          st.opts.memory_mb = static_cast<uint64_t>(def.number("launch.memory_mb", 0));
+          st.opts.gang = def.number("launch.gang", 0) != 0;
+          st.opts.spread = def.number("launch.spread", 0) != 0;
+          st.opts.max_restarts = static_cast<uint32_t>(def.number("launch.max_restarts", 3));
+          st.opts.count = world;
+          st.containers.assign(world, granted{});
+          st.report->experiment = st.opts.name;
+          st.report->outcomes.clear();
+          for (uint32_t rank = 0; rank < world; ++rank) {
+            container_outcome o;
+            o.experiment = st.opts.name;
+            o.run = rank;
+            o.rank = rank;
+            o.attempts = 0;
+            st.report->outcomes.push_back(std::move(o));
+          }
+          std::vector<bool> finished(world, false);
+          for (auto run : r.getRuns()) {
+            if (run.getRun() >= world)
+              continue;
+            auto& o = st.report->outcomes[run.getRun()];
+            o.attempts = run.getAttempts();
+            o.node = frames::text(run.getNode());
+            o.values = wire::from_wire(run.getFinalMetrics());
+            finished[run.getRun()] = run.getStatus() == schema::RunStatus::FINISHED;
+          }
+          for (uint32_t rank = 0; rank < world; ++rank)
+            if (!finished[rank])
+              st.todo.push_back(rank);
+          return status::ok();
+        });
+        if (!rd)
+          return fail(rd);
+        create_experiment(self);
+      },
+      [=](caf::error& err) { fail(wire::to_status(err)); });
+}
+
 void create_experiment(self_ptr self) {
   auto& st = self->state;
   if (!st.registry)
     return request_containers(self);
-  st.report->experiment =
-    st.opts.name.empty() ? default_experiment_name(st.function, st.name_tries) : st.opts.name;
+  if (!st.opts.resume)
+    st.report->experiment =
+      st.opts.name.empty() ? default_experiment_name(st.function, st.name_tries) : st.opts.name;
   auto f = wire::build<schema::ExperimentCreate>([&](schema::ExperimentCreate::Builder b) {
     b.setName(st.report->experiment);
     b.setKind(schema::ExperimentKind::TRAIN);
     b.setFunction(st.function);
     wire::to_wire(b.initHyperparameters(static_cast<unsigned>(st.opts.params.size())),
                   st.opts.params);
+    // What `lagom resume` needs to launch its unfinished runs again.
+    auto def = launch_definition(st.opts, st.containers.size());
+    wire::to_wire(b.initSearch(static_cast<unsigned>(def.size())), def);
+    b.setResume(st.opts.resume);
   });
   self->request(st.registry, service_timeout, atoms::create::value, std::move(f))
     .then(
@@ -328,11 +526,19 @@ caf::behavior launch_coordinator(self_ptr self, caf::actor head, std::string fun
         .then(
           [=](caf::actor registry, caf::actor, caf::actor) {
             self->state.registry = registry;
+            if (self->state.opts.resume)
+              return load_recorded(self);
             create_experiment(self);
           },
           [=](caf::error& e) {
+            auto why = wire::to_status(e);
+            if (self->state.opts.resume) { // nothing to resume from
+              self->state.report->overall = why;
+              self->state.done.deliver(caf::unit);
+              return self->quit();
+            }
             self->state.log->warn("no registry ({}); the launch is not recorded",
-                                  wire::to_status(e).to_string());
+                                  why.to_string());
             request_containers(self);
           });
       return self->state.done;
@@ -358,13 +564,20 @@ caf::behavior launch_coordinator(self_ptr self, caf::actor head, std::string fun
       });
       if (!rd)
         return wire::to_error(rd);  // never "go on" to a report it cannot read
-      bool stop = st.gang_stopped;
+      bool stop = st.gang_stopped || !st.cancelled.empty();
       return wire::build<schema::TrainDecision>([&](schema::TrainDecision::Builder b) {
         b.setStop(stop);
-        b.setReason(stop ? "gang failed" : "");
+        b.setReason(!st.cancelled.empty() ? "cancelled" : stop ? "gang failed" : "");
       });
     },
-    [=](atoms::restart, uint64_t rank) { restart_run(self, static_cast<uint32_t>(rank)); },
+    [=](atoms::restart, uint64_t rank) {
+      if (!self->state.cancelled.empty())
+        return run_ended(self, static_cast<uint32_t>(rank),
+                         status::error(errc::unavailable, "not restarted"));
+      restart_run(self, static_cast<uint32_t>(rank));
+    },
+    [=](atoms::cancel, const std::string& why) { cancel(self, why); },
+    [=](atoms::cancel, uint64_t) { cancel_deadline(self); },
     [=](atoms::release, const wire::frame& lost) {
       auto rd = wire::read<schema::ContainerLost>(lost, [&](schema::ContainerLost::Reader r) {
         self->state.log->warn("{} container(s) lost with node '{}': {}",

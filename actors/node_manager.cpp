@@ -7,6 +7,8 @@
 
 #include <unistd.h>
 
+#include <utility>
+
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 
@@ -69,6 +71,11 @@ struct node_manager_state {
     std::thread thread;
   };
   std::vector<watcher> watchers;
+  // Told to stop (atoms::cancel, a signal to the node): why, and who waits
+  // until its containers ended.
+  std::string cancelling;
+  uint32_t cancelled = 0; // containers running when it was told
+  std::vector<caf::response_promise> drained;
 
   // A node that ends takes its worker processes with it, frozen ones too
   // (PDEATHSIG covers the node's process dying, not the actor ending), and
@@ -122,7 +129,9 @@ wire::frame registration(const node_options& o, const function_registry& fns) {
 // `lagom worker` for one container, bound to its GPUs by CUDA_VISIBLE_DEVICES.
 proc::spawn_spec worker_spawn(const node_manager_state& st, const launch_spec& spec) {
   proc::spawn_spec s;
-  s.argv = {st.opts.worker_binary, "--data", st.opts.data_dir, "worker", "--node",
+  s.argv = {st.opts.worker_binary, "--data",
+            st.opts.shared_data.empty() ? st.opts.data_dir : st.opts.shared_data, "worker",
+            "--node",
             "127.0.0.1:" + std::to_string(st.worker_port), "--container",
             std::to_string(spec.where.container_id), "--node-name", st.opts.name};
   std::string visible;
@@ -134,6 +143,8 @@ proc::spawn_spec worker_spawn(const node_manager_state& st, const launch_spec& s
   s.env_set["LAGOM_TOKEN"] = wire::cluster_token();
   // Its writes carry this incarnation's epoch (supervision/membership.hpp).
   s.env_set["LAGOM_EPOCH"] = std::to_string(st.epoch);
+  if (!st.opts.shared_data.empty())
+    s.env_set["LAGOM_SHARED_DATA"] = st.opts.shared_data;
   return s;
 }
 
@@ -147,7 +158,18 @@ void complete(self_ptr self, uint64_t container, wire::frame out) {
     return;
   auto rp = i->second.reply;
   st.running.erase(i);
+  // A stopping node's runs did not end on their own: lost, so that their
+  // driver restarts them elsewhere (from their checkpoints) or, cancelled
+  // itself, records them cancelled.
+  if (!st.cancelling.empty())
+    out = exit_frame(container, status::error(errc::container_lost,
+                                              "node " + st.opts.name + " stopped: " +
+                                                st.cancelling,
+                                              "container " + std::to_string(container)));
   rp.deliver(std::move(out));
+  if (!st.cancelling.empty() && st.running.empty())
+    for (auto& p : std::exchange(st.drained, {}))
+      p.deliver(st.cancelled);
 }
 
 caf::result<wire::frame> on_launch(self_ptr self, const wire::frame& f, caf::actor owner) {
@@ -178,10 +200,12 @@ caf::result<wire::frame> on_launch(self_ptr self, const wire::frame& f, caf::act
     auto links = st.services;
     links.owner = owner;
     links.epoch = st.epoch;
+    links.shared_data = st.opts.shared_data;
     if (st.opts.process_containers)
       st.watchers.push_back({id, 0, start_process(me, id, worker_spawn(st, spec))});
     else
-      start_thread(me, *fn, spec, stop, links, st.opts.data_dir);
+      start_thread(me, *fn, spec, stop, links,
+                   st.opts.shared_data.empty() ? st.opts.data_dir : st.opts.shared_data);
   };
   // A container without GPUs starts at once (a search runs thousands of
   // trials a second through here); else the GPUs are booked first.
@@ -266,6 +290,12 @@ caf::behavior running(self_ptr self) {
       return {i->second.launch, i->second.owner, st.services.registry,
               st.services.checkpointer, st.services.logs};
     },
+    // Process mode: the worker asks where its run reads training datasets.
+    [=](atoms::feature_store, const wire::frame& f) -> caf::result<caf::actor> {
+      if (auto ok = check(self, f, "feature store"); !ok)
+        return wire::to_error(ok);
+      return self->state.services.features;
+    },
     // Process mode: the worker process ended; if it did not report, say how.
     [=](atoms::exited, uint64_t container, int32_t pid, int32_t wait_status,
         const std::string& what, const wire::frame& f) {
@@ -295,6 +325,26 @@ caf::behavior running(self_ptr self) {
                                        errc::container_lost,
                                        "worker process " + what + " before returning a result",
                                        "container " + std::to_string(container))));
+    },
+    [=](atoms::cancel, const std::string& why) {
+      auto& st = self->state;
+      auto rp = self->make_response_promise();
+      if (self->current_sender() && self->current_sender()->node() != self->node()) {
+        rp.deliver(wire::to_error(status::error(errc::unauthorized, "only from its own process",
+                                                "node " + st.opts.name + ": cancel")));
+        return rp;
+      }
+      st.cancelling = why.empty() ? "cancelled" : why;
+      st.cancelled = static_cast<uint32_t>(st.running.size());
+      if (st.running.empty()) {
+        rp.deliver(uint32_t{0});
+        return rp;
+      }
+      st.log->warn("{}: stopping {} container(s)", st.cancelling, st.running.size());
+      for (auto& kv : st.running)
+        self->send(self, atoms::stop::value, kv.first, proof());
+      st.drained.push_back(rp);
+      return rp;
     },
     [=](atoms::stop, uint64_t container, const wire::frame& f) {
       if (!check(self, f, "stop"))
@@ -351,7 +401,7 @@ caf::behavior running(self_ptr self) {
 
 void join(self_ptr self) {
   auto& st = self->state;
-  self->request(st.head, std::chrono::seconds(10), atoms::join::value,
+  self->request(st.head, st.opts.join_timeout, atoms::join::value,
                 registration(st.opts, *st.functions))
     .then(
       [=](const wire::frame& f) {
@@ -373,15 +423,24 @@ void join(self_ptr self) {
         self->become(running(self));
         self->send(self, atoms::tick::value);
         // Where runs send metrics, checkpoints and logs.
-        self->request(st.head, std::chrono::seconds(10), atoms::services::value)
+        self->request(st.head, st.opts.join_timeout, atoms::services::value)
           .then(
             [=](caf::actor registry, caf::actor checkpointer, caf::actor logs) {
-              self->state.services = {caf::actor{}, registry, checkpointer, logs};
+              auto& s = self->state.services;
+              s.registry = registry, s.checkpointer = checkpointer, s.logs = logs;
             },
             [=](caf::error& e) {
               self->state.log->warn("the head offers no services: {}",
                                     wire::to_status(e).to_string());
             });
+        // Where runs read training datasets (data=fs:NAME); a head without a
+        // feature store leaves it null and such reads fail as unavailable.
+        self->request(st.head, std::chrono::seconds(10), atoms::feature_store::value)
+          .then([=](caf::actor router) { self->state.services.features = router; },
+                [=](caf::error& e) {
+                  self->state.log->info("the head has no feature store: {}",
+                                        wire::to_status(e).to_string());
+                });
       },
       [=](caf::error& err) {
         self->state.log->error("join refused: {}", wire::to_status(err).to_string());

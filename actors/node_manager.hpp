@@ -21,12 +21,21 @@
 //   (atoms::attach, uint64_t container, frame proof)
 //       -> (frame FunctionLaunch, owner, registry, checkpointer, logs)
 //       From a worker process: its launch and where its run reports to.
+//   (atoms::feature_store, frame proof) -> caf::actor
+//       From a worker process: the head's feature_store_router (null when
+//       the head has none), where its run reads training datasets.
 //   (atoms::finished, uint64_t container, frame) -> unit
 //       From a container thread or worker process: its outcome.
 //   (atoms::stop, uint64_t container, frame proof)  asks the function in that container to
 //       return (train_context::stop_requested); no reply. A worker process
 //       still running 2 s later (frozen, or deaf to the request) is killed
 //       with SIGKILL, and its launch then fails as container_lost.
+//   (atoms::cancel, std::string why) -> uint32 stopped   only from its own process (the
+//       node's signal thread): every container is asked to stop as above, and
+//       their outcomes become container_lost "node N stopped: why" (their
+//       drivers restart them elsewhere, from their checkpoints, or record
+//       them cancelled); answered once none runs (worker processes are
+//       killed after 2 s at most), with how many ran when it was told.
 //   (atoms::tick)  internal heartbeat timer. Heartbeats are requests carrying
 //       this incarnation's epoch (from NodeAccepted); one answered
 //       errc::fenced (the head dropped this incarnation: a partition longer
@@ -65,6 +74,12 @@ struct node_options {
   bool process_containers = false;
   std::string worker_binary;  // the `lagom` binary, for process_containers
   std::string data_dir;       // this node's data (TensorBoard files of its runs)
+  /// How long the join (and the services request after it) may take.
+  std::chrono::milliseconds join_timeout{10000};
+  /// Not empty: a directory the head's checkpointer uses too (--shared-data):
+  /// runs stage their checkpoints there (the head only commits them) and
+  /// write TensorBoard files and timelines there instead of data_dir.
+  std::string shared_data;
 };
 
 caf::actor spawn_node_manager(caf::actor_system& sys, node_options opts,

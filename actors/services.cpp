@@ -22,7 +22,8 @@ std::string resolve_data_dir(const std::string& dir) {
 
 status spawn_services(caf::actor_system& sys, const std::string& data_dir,
                       service_handles& out,
-                      std::shared_ptr<const supervision::membership> members) {
+                      std::shared_ptr<const supervision::membership> members,
+                      const std::string& shared_data) {
   service_handles s;
   if (auto st = spawn_experiment_registry(sys, data_dir, s.registry, members); !st)
     return status::error(st.code(), "cannot open the experiment registry: " + st.message(),
@@ -33,7 +34,7 @@ status spawn_services(caf::actor_system& sys, const std::string& data_dir,
     caf::anon_send_exit(s.registry, caf::exit_reason::user_shutdown);
     return st;
   }
-  s.checkpointer = spawn_checkpointer(sys, data_dir, 3, members);
+  s.checkpointer = spawn_checkpointer(sys, shared_data.empty() ? data_dir : shared_data, 3, members);
   s.logs = spawn_log_aggregator(sys, data_dir, std::move(members));
   out = std::move(s);
   return status::ok();

@@ -37,9 +37,13 @@ std::string resolve_data_dir(const std::string& dir);
 /// running.
 /// `members` (may be null): the head's membership; the three refuse writes
 /// from fenced node epochs (supervision/membership.hpp).
+/// `shared_data` (may be empty: `data_dir`): where the checkpointer keeps
+/// DATA/checkpoints, a directory every node sees (`--shared-data`): nodes
+/// stage checkpoints there and the checkpointer commits them.
 status spawn_services(caf::actor_system& sys, const std::string& data_dir,
                       service_handles& out,
-                      std::shared_ptr<const supervision::membership> members = nullptr);
+                      std::shared_ptr<const supervision::membership> members = nullptr,
+                      const std::string& shared_data = "");
 
 /// Asks each (non-null) service to quit.
 void stop_services(const service_handles& s);

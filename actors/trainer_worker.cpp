@@ -1,13 +1,18 @@
 #include "actors/trainer_worker.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <chrono>
 
 #include <caf/all.hpp>
 
+#include "actors/dataset_reads.hpp"
 #include "actors/experiment_frames.hpp"
 #include "core/log.hpp"
 #include "schemas/cluster.capnp.h"
 #include "schemas/experiment.capnp.h"
+#include "storage/checkpoint_store.hpp"
 #include "tensorboard/tfevents.hpp"
 #include "wire/atoms.hpp"
 #include "wire/convert.hpp"
@@ -186,6 +191,12 @@ caf::behavior trainer_worker(self_ptr self, run_identity id, std::string node,
         self->send(self->state.links.logs, atoms::log::value, std::move(stamped));
       }
     },
+    [=](atoms::fs_tdinfo, const wire::frame& f) {
+      return relay(self, self->state.links.features, "feature store", atoms::fs_tdinfo::value, f);
+    },
+    [=](atoms::fs_tdread, const wire::frame& f) {
+      return relay(self, self->state.links.features, "feature store", atoms::fs_tdread::value, f);
+    },
     [=](atoms::stop, uint64_t) { self->state.stop->store(true); },
   };
 }
@@ -196,9 +207,9 @@ class actor_train_services final : public train_services {
 public:
   actor_train_services(caf::actor_system& sys, caf::actor trainer, run_identity id,
                        std::string node, std::string tb_dir,
-                       std::shared_ptr<trial_signals> signals)
+                       std::shared_ptr<trial_signals> signals, std::string shared)
     : self_(sys), trainer_(std::move(trainer)), id_(std::move(id)), node_(std::move(node)),
-      tb_dir_(std::move(tb_dir)), signals_(std::move(signals)) {}
+      tb_dir_(std::move(tb_dir)), signals_(std::move(signals)), shared_(std::move(shared)) {}
 
   decision report(uint64_t step, const named_values& metrics) override {
     auto f = wire::build<schema::TrainReport>([&](schema::TrainReport::Builder b) {
@@ -222,6 +233,14 @@ public:
 
   status save_checkpoint(uint64_t step, const std::string& payload,
                          const named_values& metadata) override {
+    if (!shared_.empty()) {
+      status direct = save_shared(step, payload, metadata);
+      if (direct.code() != errc::not_found)
+        return direct;
+      log("warn", "the head does not see the shared data directory " + shared_ + " (" +
+                    direct.to_string() + "): checkpoints go through the head");
+      shared_.clear();
+    }
     auto f = wire::build<schema::CheckpointSave>([&](schema::CheckpointSave::Builder b) {
       b.setExperiment(id_.experiment);
       b.setRun(id_.run);
@@ -232,6 +251,30 @@ public:
     });
     wire::frame answer;
     return ask(atoms::save::value, f, answer);
+  }
+
+  // Shared storage: the file staged here, then a commit request carrying no
+  // payload; the checkpointer refuses it for a fenced epoch.
+  status save_shared(uint64_t step, const std::string& payload, const named_values& metadata) {
+    storage::checkpoint_store store;
+    std::string staged;
+    auto st = storage::checkpoint_store::open(shared_, id_.experiment, id_.run, {}, &store);
+    if (st)
+      st = store.stage(step, payload, metadata, node_ + "-" + std::to_string(::getpid()),
+                       &staged);
+    if (!st)
+      return st;
+    auto f = wire::build<schema::CheckpointSave>([&](schema::CheckpointSave::Builder b) {
+      b.setExperiment(id_.experiment);
+      b.setRun(id_.run);
+      b.setStep(step);
+      b.setStaged(staged);
+    });
+    wire::frame answer;
+    st = ask(atoms::save::value, f, answer);
+    if (!st)
+      store.discard(staged);
+    return st;
   }
 
   // The run's own newest checkpoint, else a promotion's parent's (train.hpp).
@@ -268,9 +311,45 @@ public:
     return tb_.add_scalar(tag, static_cast<float>(value), static_cast<int64_t>(step));
   }
 
+  status training_dataset(const std::string& name, uint32_t version,
+                          training_dataset_shape* out) override {
+    wire::frame answer;
+    if (auto st = ask(atoms::fs_tdinfo::value, dataset_info_request(name, version), answer); !st)
+      return st;
+    return read_dataset_shape(name, answer, out);
+  }
+
+  status read_training_rows(const training_rows_request& req, training_rows* out) override {
+    wire::frame answer;
+    if (auto st = ask(atoms::fs_tdread::value, dataset_rows_request(req), answer); !st)
+      return st;
+    return read_dataset_rows(req.name, answer, out);
+  }
+
 private:
   // The newest checkpoint of run `run` of this experiment.
   status load_run(uint32_t run, uint64_t& step, std::string& payload, named_values& metadata) {
+    if (!shared_.empty()) {
+      // Only committed checkpoints (ckpt-*.lgck) are read: a staged one never is.
+      std::string dir = shared_ + "/checkpoints/" + id_.experiment + "/" + std::to_string(run);
+      struct ::stat info;
+      storage::checkpoint_store store;
+      storage::checkpoint ck;
+      status st = ::stat(dir.c_str(), &info) != 0
+                    ? status::error(errc::not_found, "no checkpoint yet", dir)
+                    : storage::checkpoint_store::open(shared_, id_.experiment, run, {}, &store);
+      if (st)
+        st = store.load_latest(&ck);
+      if (!st)
+        return st.code() == errc::not_found
+                 ? status::error(errc::not_found, "no checkpoint yet",
+                                 id_.experiment + "/" + std::to_string(run))
+                 : st;
+      step = ck.info.step;
+      payload = std::move(ck.payload);
+      metadata = std::move(ck.info.metadata);
+      return status::ok();
+    }
     auto f = wire::build<schema::CheckpointLoad>([&](schema::CheckpointLoad::Builder b) {
       b.setExperiment(id_.experiment);
       b.setRun(run);
@@ -306,6 +385,7 @@ private:
   std::string tb_dir_;
   tensorboard::event_writer tb_;
   std::shared_ptr<trial_signals> signals_;
+  std::string shared_; // --shared-data; cleared when the head does not see it
 };
 
 } // namespace
@@ -359,10 +439,11 @@ caf::actor spawn_trainer_worker(caf::actor_system& sys, run_identity id, std::st
 std::unique_ptr<train_services> make_train_services(caf::actor_system& sys, caf::actor trainer,
                                                     run_identity id, std::string node,
                                                     std::string tensorboard_dir,
-                                                    std::shared_ptr<trial_signals> signals) {
+                                                    std::shared_ptr<trial_signals> signals,
+                                                    std::string shared_data) {
   return std::make_unique<actor_train_services>(sys, std::move(trainer), std::move(id),
                                                 std::move(node), std::move(tensorboard_dir),
-                                                std::move(signals));
+                                                std::move(signals), std::move(shared_data));
 }
 
 } // namespace lagom::actors

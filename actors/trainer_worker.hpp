@@ -25,6 +25,11 @@
 //       trial_signals::inbox: a FunctionLaunch is a trial to run, an empty
 //       frame closes the inbox (the owner has no more), an error closes it
 //       with that error, as does losing the owner (monitored).
+//   (atoms::fs_tdinfo | fs_tdread, frame TrainingDatasetRequest)
+//       -> frame TrainingDatasetInfo | TrainingDatasetBatch
+//       A train function's reads of a training dataset (data=fs:NAME),
+//       relayed to links.features (bounded by service_timeout); unavailable
+//       naming the run without one.
 // With links.heartbeat_ms > 0 it sends the owner (atoms::heartbeat, frame
 // TrialHeartbeat) at once and then every heartbeat_ms while it lives: a
 // frozen or partitioned worker falls silent, and the owner sees a straggler.
@@ -56,6 +61,10 @@ struct trainer_links {
   uint32_t heartbeat_ms = 0; // > 0: heartbeats to the owner this often
   uint64_t epoch = 0;        // its node incarnation's epoch: stamped on every write
                              // (checkpoint, metrics, log) so a fenced one is refused
+  caf::actor features;       // the head's feature_store_router (data=fs:NAME reads)
+  std::string shared_data;   // not empty: a directory the head's checkpointer also
+                             // uses (--shared-data); checkpoints are staged there by
+                             // the function's thread and only committed by the head
 };
 
 /// The trials a loop's trainer_worker received for its thread, in order.
@@ -125,9 +134,15 @@ caf::actor spawn_trainer_worker(caf::actor_system& sys, run_identity id, std::st
 /// (empty: none). load_checkpoint asks for run id.run's newest checkpoint
 /// and, when it has none and id.has_parent, for run id.parent_run's (logging
 /// that it did). Made and used on the function's thread only.
+/// With `shared_data` not empty the payload never crosses the head: a save
+/// stages the file in SHARED/checkpoints/<exp>/<run>/ and asks the
+/// checkpointer to commit it (fenced: refused and the staged file removed;
+/// a head that does not see the file, not_found: the bytes are sent after
+/// all); a load reads the newest checkpoint there directly.
 std::unique_ptr<train_services> make_train_services(caf::actor_system& sys, caf::actor trainer,
                                                     run_identity id, std::string node,
                                                     std::string tensorboard_dir,
-                                                    std::shared_ptr<trial_signals> signals);
+                                                    std::shared_ptr<trial_signals> signals,
+                                                    std::string shared_data = "");
 
 } // namespace lagom::actors

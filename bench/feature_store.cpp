@@ -268,7 +268,7 @@ int main(int argc, char** argv) {
   }
 
   // (c) epoch reads
-  if (need_shard) {
+  if (wanted('c') || wanted('d')) {
     feature_store fs;
     must(feature_store::open(keep + "/shard", {}, &fs), "reopen");
     training_dataset_spec spec;

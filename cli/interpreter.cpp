@@ -78,13 +78,17 @@ status interpreter::launch(const script::launch_cmd& cmd) {
     }
     std::visit([&, k = k](auto& x) { lo.params.set(k, x); }, v);
   }
-  auto printer = std::make_shared<progress_printer>(out_, ::isatty(STDOUT_FILENO) != 0);
-  lo.on_progress = [printer](const progress_event& ev) { (*printer)(ev); };
   out_ << "launching " << cmd.function << " on "
        << (cmd.all ? std::string("every free slot") : std::to_string(cmd.count) + " container(s)")
        << (cmd.gang ? " (gang)" : "") << " ..." << std::endl;
+  return launch_and_print(cmd.function, std::move(lo));
+}
+
+status interpreter::launch_and_print(const std::string& function, launch_options lo) {
+  auto printer = std::make_shared<progress_printer>(out_, ::isatty(STDOUT_FILENO) != 0);
+  lo.on_progress = [printer](const progress_event& ev) { (*printer)(ev); };
   std::vector<container_outcome> outcomes;
-  if (auto st = cluster_.launch(cmd.function, lo, outcomes); !st)
+  if (auto st = cluster_.launch(function, lo, outcomes); !st)
     return st;
   // Numbers only (a training run's metrics): one column per metric.
   std::vector<std::string> keys;
@@ -128,7 +132,7 @@ status interpreter::launch(const script::launch_cmd& cmd) {
     return status::error(first_failure.code(),
                          std::to_string(failed) + " of " + std::to_string(outcomes.size())
                            + " container(s) failed; first: " + first_failure.to_string(),
-                         cmd.function);
+                         function);
   return status::ok();
 }
 

@@ -21,6 +21,8 @@ public:
 
 private:
   status launch(const script::launch_cmd& cmd);
+  /// Runs a launch (or resumes one: lo.resume) and prints its runs' table.
+  status launch_and_print(const std::string& function, launch_options lo);
   status all_reduce(const script::all_reduce_cmd& cmd); // interpreter_all_reduce.cpp
   status show_status();
 

@@ -5,7 +5,10 @@
 #include <iomanip>
 #include <sstream>
 
+#include <unistd.h>
+
 #include "cli/interpreter.hpp"
+#include "cli/progress.hpp"
 #include "cli/table.hpp"
 #include "storage/feature_frame.hpp"
 
@@ -54,6 +57,8 @@ status interpreter::execute_feature_command(const script::command& cmd) {
     o.seed = c->seed;
     o.correlations = c->correlations;
     storage::version_info v;
+    // A large write goes in parts: a progress bar while they are sent.
+    fs.on_upload = upload_progress(out_, ::isatty(STDOUT_FILENO) != 0, c->name);
     if (auto st = fs.create_featuregroup_from(c->name, c->source, o, &v); !st)
       return st;
     out_ << "created feature group " << describe(v) << " (key "
@@ -62,6 +67,7 @@ status interpreter::execute_feature_command(const script::command& cmd) {
   }
   if (auto c = std::get_if<script::insert_featuregroup_cmd>(&cmd)) {
     storage::version_info v;
+    fs.on_upload = upload_progress(out_, ::isatty(STDOUT_FILENO) != 0, c->name);
     if (auto st = fs.insert_from(c->name, c->source, mode_of(c->mode), c->seed, &v); !st)
       return st;
     out_ << c->mode << " " << v.rows_written << " rows: " << describe(v) << "\n";

@@ -83,6 +83,16 @@ status interpreter::search(const script::search_cmd& cmd) {
 }
 
 status interpreter::resume(const script::resume_cmd& cmd) {
+  // A training launch: its unfinished runs start again from their newest
+  // checkpoints (launch_options::resume); a search goes on below.
+  experiment_view v;
+  if (cluster_.experiment(cmd.experiment, v) && v.kind == "train") {
+    out_ << "resuming launch " << cmd.experiment << " of " << v.function << std::endl;
+    launch_options lo;
+    lo.resume = true;
+    lo.name = cmd.experiment;
+    return launch_and_print(v.function, std::move(lo));
+  }
   bool tty = ::isatty(STDOUT_FILENO) != 0;
   auto printer = std::make_shared<search_printer>(out_, tty);
   search_watch watch;

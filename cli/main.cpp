@@ -4,7 +4,7 @@
 //   lagom head / node     a multi-process, multi-machine cluster
 //   lagom status          nodes and resources
 //   lagom experiments     the experiment registry; show EXPERIMENT; logs EXPERIMENT [RUN]
-//   lagom resume NAME     continue a search whose driver or head died
+//   lagom resume NAME     continue a search or launch whose driver or head died
 //   lagom slurm submit    a cluster and a script as one sbatch job; slurm status JOB
 
 //   lagom fs ACTION       the feature store: list, show, stats, versions, drop
@@ -82,6 +82,8 @@ int main(int argc, char** argv) {
     ->check(CLI::Range(10u, 60000u));
   head->add_option("--timeout-ms", hf.timeout_ms, "drop a node silent this long")
     ->check(CLI::Range(20u, 600000u));
+  head->add_option("--shared-data", hf.shared_data,
+                   "checkpoints in DIR/checkpoints, a directory every node sees");
 
   node_flags nf;
   auto* node = app.add_subcommand("node", "run a node that joins a head");
@@ -95,6 +97,11 @@ int main(int argc, char** argv) {
   node->add_option("--rejoin-max-ms", nf.rejoin_max_ms,
                    "a lost head is retried forever; at most this long between tries")
     ->check(CLI::Range(10u, 600000u));
+  node->add_option("--connect-timeout-ms", nf.connect_timeout_ms,
+                   "a head silent this long is lost; bounds each connect to it and each join")
+    ->check(CLI::Range(100u, 600000u));
+  node->add_option("--shared-data", nf.shared_data,
+                   "write checkpoints and TensorBoard files into DIR (the head's --shared-data)");
   node->add_flag("--thread-containers", nf.thread_containers,
                  "run containers as threads of the node (default: worker processes)");
 
@@ -133,8 +140,9 @@ int main(int argc, char** argv) {
   cluster_flags resume_flags;
   std::string resume_name;
   auto* resume = app.add_subcommand(
-    "resume", "continue a search whose driver or head died (finished trials are kept)");
-  resume->add_option("experiment", resume_name, "the search's experiment name")->required();
+    "resume", "continue a search or a training launch whose driver or head died (finished "
+              "trials and runs are kept; unfinished runs go on from their checkpoints)");
+  resume->add_option("experiment", resume_name, "the search's or launch's experiment name")->required();
   add_cluster_flags(resume, resume_flags);
 
   auto* slurm = app.add_subcommand("slurm", "run a cluster as a Slurm job (submit, status)");

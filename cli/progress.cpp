@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <iomanip>
+#include <memory>
 
 namespace lagom::cli {
 
@@ -90,6 +92,25 @@ void progress_printer::operator()(const progress_event& ev) {
   out_ << "\r\033[K" << where << " " << progress_bar(p) << " " << fixed(100 * p, 0) << "%  "
        << metrics_text(ev.metrics) << std::flush;
   live_ = true;
+}
+
+std::function<void(uint64_t, uint64_t)> upload_progress(std::ostream& out, bool tty,
+                                                        std::string group) {
+  auto quarter = std::make_shared<int>(-1);
+  return [&out, tty, group = std::move(group), quarter](uint64_t sent, uint64_t total) {
+    const double f = total == 0 ? 1.0 : double(sent) / double(total);
+    const int q = static_cast<int>(f * 4);
+    if (!tty && q <= *quarter)
+      return;
+    *quarter = q;
+    char mb[64];
+    std::snprintf(mb, sizeof mb, "%5.1f of %.1f MB", double(sent) / 1e6, double(total) / 1e6);
+    out << (tty ? "\r" : "") << "upload " << group << " " << progress_bar(f) << " "
+        << std::setw(3) << static_cast<int>(f * 100 + 0.5) << "%  " << mb;
+    if (!tty || sent >= total)
+      out << "\n";
+    out << std::flush;
+  };
 }
 
 } // namespace lagom::cli

@@ -6,7 +6,10 @@
 // Called from the launch's driver thread, one event at a time.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <ostream>
+#include <string>
 
 #include "lagom/cluster.hpp"
 
@@ -27,5 +30,13 @@ private:
 
 /// "[##########..........]" for `fraction` in [0, 1].
 std::string progress_bar(double fraction, int width = 20);
+
+/// A chunked write's progress (lagom::feature_store::on_upload) for group
+/// `group`:
+///   upload fm [##########..........]  50%  23.5 of 47.1 MB
+/// on a terminal one line redrawn in place (ended at 100%); elsewhere a line
+/// at the start and at each further quarter.
+std::function<void(uint64_t, uint64_t)> upload_progress(std::ostream& out, bool tty,
+                                                        std::string group);
 
 } // namespace lagom::cli

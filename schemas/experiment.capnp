@@ -20,6 +20,7 @@ enum RunStatus {
   failed @3;
   stoppedEarly @4;
   lost @5;
+  cancelled @6;              # its driver was cancelled (SIGTERM, scancel); ended
 }
 
 enum Direction {
@@ -144,6 +145,9 @@ struct CheckpointSave {
   step @2 :UInt64;
   payload @3 :Data;
   metadata @4 :List(KeyValue);
+  staged @5 :Text;           # shared storage: the node wrote the checkpoint whole to
+                             # this staged file of the run's directory (payload empty);
+                             # the checkpointer commits it (storage::checkpoint_store)
 }
 
 struct CheckpointSaved {

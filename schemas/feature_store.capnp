@@ -42,6 +42,19 @@ struct FeatureWrite {
   version @4 :UInt32;
   description @5 :Text;
   correlations @6 :Bool = true;
+  # A chunked write (storage/feature_upload.hpp): `parts` FeatureWritePart
+  # frames of `upload` came first; their rows, then these, are the version.
+  upload @7 :UInt64;
+  parts @8 :UInt32;
+}
+
+# One part of a chunked write, staged in memory by the group's shard until
+# the FeatureWrite naming its upload commits every part as one version.
+struct FeatureWritePart {
+  group @0 :Text;
+  upload @1 :UInt64;  # picked at random by the client, not 0
+  seq @2 :UInt32;     # 0, 1, ... in order
+  rows @3 :FeatureRows;
 }
 
 struct FeatureVersion {
@@ -181,7 +194,9 @@ struct TrainingDatasetRequest {
   format @4 :UInt8;        # export: storage::export_format
   path @5 :Text;           # export: the file or stem, on the shard's host
   # read by epoch (when world > 0 and rows is empty): rows offset ..
-  # offset+count of training_dataset_reader::epoch_rows(epoch, rank, world)
+  # offset+count of training_dataset_reader::epoch_rows(epoch, rank, world);
+  # in stored order (world 0, rows empty): the split's rows offset ..
+  # offset+count (cut at its end)
   epoch @6 :UInt64;
   rank @7 :UInt32;
   world @8 :UInt32;
@@ -193,7 +208,9 @@ struct TrainingDatasetBatch {
   features @0 :Data;       # rows x dim float32, little-endian
   labels @1 :List(Float64);
   dim @2 :UInt32;
-  total @3 :UInt64;        # by epoch: the rows this rank reads in the epoch
+  total @3 :UInt64;        # by epoch: the rows this rank reads in the epoch;
+                           # in stored order: the split's rows
+  rows @4 :List(UInt64);   # the split's row numbers read, in order
 }
 
 struct ExportedFiles {

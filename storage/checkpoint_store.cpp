@@ -156,10 +156,9 @@ status checkpoint_store::steps(std::vector<uint64_t>* out) const {
   return st;
 }
 
-status checkpoint_store::save(uint64_t step, std::string_view payload,
-                              const named_values& metadata, checkpoint_info* out) {
-  if (dir_.empty())
-    return not_open();
+// Writes the checkpoint of `step` whole to `path` and fsyncs it.
+status checkpoint_store::write(const std::string& path, uint64_t step, std::string_view payload,
+                               const named_values& metadata) const {
   if (auto st = check_values("metadata", metadata); !st)
     return st;
   byte_writer meta;
@@ -178,11 +177,8 @@ status checkpoint_store::save(uint64_t step, std::string_view payload,
   h.u32(static_cast<uint32_t>(meta.bytes().size()));
   h.u32(crc(crc(0, meta.bytes()), payload));
   h.u32(crc(0, h.bytes()));
-
-  std::string final_path = path_of(step);
-  std::string tmp = dir_ + "/ckpt-" + std::to_string(step) + ".tmp";
   posix_file f;
-  status st = posix_file::open(tmp, O_WRONLY | O_CREAT | O_TRUNC, &f);
+  status st = posix_file::open(path, O_WRONLY | O_CREAT | O_TRUNC, &f);
   for (std::string_view part : {std::string_view(h.bytes()), std::string_view(meta.bytes()),
                                 payload})
     if (st)
@@ -191,6 +187,33 @@ status checkpoint_store::save(uint64_t step, std::string_view payload,
     st = f.sync();
   if (st)
     st = f.close();
+  if (!st)
+    ::unlink(path.c_str());
+  return st;
+}
+
+// Retention: the one just saved, and the newest keep_last - 1 others.
+status checkpoint_store::retain(uint64_t step) {
+  std::vector<uint64_t> others;
+  status st;
+  if (options_.keep_last == 0 || !(st = steps(&others)))
+    return st;
+  others.erase(std::remove(others.begin(), others.end(), step), others.end());
+  size_t keep = options_.keep_last - 1;
+  for (size_t i = 0; i + keep < others.size(); ++i)
+    if (::unlink(path_of(others[i]).c_str()) != 0 && errno != ENOENT)
+      return errno_status("saved step " + std::to_string(step) + ", but cannot remove this older one",
+                       path_of(others[i]));
+  return status::ok();
+}
+
+status checkpoint_store::save(uint64_t step, std::string_view payload,
+                              const named_values& metadata, checkpoint_info* out) {
+  if (dir_.empty())
+    return not_open();
+  std::string final_path = path_of(step);
+  std::string tmp = dir_ + "/ckpt-" + std::to_string(step) + ".tmp";
+  status st = write(tmp, step, payload, metadata);
   if (st && ::rename(tmp.c_str(), final_path.c_str()) != 0)
     st = errno_status("rename to " + final_path, tmp);
   if (!st) {
@@ -201,17 +224,50 @@ status checkpoint_store::save(uint64_t step, std::string_view payload,
     return synced;
   if (out != nullptr)
     *out = checkpoint_info{step, payload.size(), metadata, final_path};
-  // Retention: the one just saved, and the newest keep_last - 1 others.
-  std::vector<uint64_t> others;
-  if (options_.keep_last == 0 || !(st = steps(&others)))
+  return retain(step);
+}
+
+status checkpoint_store::stage(uint64_t step, std::string_view payload,
+                               const named_values& metadata, const std::string& tag,
+                               std::string* name) {
+  if (dir_.empty())
+    return not_open();
+  if (auto st = check_name("staged", tag, true); !st)
     return st;
-  others.erase(std::remove(others.begin(), others.end(), step), others.end());
-  size_t keep = options_.keep_last - 1;
-  for (size_t i = 0; i + keep < others.size(); ++i)
-    if (::unlink(path_of(others[i]).c_str()) != 0 && errno != ENOENT)
-      return errno_status("saved step " + std::to_string(step) + ", but cannot remove this older one",
-                       path_of(others[i]));
-  return status::ok();
+  *name = "stage-" + std::to_string(step) + "-" + tag + ".staged";
+  return write(dir_ + "/" + *name, step, payload, metadata);
+}
+
+status checkpoint_store::commit(const std::string& name, uint64_t step, checkpoint_info* out) {
+  if (dir_.empty())
+    return not_open();
+  const std::string prefix = "stage-" + std::to_string(step) + "-";
+  if (name.rfind(prefix, 0) != 0 || !ends_with(name, ".staged") ||
+      name.find('/') != std::string::npos || name.find("..") != std::string::npos)
+    return status::error(errc::invalid_argument,
+                         "'" + name + "' is not a staged checkpoint of step " +
+                           std::to_string(step),
+                         "staged");
+  const std::string path = dir_ + "/" + name;
+  checkpoint c;
+  if (auto st = read_file(path, step, false, &c); !st) {
+    if (st.code() != errc::not_found)
+      discard(name);
+    return st;
+  }
+  const std::string final_path = path_of(step);
+  if (::rename(path.c_str(), final_path.c_str()) != 0)
+    return errno_status("rename to " + final_path, path);
+  if (auto synced = sync_dir(dir_); !synced)
+    return synced;
+  if (out != nullptr)
+    *out = checkpoint_info{step, c.info.payload_bytes, std::move(c.info.metadata), final_path};
+  return retain(step);
+}
+
+void checkpoint_store::discard(const std::string& name) const {
+  if (!dir_.empty() && name.find('/') == std::string::npos)
+    ::unlink((dir_ + "/" + name).c_str());
 }
 
 status checkpoint_store::newest(bool keep_payload, checkpoint* out,

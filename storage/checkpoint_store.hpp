@@ -89,6 +89,21 @@ public:
   status latest(checkpoint_info* out, std::vector<status>* skipped = nullptr) const;
   /// latest(), keeping the payload: one read of the file.
   status load_latest(checkpoint* out, std::vector<status>* skipped = nullptr) const;
+  /// Shared storage: a node writes the checkpoint of `step` whole to a staged
+  /// file of this directory (stage-<step>-<tag>.staged, fsynced; `tag` is
+  /// path-safe, e.g. node and pid) and names it in *name. Nothing reads a
+  /// staged file as a checkpoint until commit() renames it.
+  status stage(uint64_t step, std::string_view payload, const named_values& metadata,
+               const std::string& tag, std::string* name);
+  /// The run's single writer (the head's checkpointer): verifies staged file
+  /// `name` (a bare name made by stage(), whole and of `step`), renames it to
+  /// the checkpoint of `step`, fsyncs the directory, applies retention as
+  /// save() does. A missing staged file is not_found naming its path; a bad
+  /// name invalid_argument ("staged"); a corrupt one io_error (and removed).
+  status commit(const std::string& name, uint64_t step, checkpoint_info* out = nullptr);
+  /// Removes staged file `name` (a refused or failed commit); missing is ok.
+  void discard(const std::string& name) const;
+
   /// The checkpoint of `step`; not_found when there is no such file.
   status load(uint64_t step, checkpoint* out) const;
 
@@ -102,6 +117,9 @@ public:
 
 private:
   status newest(bool keep_payload, checkpoint* out, std::vector<status>* skipped) const;
+  status write(const std::string& path, uint64_t step, std::string_view payload,
+               const named_values& metadata) const;
+  status retain(uint64_t step);
 
   std::string dir_;
   checkpoint_options options_;

@@ -9,7 +9,7 @@ namespace {
 // The highest pinned byte of each enum: a larger byte on disk is corrupt.
 constexpr uint8_t last_kind = static_cast<uint8_t>(experiment_kind::search);
 constexpr uint8_t last_experiment_status = static_cast<uint8_t>(experiment_status::stopped);
-constexpr uint8_t last_run_status = static_cast<uint8_t>(run_status::lost);
+constexpr uint8_t last_run_status = static_cast<uint8_t>(run_status::cancelled);
 constexpr uint8_t last_direction = static_cast<uint8_t>(direction::min);
 
 template <class Enum>

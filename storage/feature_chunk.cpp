@@ -112,34 +112,66 @@ void push_validity(feature_column* col, size_t before, bool valid_row) {
 
 } // namespace
 
-std::string encode_chunk(const feature_column& col, size_t begin, size_t end) {
+namespace {
+
+bool has_nulls(const feature_column& col, size_t begin, size_t end) {
+  return !col.valid.empty() && std::any_of(col.valid.begin() + begin, col.valid.begin() + end,
+                                           [](uint8_t v) { return v == 0; });
+}
+
+void put_be32(char* p, uint32_t v) {
+  for (int i = 0; i < 4; ++i)
+    p[i] = static_cast<char>(v >> (24 - 8 * i));
+}
+
+} // namespace
+
+size_t encoded_chunk_size(const feature_column& col, size_t begin, size_t end) {
   size_t rows = end - begin;
-  bool nulls = !col.valid.empty() &&
-               std::any_of(col.valid.begin() + begin, col.valid.begin() + end,
-                           [](uint8_t v) { return v == 0; });
-  byte_writer w;
-  w.u8(1);
-  w.u8(static_cast<uint8_t>(col.spec.type));
-  w.u8(nulls ? 1 : 0);
-  w.u32(static_cast<uint32_t>(rows));
-  w.u32(col.spec.width);
-  std::string out = w.take();
-  if (nulls)
-    out.append(reinterpret_cast<const char*>(col.valid.data()) + begin, rows);
+  size_t n = header_bytes + (has_nulls(col, begin, end) ? rows : 0);
+  if (col.spec.type != feature_type::string)
+    return n + rows * value_bytes(col.spec);
+  n += (rows + 1) * 4;
+  for (size_t r = begin; r < end; ++r)
+    n += col.str[r].size();
+  return n;
+}
+
+void encode_chunk_into(const feature_column& col, size_t begin, size_t end, char* out) {
+  size_t rows = end - begin;
+  bool nulls = has_nulls(col, begin, end);
+  out[0] = 1;
+  out[1] = static_cast<char>(col.spec.type);
+  out[2] = nulls ? 1 : 0;
+  put_be32(out + 3, static_cast<uint32_t>(rows));
+  put_be32(out + 7, col.spec.width);
+  char* p = out + header_bytes;
+  if (nulls) {
+    std::memcpy(p, col.valid.data() + begin, rows);
+    p += rows;
+  }
   if (col.spec.type == feature_type::string) {
     uint32_t off = 0;
-    out.reserve(out.size() + (rows + 1) * 4);
     for (size_t r = begin; r <= end; ++r) {
-      out.append(reinterpret_cast<const char*>(&off), 4);
+      std::memcpy(p, &off, 4);
+      p += 4;
       if (r < end)
         off += static_cast<uint32_t>(col.str[r].size());
     }
-    for (size_t r = begin; r < end; ++r)
-      out += col.str[r];
-    return out;
+    for (size_t r = begin; r < end; ++r) {
+      std::memcpy(p, col.str[r].data(), col.str[r].size());
+      p += col.str[r].size();
+    }
+    return;
   }
   size_t vb = value_bytes(col.spec);
-  out.append(static_cast<const char*>(data_of(col)) + begin * vb, rows * vb);
+  if (rows != 0)
+    std::memcpy(p, static_cast<const char*>(data_of(col)) + begin * vb, rows * vb);
+}
+
+std::string encode_chunk(const feature_column& col, size_t begin, size_t end) {
+  std::string out(encoded_chunk_size(col, begin, end), '\0');
+  encode_chunk_into(col, begin, end, out.data());
   return out;
 }
 

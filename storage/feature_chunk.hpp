@@ -29,6 +29,12 @@ namespace lagom::storage {
 /// Rows `begin`..`end` of `col` as one chunk.
 std::string encode_chunk(const feature_column& col, size_t begin, size_t end);
 
+/// The size of encode_chunk(col, begin, end), and the same bytes written to
+/// `out` (which must hold that many): for writing a chunk in place (an LMDB
+/// reserved value) without a copy.
+size_t encoded_chunk_size(const feature_column& col, size_t begin, size_t end);
+void encode_chunk_into(const feature_column& col, size_t begin, size_t end, char* out);
+
 /// Appends every row of `chunk` to `col` (whose spec it must match).
 status decode_chunk(std::string_view chunk, feature_column* col);
 

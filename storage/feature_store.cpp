@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <chrono>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "storage/encoding.hpp"
 #include "storage/feature_chunk.hpp"
@@ -25,14 +24,75 @@ const char* to_string(write_mode m) noexcept {
   return "unknown";
 }
 
+namespace {
+
+// The key columns of a schema, found once for many rows; appends a row's key
+// bytes (encode_row_key's layout) to a buffer without building a key_value.
+struct key_columns {
+  std::vector<const feature_column*> key;
+  const feature_column* time = nullptr;
+
+  key_columns(const feature_schema& s, const feature_frame& f) {
+    for (const auto& name : s.primary_key)
+      key.push_back(&f.columns[s.find(name)]);
+    if (!s.event_time.empty())
+      time = &f.columns[s.find(s.event_time)];
+  }
+
+  static void be64(std::string* out, uint64_t v) {
+    char b[8];
+    for (int i = 0; i < 8; ++i)
+      b[i] = static_cast<char>(v >> (56 - 8 * i));
+    out->append(b, 8);
+  }
+
+  void append(size_t row, bool with_time, std::string* out) const {
+    for (const feature_column* c : key) {
+      if (c->spec.type == feature_type::int64) {
+        be64(out, static_cast<uint64_t>(c->i64[row]) ^ (uint64_t{1} << 63));
+      } else {
+        out->append(c->str[row]);
+        out->push_back('\0');
+      }
+    }
+    if (with_time && time != nullptr)
+      be64(out, static_cast<uint64_t>(time->i64[row]) ^ (uint64_t{1} << 63));
+  }
+
+  std::string of(size_t row, bool with_time) const {
+    std::string k;
+    append(row, with_time, &k);
+    return k;
+  }
+};
+
+// The rows in key order (ties in row order): the index is written in this
+// order, which keeps LMDB's insertions on the pages it just touched.
+std::vector<size_t> key_order(const std::vector<std::string>& keys) {
+  std::vector<size_t> order(keys.size());
+  for (size_t i = 0; i < order.size(); ++i)
+    order[i] = i;
+  auto less = [&](size_t a, size_t b) { return keys[a] < keys[b]; };
+  if (!std::is_sorted(order.begin(), order.end(), less))
+    std::stable_sort(order.begin(), order.end(), less);
+  return order;
+}
+
+// The first row whose key equals an earlier row's, or keys.size() when all
+// differ (what inserting them in order into a set would find first).
+size_t first_duplicate(const std::vector<std::string>& keys, const std::vector<size_t>& order) {
+  size_t first = keys.size();
+  for (size_t i = 1; i < order.size(); ++i)
+    if (keys[order[i]] == keys[order[i - 1]])
+      first = std::min(first, order[i]);  // stable: order[i] came later
+  return first;
+}
+
+} // namespace
+
 std::string encode_row_key(const feature_schema& s, const feature_frame& f, size_t row,
                            bool with_event_time) {
-  byte_writer w;
-  for (const auto& p : row_key_value(s, f, row))
-    put_key_part(w, p);
-  if (with_event_time && !s.event_time.empty())
-    w.u64(static_cast<uint64_t>(f.columns[s.find(s.event_time)].i64[row]) ^ (uint64_t{1} << 63));
-  return w.take();
+  return key_columns(s, f).of(row, with_event_time);
 }
 
 status feature_store::open(const std::string& dir, const feature_store_options& options,
@@ -122,21 +182,27 @@ status feature_store::write_version(const std::string& name, write_mode mode,
   const feature_schema& s = g.schema;
   bool with_time = !s.event_time.empty();
   std::vector<std::string> keys(rows.rows());
+  std::vector<size_t> order;
   {
-    std::unordered_set<std::string> seen;
-    seen.reserve(rows.rows());
+    key_columns kc(s, rows);
+    size_t too_long = keys.size();
     for (size_t r = 0; r < rows.rows(); ++r) {
-      keys[r] = encode_row_key(s, rows, r, true);
-      if (keys[r].size() > max_key_bytes)
-        return status::error(errc::invalid_argument, "primary key longer than " +
-                                                       std::to_string(max_key_bytes) + " bytes",
-                             name + " row " + std::to_string(r));
-      if (!seen.insert(keys[r]).second)
-        return status::error(errc::invalid_argument,
-                             std::string("duplicate ") + (with_time ? "key and event time " : "key ") +
-                               key_text(row_key_value(s, rows, r)) + " in the rows written",
-                             name + " row " + std::to_string(r));
+      kc.append(r, true, &keys[r]);
+      if (keys[r].size() > max_key_bytes && too_long == keys.size())
+        too_long = r;
     }
+    // The first row in order that fails either check names the error.
+    order = key_order(keys);
+    size_t dup = first_duplicate(keys, order);
+    if (too_long < keys.size() && too_long <= dup)
+      return status::error(errc::invalid_argument, "primary key longer than " +
+                                                     std::to_string(max_key_bytes) + " bytes",
+                           name + " row " + std::to_string(too_long));
+    if (size_t r = dup; r < keys.size())
+      return status::error(errc::invalid_argument,
+                           std::string("duplicate ") + (with_time ? "key and event time " : "key ") +
+                             key_text(row_key_value(s, rows, r)) + " in the rows written",
+                           name + " row " + std::to_string(r));
   }
 
   // Upsert: the newest version's rows with the new ones in place or after.
@@ -162,8 +228,9 @@ status feature_store::write_version(const std::string& name, write_mode mode,
     for (const auto& c : merged.columns)
       out_rows.columns.push_back(feature_column{c.spec, {}, {}, {}, {}, {}, {}});
     std::vector<bool> used(rows.rows(), false);
+    key_columns merged_keys(s, merged);
     for (size_t i = 0; i < merged.rows(); ++i) {
-      auto it = fresh.find(encode_row_key(s, merged, i, true));
+      auto it = fresh.find(merged_keys.of(i, true));
       const feature_frame& from = it == fresh.end() ? merged : rows;
       size_t row = it == fresh.end() ? i : it->second;
       if (it != fresh.end())
@@ -177,21 +244,16 @@ status feature_store::write_version(const std::string& name, write_mode mode,
           out_rows.columns[c].push_row(rows.columns[c], i);
     merged = std::move(out_rows);
     body = &merged;
-    keys.resize(body->rows());
+    keys.assign(body->rows(), std::string());
+    key_columns kc(s, *body);
     for (size_t i = 0; i < body->rows(); ++i)
-      keys[i] = encode_row_key(s, *body, i, true);
+      kc.append(i, true, &keys[i]);
+    order = key_order(keys);
   }
 
   feature_statistics batch_stats;
   compute_statistics(*body, &batch_stats, g.correlations);
   size_t per_chunk = rows_per_chunk(s.columns);
-  std::vector<std::vector<std::string>> chunk_bytes;  // [chunk][column]
-  for (size_t begin = 0; begin < body->rows(); begin += per_chunk) {
-    size_t end = std::min(body->rows(), begin + per_chunk);
-    chunk_bytes.emplace_back();
-    for (const auto& c : body->columns)
-      chunk_bytes.back().push_back(encode_chunk(c, begin, end));
-  }
   int64_t created = now_ms();
 
   version_record done;
@@ -224,7 +286,7 @@ status feature_store::write_version(const std::string& name, write_mode mode,
     if (mode == write_mode::append) {
       // Keys unique against the stored rows too.
       for (size_t r = 0; r < keys.size(); ++r) {
-        std::string probe = gkey(name) + (with_time ? keys[r] : encode_row_key(s, rows, r, false));
+        std::string probe = gkey(name) + keys[r];
         std::string_view found;
         status got = t.get(db_.index, probe, &found);
         if (got)
@@ -254,24 +316,37 @@ status feature_store::write_version(const std::string& name, write_mode mode,
       if (auto s3 = clear_index(t, db_.index, name); !s3)
         return s3;
     }
-    size_t row = 0;
-    for (const auto& cols : chunk_bytes) {
+    // Each column chunk is encoded straight into its LMDB value (no copy).
+    uint64_t first_id = gr.next_chunk;
+    for (size_t begin = 0; begin < body->rows(); begin += per_chunk) {
+      size_t end = std::min(body->rows(), begin + per_chunk);
       uint64_t id = gr.next_chunk++;
-      for (size_t c = 0; c < cols.size(); ++c)
-        if (auto s3 = t.put(db_.chunks, chunk_key(name, id, static_cast<uint32_t>(c)), cols[c]);
+      for (size_t c = 0; c < body->columns.size(); ++c) {
+        const feature_column& col = body->columns[c];
+        char* at = nullptr;
+        if (auto s3 = t.reserve(db_.chunks, chunk_key(name, id, static_cast<uint32_t>(c)),
+                                encoded_chunk_size(col, begin, end), &at);
             !s3)
           return s3;
-      size_t n = std::min(per_chunk, body->rows() - row);
-      for (size_t r = 0; r < n; ++r) {
-        const std::string& k = keys[row + r];
-        std::string index_key =
-          gkey(name) + (with_time ? k : encode_row_key(s, *body, row + r, false));
-        if (auto s3 = t.put(db_.index, index_key, be64(id) + be32(static_cast<uint32_t>(r)));
-            !s3)
-          return s3;
+        encode_chunk_into(col, begin, end, at);
       }
-      v.chunks.push_back({id, static_cast<uint32_t>(n)});
-      row += n;
+      v.chunks.push_back({id, static_cast<uint32_t>(end - begin)});
+    }
+    // The index (key -> chunk id, row in chunk), in key order.
+    std::string index_key = gkey(name);
+    size_t prefix = index_key.size();
+    for (size_t row : order) {
+      index_key.resize(prefix);
+      index_key += keys[row];
+      char loc[12];
+      uint64_t id = first_id + row / per_chunk;
+      auto in_chunk = static_cast<uint32_t>(row % per_chunk);
+      for (int i = 0; i < 8; ++i)
+        loc[i] = static_cast<char>(id >> (56 - 8 * i));
+      for (int i = 0; i < 4; ++i)
+        loc[8 + i] = static_cast<char>(in_chunk >> (24 - 8 * i));
+      if (auto s3 = t.put(db_.index, index_key, std::string_view(loc, 12)); !s3)
+        return s3;
     }
     for (const auto& c : v.chunks)
       v.info.rows += c.rows;

@@ -276,6 +276,22 @@ status write_txn::put(const db_handle& db, std::string_view key, std::string_vie
   return check(mdb_put(txn_, db.dbi, &k, &v, 0), db, key, "put");
 }
 
+status write_txn::reserve(const db_handle& db, std::string_view key, size_t size, char** out) {
+  if (txn_ == nullptr)
+    return not_open("reserve");
+  auto max_key = static_cast<size_t>(mdb_env_get_maxkeysize(env_->env));
+  if (key.empty() || key.size() > max_key)
+    return status::error(errc::invalid_argument,
+                         "key is " + std::to_string(key.size()) + " bytes; LMDB keys are 1 to " +
+                           std::to_string(max_key),
+                         where(db, key.substr(0, 64)));
+  MDB_val k = to_val(key), v{size, nullptr};
+  if (auto st = check(mdb_put(txn_, db.dbi, &k, &v, MDB_RESERVE), db, key, "put"); !st)
+    return st;
+  *out = static_cast<char*>(v.mv_data);
+  return status::ok();
+}
+
 status write_txn::del(const db_handle& db, std::string_view key) {
   if (txn_ == nullptr)
     return not_open("del");

@@ -170,6 +170,11 @@ public:
   /// Stores `value` under `key`, replacing an earlier value. A key is 1 to
   /// 511 bytes (LMDB's limit); anything else is invalid_argument.
   status put(const db_handle& db, std::string_view key, std::string_view value);
+  /// Stores a value of `size` bytes under `key` and points *out at them, for
+  /// the caller to fill in place (LMDB's MDB_RESERVE: no copy). *out is valid
+  /// until the next write of this transaction or its end; the bytes are
+  /// undefined until filled. Keys as put().
+  status reserve(const db_handle& db, std::string_view key, size_t size, char** out);
   /// Removes `key`; not_found when it was absent.
   status del(const db_handle& db, std::string_view key);
   /// Makes every change durable and ends the transaction, whatever the result.

@@ -3,12 +3,14 @@
 // talks to cluster_manager through blocking requests of a scoped_actor.
 #include "actors/api/cluster_impl.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <ctime>
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 
+#include "actors/cancel_runs.hpp"
 #include "actors/cluster_manager.hpp"
 #include "actors/head_guard.hpp"
 #include "actors/launch_coordinator.hpp"
@@ -161,7 +163,29 @@ status cluster::connect(const std::string& host_port, const std::string& token,
 }
 
 status cluster::impl::drive(const caf::actor& driver, caf::duration bound,
-                            const std::string& hint) {
+                            const std::string& hint, bool cancellable) {
+  {
+    std::lock_guard<std::mutex> g(drivers_m);
+    if (!cancelled.empty()) {
+      caf::anon_send_exit(driver, caf::exit_reason::user_shutdown);
+      return status::error(errc::unavailable, "cancelled: " + cancelled, "cluster");
+    }
+    ++driving;
+    if (cancellable)
+      drivers.push_back(driver);
+  }
+  struct done_t {
+    impl& p;
+    const caf::actor& d;
+    ~done_t() {
+      {
+        std::lock_guard<std::mutex> g(p.drivers_m);
+        --p.driving;
+        p.drivers.erase(std::remove(p.drivers.begin(), p.drivers.end(), d), p.drivers.end());
+      }
+      p.drivers_cv.notify_all();
+    }
+  } done{*this, driver};
   caf::scoped_actor self{*sys};
   // Embedded too: the guard answers if the driver ends without answering.
   caf::actor asked = actors::spawn_head_guard(*sys, head, driver, address, hint);
@@ -170,6 +194,27 @@ status cluster::impl::drive(const caf::actor& driver, caf::duration bound,
     .receive([]() {}, [&](caf::error& err) { st = wire::to_status(err); });
   if (!st)
     caf::anon_send_exit(asked, caf::exit_reason::user_shutdown);
+  return st;
+}
+
+status cluster::cancel(const std::string& reason, std::chrono::milliseconds grace,
+                       uint32_t* runs) {
+  {
+    std::unique_lock<std::mutex> g(impl_->drivers_m);
+    impl_->cancelled = reason.empty() ? "cancelled" : reason;
+    for (auto& d : impl_->drivers)
+      caf::anon_send(d, atoms::cancel::value, impl_->cancelled);
+    impl_->drivers_cv.wait_for(g, grace, [&] { return impl_->driving == 0; });
+  }
+  if (runs != nullptr)
+    *runs = 0;
+  if (!impl_->embedded)
+    return status::ok();
+  actors::cancel_counts n;
+  auto st = actors::cancel_running(*impl_->sys, impl_->services.registry, impl_->cancelled,
+                                   std::chrono::seconds(5), &n);
+  if (runs != nullptr)
+    *runs = n.runs;
   return st;
 }
 
@@ -193,7 +238,12 @@ status cluster::launch(const std::string& function, const launch_options& opts,
   auto report = std::make_shared<actors::launch_report>();
   auto coord = actors::spawn_launch_coordinator(*impl_->sys, impl_->head, function, opts, report);
   caf::duration bound = opts.timeout.count() > 0 ? caf::duration{opts.timeout} : caf::infinite;
-  if (auto st = impl_->drive(coord, bound, ""); !st) {
+  // A named launch is in the registry: `lagom resume` continues it.
+  std::string hint = opts.name.empty() ? std::string()
+                                       : "; `lagom resume " + opts.name + "` continues its "
+                                         "unfinished runs from their checkpoints once a head "
+                                         "runs on its data again";
+  if (auto st = impl_->drive(coord, bound, hint, true); !st) {
     // Its death makes cluster_manager reclaim the grant.
     caf::anon_send_exit(coord, caf::exit_reason::user_shutdown);
     return st;

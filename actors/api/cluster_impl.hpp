@@ -3,8 +3,11 @@
 // implement the API.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include <caf/all.hpp>
@@ -27,6 +30,12 @@ struct cluster::impl {
   // The head's services: spawned here when embedded (and stopped with it),
   // else asked of the head once (actors/api/experiments.cpp) and cached.
   actors::service_handles services;
+  // Drivers waited on now (drive()), for cancel() from another thread.
+  std::mutex drivers_m;
+  std::condition_variable drivers_cv;
+  std::vector<caf::actor> drivers;     // those that take (atoms::cancel, reason)
+  size_t driving = 0;                  // drive() calls in flight
+  std::string cancelled;               // not empty: cancel() was called, why
 
   ~impl() {
     if (!sys)
@@ -41,8 +50,11 @@ struct cluster::impl {
 
   /// Asks `driver` (atoms::launch) and waits for its answer, at most
   /// `bound`; when connected, a lost head ends the wait (actors/head_guard.hpp)
-  /// with an error naming the address and `hint`.
-  status drive(const caf::actor& driver, caf::duration bound, const std::string& hint);
+  /// with an error naming the address and `hint`. A `cancellable` driver
+  /// takes (atoms::cancel, std::string reason) from cancel(); after
+  /// cancel() every drive fails at once (unavailable, "cancelled: ...").
+  status drive(const caf::actor& driver, caf::duration bound, const std::string& hint,
+               bool cancellable = false);
 
   template <class... Ts>
   status ask(std::chrono::milliseconds timeout, wire::frame& reply, Ts&&... xs) {

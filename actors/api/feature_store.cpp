@@ -2,8 +2,10 @@
 // requests of a scoped_actor to the feature_store_router. The router's handle
 // comes with the embedded services, or is asked of the head once
 // ((atoms::feature_store)) and kept in the cluster's impl.
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <random>
 
 #include <caf/all.hpp>
 
@@ -14,6 +16,7 @@
 #include "schemas/feature_store.capnp.h"
 #include "storage/feature_import.hpp"
 #include "storage/feature_source.hpp"
+#include "storage/feature_upload.hpp"
 #include "storage/posix_file.hpp"
 #include "wire/atoms.hpp"
 #include "wire/read.hpp"
@@ -42,6 +45,18 @@ status ask(cluster::impl& p, std::chrono::milliseconds timeout, wire::frame& rep
   self->request(p.services.feature_store, timeout, std::forward<Ts>(xs)...)
     .receive([&](wire::frame& f) { reply = std::move(f); },
              [&](caf::error& err) { out = wire::to_status(err); });
+  return out;
+}
+
+// A request answered with unit (a part of a chunked write).
+template <class... Ts>
+status ask_unit(cluster::impl& p, std::chrono::milliseconds timeout, Ts&&... xs) {
+  if (auto st = ensure_router(p); !st)
+    return st;
+  caf::scoped_actor self{*p.sys};
+  status out;
+  self->request(p.services.feature_store, timeout, std::forward<Ts>(xs)...)
+    .receive([&]() {}, [&](caf::error& err) { out = wire::to_status(err); });
   return out;
 }
 
@@ -98,19 +113,57 @@ status feature_store::write(const std::string& name, storage::write_mode mode,
                             const storage::feature_schema* schema,
                             const storage::feature_frame& rows, const featuregroup_options& o,
                             storage::version_info* out) {
+  // Large: parts first (staged by the shard), the last rows with the write.
+  const uint64_t total = storage::frame_bytes(rows);
+  const size_t n = rows.rows();
+  size_t per = n;
+  if (total > part_bytes && n > 1)
+    per = std::max<size_t>(1, static_cast<size_t>(double(n) * double(part_bytes) / double(total)));
+  uint64_t upload = 0;
+  uint32_t parts = 0;
+  if (per < n) {
+    std::random_device rd;
+    while (upload == 0)
+      upload = (uint64_t(rd()) << 32) ^ rd();
+    if (on_upload)
+      on_upload(0, total);
+    uint64_t sent = 0;
+    for (size_t begin = 0; begin + per < n; begin += per, ++parts) {
+      auto part = storage::slice_rows(rows, begin, begin + per);
+      auto f = wire::build<schema::FeatureWritePart>([&](schema::FeatureWritePart::Builder b) {
+        b.setGroup(name);
+        b.setUpload(upload);
+        b.setSeq(parts);
+        actors::frames::to_wire(b.initRows(), part);
+      });
+      if (auto st = ask_unit(c_->internals(), timeout, atoms::fs_part::value, f); !st)
+        return st;
+      sent += storage::frame_bytes(part);
+      if (on_upload)
+        on_upload(sent, total);
+    }
+  }
+  const size_t last_begin = static_cast<size_t>(parts) * per;
   auto f = wire::build<schema::FeatureWrite>([&](schema::FeatureWrite::Builder b) {
     b.setGroup(name);
     b.setMode(static_cast<uint8_t>(mode));
     if (schema != nullptr)
       actors::frames::to_wire(b.initSchema(), *schema);
-    actors::frames::to_wire(b.initRows(), rows);
+    if (upload == 0)
+      actors::frames::to_wire(b.initRows(), rows);
+    else
+      actors::frames::to_wire(b.initRows(), storage::slice_rows(rows, last_begin, n));
     b.setVersion(o.version);
     b.setDescription(o.description);
     b.setCorrelations(o.correlations);
+    b.setUpload(upload);
+    b.setParts(parts);
   });
   wire::frame reply;
   if (auto st = ask(c_->internals(), timeout, reply, atoms::fs_write::value, f); !st)
     return st;
+  if (upload != 0 && on_upload)
+    on_upload(total, total);
   storage::version_info v;
   auto st = wire::read<schema::FeatureVersion>(reply, [&](schema::FeatureVersion::Reader r) {
     return actors::frames::from_wire(r, &v);

@@ -28,6 +28,7 @@ struct head_flags {
   uint32_t heartbeat_ms = 200;
   uint32_t timeout_ms = 2000;
   std::string data_dir;         // registry, checkpoints, logs (global --data)
+  std::string shared_data;      // --shared-data: checkpoints there (every node sees it)
 };
 
 struct node_flags {
@@ -39,7 +40,9 @@ struct node_flags {
   uint64_t memory_mb = 0;       // default: this machine's memory
   bool thread_containers = false; // run containers as threads, not processes
   uint32_t rejoin_max_ms = 5000;  // cap of the backoff between rejoins of a lost head
+  uint32_t connect_timeout_ms = 10000; // head silent this long = lost; bounds each connect and join
   std::string data_dir;         // TensorBoard files of the runs on this node
+  std::string shared_data;      // --shared-data: the head's checkpoint directory, seen here
 };
 
 struct worker_flags {

@@ -11,6 +11,7 @@
 #include <caf/io/all.hpp>
 
 #include "actors/cluster_manager.hpp"
+#include "actors/cancel_runs.hpp"
 #include "actors/services.hpp"
 #include "cli/commands/commands.hpp"
 #include "cli/commands/slurm_exec.hpp"
@@ -71,7 +72,7 @@ int run_head(const head_flags& f) {
   // unknown here, and refused like fenced ones (supervision/membership.hpp).
   auto members = std::make_shared<supervision::membership>(
     static_cast<uint32_t>(std::time(nullptr)));
-  if (auto st = actors::spawn_services(sys, data_dir, services, members); !st) {
+  if (auto st = actors::spawn_services(sys, data_dir, services, members, f.shared_data); !st) {
     std::fprintf(stderr, "lagom head: %s\n", st.to_string().c_str());
     return 1;
   }
@@ -101,6 +102,9 @@ int run_head(const head_flags& f) {
                  "every frame cross the network in clear text\n",
                  host.c_str());
   std::printf("lagom head: data in %s (registry, checkpoints, logs)\n", data_dir.c_str());
+  if (!f.shared_data.empty())
+    std::printf("lagom head: checkpoints in %s/checkpoints (shared: nodes stage them there, "
+                "the head commits)\n", f.shared_data.c_str());
   std::printf("lagom head: feature store in %s/featurestore (%u shards)\n", data_dir.c_str(),
               static_cast<unsigned>(actors::feature_store_shards));
   std::fflush(stdout);
@@ -108,10 +112,23 @@ int run_head(const head_flags& f) {
   sigwait(&stop, &sig);
   std::printf("lagom head: stopping (signal %d)\n", sig);
   std::fflush(stdout);
+  // What still runs in the registry was cut off by this stop (scancel, a
+  // time limit): its runs cancelled, its experiments stopped.
+  actors::cancel_counts n;
+  const std::string why = "the head got SIG" + std::string(sigabbrev_np(sig));
+  if (auto st = actors::cancel_running(sys, services.registry, why, std::chrono::seconds(5), &n);
+      !st)
+    std::fprintf(stderr, "lagom head: the registry could not record the stop: %s\n",
+                 st.to_string().c_str());
+  std::printf("lagom head: %u run(s) of %u experiment(s) recorded cancelled (%s)\n", n.runs,
+              n.experiments, why.c_str());
+  std::fflush(stdout);
   caf::anon_send_exit(cm, caf::exit_reason::user_shutdown);
   actors::stop_services(services);
   sys.middleman().unpublish(cm, *bound);
-  return 0;
+  // Work cut off by the signal is not a clean end: 128+N; an idle head's
+  // stop is one (the end of every Slurm job stops its head).
+  return n.runs > 0 || n.experiments > 0 ? 128 + sig : 0;
 }
 
 } // namespace lagom::cli

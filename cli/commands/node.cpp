@@ -8,7 +8,10 @@
 // capped at --rejoin-max-ms. A head unreachable at the first join is an
 // error (exit 1: a wrong address); a refused token is final (exit 2).
 #include <algorithm>
+#include <atomic>
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <limits>
 #include <cstdio>
 #include <filesystem>
@@ -17,6 +20,9 @@
 #include <thread>
 
 #include <arpa/inet.h>
+#include <cerrno>
+#include <cstring>
+#include <poll.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -73,10 +79,67 @@ std::string address_towards(const std::string& host, uint16_t port) {
   return out;
 }
 
+// Whether a TCP connection to host:port opens within `timeout` (closed at
+// once). CAF's remote_actor connects with a blocking connect(), which the
+// kernel lets retry a silent peer for about two minutes, its SYNs ever
+// further apart: behind a partition a rejoin would wait that long, and long
+// after the link healed. This check bounds each try; the supervisor's
+// backoff spaces them.
+bool connects_within(const std::string& host, uint16_t port, std::chrono::milliseconds timeout,
+                     std::string& why) {
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  if (int rc = ::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res);
+      rc != 0 || !res) {
+    why = std::string("cannot resolve: ") + ::gai_strerror(rc);
+    return false;
+  }
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  bool ok = false;
+  if (fd < 0) {
+    why = std::strerror(errno);
+  } else if (::connect(fd, res->ai_addr, res->ai_addrlen) == 0) {
+    ok = true;
+  } else if (errno != EINPROGRESS) {
+    why = std::strerror(errno);
+  } else {
+    pollfd p{fd, POLLOUT, 0};
+    int n = ::poll(&p, 1, static_cast<int>(timeout.count()));
+    int err = 0;
+    socklen_t len = sizeof(err);
+    if (n == 0)
+      why = "no connection within " + std::to_string(timeout.count()) + " ms";
+    else if (n < 0 || ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+      why = std::strerror(errno);
+    else if (err != 0)
+      why = std::strerror(err);
+    else
+      ok = true;
+  }
+  if (fd >= 0)
+    ::close(fd);
+  ::freeaddrinfo(res);
+  return ok;
+}
+
 std::string default_name() {
   char host[256] = "node";
   ::gethostname(host, sizeof(host) - 1);
   return std::string(host) + "-" + std::to_string(::getpid());
+}
+
+// A data directory that is a head's own (it holds the registry) and that
+// this node may write: shared storage, as --shared-data would say.
+std::string detect_shared_data(const std::string& dir) {
+  if (dir.empty())
+    return {};
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir + "/registry", ec) ||
+      ::access(dir.c_str(), W_OK) != 0)
+    return {};
+  return dir;
 }
 
 } // namespace
@@ -132,13 +195,22 @@ int run_node(const node_flags& given) {
                          "(the head refuses a node without it)\n");
     return 2;
   }
+  const std::string shared_data =
+    f.shared_data.empty() ? detect_shared_data(given.data_dir) : f.shared_data;
+  if (!shared_data.empty() && ::access(shared_data.c_str(), W_OK) != 0) {
+    std::fprintf(stderr, "lagom node: --shared-data %s: not a writable directory: %s\n",
+                 shared_data.c_str(), std::strerror(errno));
+    return 2;
+  }
   wire::set_cluster_token(token); // every frame proves it; the attach port checks it
   sigset_t stop = block_stop_signals(); // before CAF starts its threads
   caf::actor_system_config cfg;
   wire::configure(cfg);
   // CAF's middleman, reads bounded (wire/network.hpp). A head silent for
-  // 10 s (partitioned) counts as lost: the node rejoins when it answers.
-  wire::load_network(cfg, std::chrono::seconds(10));
+  // --connect-timeout-ms (partitioned) counts as lost: the node rejoins when
+  // it answers.
+  const std::chrono::milliseconds connect_timeout{f.connect_timeout_ms};
+  wire::load_network(cfg, connect_timeout);
   if (!f.tls.empty())
     if (auto st = wire::use_tls(cfg, f.tls); !st) {
       std::fprintf(stderr, "lagom node: %s\n", st.to_string().c_str());
@@ -161,6 +233,8 @@ int run_node(const node_flags& given) {
   no.process_containers = !f.thread_containers;
   no.worker_binary = proc::self_executable();
   no.data_dir = f.data_dir;
+  no.join_timeout = connect_timeout;
+  no.shared_data = shared_data;
   std::string why_no_gpu;
   no.gpus = gpu::discover(&why_no_gpu);
   // Slurm makes only the granted GPUs visible (CUDA_VISIBLE_DEVICES): offer
@@ -181,6 +255,12 @@ int run_node(const node_flags& given) {
   actors::child_spec child{"node_manager", [=](caf::actor_system& s) -> caf::actor {
     caf::actor h = std::move(*first_head); // the first start reuses the checked handle
     if (!h) {
+      std::string why;
+      if (!connects_within(host, port, connect_timeout, why)) {
+        std::fprintf(stderr, "lagom node %s: head at %s unreachable: %s\n", no.name.c_str(),
+                     f.join.c_str(), why.c_str());
+        return caf::actor{};
+      }
       auto again = wire::remote_actor(s, host, port, tls);
       if (!again) {
         std::fprintf(stderr, "lagom node %s: head at %s unreachable: %s\n", no.name.c_str(),
@@ -196,15 +276,40 @@ int run_node(const node_flags& given) {
   if (from_slurm)
     std::printf("lagom node %s: slurm job %s, data in %s\n", no.name.c_str(), slurm_job.c_str(),
                 no.data_dir.c_str());
+  if (!no.shared_data.empty())
+    std::printf("lagom node %s: shared data in %s (checkpoints staged there, committed by "
+                "the head)\n", no.name.c_str(), no.shared_data.c_str());
   std::printf("lagom node %s: joining %s with %u cpus, %llu MB, %zu GPU(s)%s\n",
               no.name.c_str(), f.join.c_str(), no.cpus,
               static_cast<unsigned long long>(no.memory_mb), no.gpus.size(),
               no.gpus.empty() ? (" (" + why_no_gpu + ")").c_str() : "");
   std::fflush(stdout);
-  // A signal thread turns SIGINT/SIGTERM into an exit of the node_manager.
+  // A signal thread turns SIGINT/SIGTERM into a stop of the node_manager's
+  // containers (their functions return, checkpointing; worker processes
+  // still running 2 s later are killed), then an exit of the node_manager.
+  // Bounded: at most stop_wait for the containers.
+  std::atomic<bool> ended{false};
+  std::atomic<int> signalled{0};
+  std::atomic<uint32_t> stopped{0}; // containers running when the signal came
   std::thread signals([&] {
     int sig = 0;
     sigwait(&stop, &sig);
+    if (ended)
+      return;
+    signalled = sig;
+    const std::string why = "SIG" + std::string(sigabbrev_np(sig));
+    std::printf("lagom node %s: %s: stopping its containers\n", no.name.c_str(), why.c_str());
+    std::fflush(stdout);
+    constexpr auto stop_wait = std::chrono::seconds(5);
+    caf::scoped_actor asker{sys};
+    asker->request(node, std::chrono::seconds(1), caf::get_atom::value,
+                   std::string("node_manager"))
+      .receive(
+        [&](caf::actor nm) {
+          asker->request(nm, stop_wait, atoms::cancel::value, why)
+            .receive([&](uint32_t n) { stopped = n; }, [](caf::error&) {});
+        },
+        [](caf::error&) {});
     caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
   });
   int code = 0;
@@ -221,10 +326,12 @@ int run_node(const node_flags& given) {
     code = st.code() == errc::unauthorized ? 2 : 1;
   });
   // Wake the signal thread if it is still waiting, then join it.
+  ended = true;
   pthread_kill(signals.native_handle(), SIGTERM);
   signals.join();
   std::fflush(stdout);
-  return code;
+  // Containers cut off by a signal (scancel, a time limit): not a clean end.
+  return signalled != 0 && stopped > 0 ? 128 + signalled : code;
 }
 
 } // namespace lagom::cli

@@ -37,7 +37,19 @@ caf::behavior worker_agent(caf::event_based_actor* self, caf::actor node, uint64
     .then(
       [=](wire::frame& f, caf::actor& owner, caf::actor& registry, caf::actor& checkpointer,
           caf::actor& logs) {
-        launch->set_value(attached{std::move(f), {owner, registry, checkpointer, logs}});
+        attached a;
+        a.launch = std::move(f);
+        a.links.owner = owner, a.links.registry = registry;
+        a.links.checkpointer = checkpointer, a.links.logs = logs;
+        // Then where the run reads training datasets (data=fs:NAME): without
+        // an answer it runs, and such reads fail as unavailable.
+        self->request(node, service_timeout, atoms::feature_store::value, actors::proof())
+          .then(
+            [=](caf::actor& router) mutable {
+              a.links.features = router;
+              launch->set_value(std::move(a));
+            },
+            [=](caf::error&) mutable { launch->set_value(std::move(a)); });
       },
       [=](caf::error& err) {
         launch->set_value(std::move(err));
@@ -102,6 +114,9 @@ int run_worker(const worker_flags& f) {
     // write of the run carries it, so the head refuses it once fenced.
     if (const char* e = std::getenv("LAGOM_EPOCH"); e != nullptr)
       frame->links.epoch = std::strtoull(e, nullptr, 10);
+    // Its node's --shared-data (set by node_manager): checkpoints staged there.
+    if (const char* d = std::getenv("LAGOM_SHARED_DATA"); d != nullptr)
+      frame->links.shared_data = d;
     out = actors::run_function(sys, *fn, spec, stop, frame->links, f.data_dir);
   }
   int code = 0;

@@ -26,6 +26,11 @@
 // The splits come from a data::dataset_cache of the process: the runs of
 // thread containers (the default) share one copy and decode the files once;
 // a process container (--process-containers) is a new process each run.
+//
+// data=fs:NAME[:VERSION] trains from a training dataset of the feature store
+// instead (fs_data.hpp): each epoch rank r reads only its shard of the
+// dataset's train split in the dataset's own per-epoch order (so no
+// batcher shuffle), and evaluates on its test split.
 #include <algorithm>
 #include <chrono>
 #include <cstring>
@@ -35,6 +40,7 @@
 #include "data/batcher.hpp"
 #include "data/dataset.hpp"
 #include "data/dataset_cache.hpp"
+#include "fs_data.hpp"
 #include "lagom/train.hpp"
 #include "nn/checkpoint.hpp"
 #include "nn/cpu/kernels.hpp"
@@ -62,11 +68,21 @@ data::dataset_cache& loaded_sets() {
 
 struct split_data {
   std::shared_ptr<const data::dataset> train, test;  // shared with other runs: read only
+  bool fs = false;             // data=fs:NAME: train is read epoch by epoch
+  examples::fs_dataset source;
+  uint64_t limit = 0;
 };
 
 // Both splits; `limit` > 0 keeps the first `limit` training samples.
-split_data load(const std::string& dir, double limit) {
+split_data load(train_context& ctx, const std::string& dir, double limit) {
   split_data d;
+  if (examples::is_fs_data(dir)) {
+    d.fs = true;
+    d.limit = static_cast<uint64_t>(limit);
+    check(examples::open_fs_dataset(ctx, dir, &d.source));
+    check(examples::fs_eval_split(ctx, loaded_sets(), d.source, d.test));
+    return d;
+  }
   check(data::load_fashion_mnist_cached(loaded_sets(), dir, data::split::train,
                                         static_cast<uint32_t>(limit), d.train));
   check(data::load_fashion_mnist_cached(loaded_sets(), dir, data::split::test, 0, d.test));
@@ -106,7 +122,7 @@ named_values train(train_context& ctx, const nn::model_spec& spec,
   const uint64_t seed = static_cast<uint64_t>(ctx.param("seed", 42));
   nn::cpu::set_num_threads(static_cast<int>(std::max<uint32_t>(1, ctx.cpus())));
 
-  auto data = load(ctx.param("data", "/usr/share/datasets/fashion-mnist"),
+  auto data = load(ctx, ctx.param("data", "/usr/share/datasets/fashion-mnist"),
                    ctx.param("train_limit", 0.0));
   std::unique_ptr<nn::model> m;
   nn::model_options mo;
@@ -124,8 +140,13 @@ named_values train(train_context& ctx, const nn::model_spec& spec,
   bo.world = ctx.world_size();
   if (ctx.world_size() > 1)
     bo.uneven = data::uneven_shards::pad; // every rank runs the same steps
+  if (data.fs) // the rank's rows of an epoch come in the dataset's order
+    bo.shuffle = false, bo.rank = 0, bo.world = 1;
   data::batcher batches;
-  check(data::batcher::open(data.train->n, bo, batches));
+  check(data::batcher::open(data.fs ? examples::fs_rows_per_rank(data.source, ctx.world_size(),
+                                                                  data.limit)
+                                    : data.train->n,
+                            bo, batches));
 
   // A restarted run goes on from its newest checkpoint, a promotion from its
   // parent's (weights, optimizer state and dropout rng: epochs from here on
@@ -160,6 +181,14 @@ named_values train(train_context& ctx, const nn::model_spec& spec,
   uint64_t step = uint64_t(first_epoch) * batches.batches_per_epoch();
   double samples_per_s = 0;
   for (int epoch = first_epoch; epoch < epochs && !ctx.stop_requested(); ++epoch) {
+    if (data.fs)
+      check(examples::fs_train_epoch(ctx, loaded_sets(), data.source, uint64_t(epoch), data.limit,
+                                     data.train));
+    if (data.fs && data.train->n != batches.samples())
+      throw std::runtime_error("data=fs:" + data.source.name + ": read " +
+                               std::to_string(data.train->n) + " rows of epoch " +
+                               std::to_string(epoch + 1) + ", expected " +
+                               std::to_string(batches.samples()));
     auto order = batches.batches(static_cast<uint64_t>(epoch));
     double loss_sum = 0;
     size_t seen = 0, correct = 0;
@@ -268,7 +297,8 @@ std::vector<param_spec> common_params() {
     param_spec::integer("batch_size", 128, 1, 4096, "samples per step"),
     param_spec::real("lr", 1e-3, 1e-7, 10, "learning rate"),
     param_spec::integer("seed", 42, 0, 1LL << 40, "initial weights, dropout and shuffling"),
-    param_spec::text("data", "/usr/share/datasets/fashion-mnist", "directory of the IDX files"),
+    param_spec::text("data", "/usr/share/datasets/fashion-mnist",
+                     "directory of the IDX files, or fs:NAME[:VERSION] (a training dataset)"),
     param_spec::integer("train_limit", 0, 0, 60000, "train on the first N samples (0: all)"),
     param_spec::integer("report_every", 50, 1, 100000, "batches between progress reports"),
     // fan_in (PyTorch's default) measured 0.897 test accuracy after 2 CNN

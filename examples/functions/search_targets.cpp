@@ -8,10 +8,10 @@
 //       appends "run R attempt A pid P" to FILE first (the fault tests read
 //       it: which trials ran how often, which process runs one now).
 //   noop      returns score=0 at once: the scheduler's own cost per trial.
-//   checkpointed x=X budget=B [trace=FILE]
+//   checkpointed x=X budget=B [extra_per_rank=E] [trace=FILE]
 //       Goes on from the step of the checkpoint it gets (its own after a
 //       restart; an ASHA promotion's parent's before it saved one), runs
-//       steps up to B (a checkpoint after each, then a report of score -
+//       steps up to B + rank x E (a checkpoint after each, then a report of score -
 //       1/t), and returns score = -(x-1)^2 - 1/B, from = the step it started
 //       after and trained = the steps it ran. With trace, it appends
 //       "run R parent P budget B from F trained T" to FILE (P: -1 for none).
@@ -75,7 +75,8 @@ lagom::named_values objective(lagom::train_context& ctx) {
 lagom::named_values checkpointed(lagom::train_context& ctx) {
   double x = ctx.param("x", 0.0);
   double score = -(x - 1) * (x - 1);
-  auto budget = static_cast<uint64_t>(ctx.param("budget", 1.0));
+  auto budget = static_cast<uint64_t>(ctx.param("budget", 1.0))
+                + ctx.rank() * static_cast<uint64_t>(ctx.param("extra_per_rank", 0.0));
   uint64_t from = 0;
   std::string payload;
   lagom::named_values meta;
@@ -136,4 +137,5 @@ LAGOM_TRAIN_FN_WITH_PARAMS("checkpointed", checkpointed, {
   lagom::param_spec::integer("budget", 1, 1, 1000000, "ASHA's resource: steps to reach"),
   lagom::param_spec::text("trace", "", "append what each run trained to this file"),
   lagom::param_spec::real("step_ms", 0, 0, 3600000, "milliseconds per step"),
+  lagom::param_spec::integer("extra_per_rank", 0, 0, 1000000, "rank r reaches budget + r x this"),
 });

@@ -1,5 +1,7 @@
 #include "lagom/train.hpp"
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
 
 #include "collective/communicator.hpp"
@@ -70,6 +72,52 @@ status train_context::broadcast(void* data, size_t bytes, uint32_t root) {
 void train_context::scalar(const std::string& tag, double value, uint64_t step) {
   if (services_ != nullptr)
     services_->scalar(tag, value, step);
+}
+
+status train_context::training_dataset(const std::string& name, uint32_t version,
+                                       training_dataset_shape* out) {
+  if (services_ == nullptr)
+    return status::error(errc::unavailable, "no feature store outside a cluster",
+                         "data=fs:" + name);
+  return services_->training_dataset(name, version, out);
+}
+
+status train_context::read_training_rows(const training_rows_request& req, training_rows* out,
+                                         size_t max_request_bytes) {
+  *out = training_rows{};
+  if (services_ == nullptr)
+    return status::error(errc::unavailable, "no feature store outside a cluster",
+                         "data=fs:" + req.name);
+  // The first request learns the width and the total; each later one asks
+  // as many rows as fit max_request_bytes.
+  uint64_t per = 256;
+  const uint64_t end_wanted = req.count == 0 ? UINT64_MAX : req.offset + req.count;
+  training_rows_request part = req;
+  for (uint64_t at = req.offset;;) {
+    part.offset = at;
+    part.count = std::min(per, end_wanted - at);
+    training_rows got;
+    if (auto st = services_->read_training_rows(part, &got); !st) {
+      *out = training_rows{};
+      return st;
+    }
+    if (got.dim == 0 || got.labels.size() != got.ids.size() ||
+        got.features.size() != got.ids.size() * size_t{got.dim} || got.ids.size() > part.count) {
+      *out = training_rows{};
+      return status::error(errc::malformed_frame, "a read of training rows came back inconsistent",
+                           "data=fs:" + req.name);
+    }
+    out->dim = got.dim;
+    out->total = got.total;
+    out->ids.insert(out->ids.end(), got.ids.begin(), got.ids.end());
+    out->features.insert(out->features.end(), got.features.begin(), got.features.end());
+    out->labels.insert(out->labels.end(), got.labels.begin(), got.labels.end());
+    at += got.ids.size();
+    if (got.ids.empty() || at >= std::min(end_wanted, got.total))
+      break;
+    per = std::max<uint64_t>(1, max_request_bytes / (size_t{got.dim} * sizeof(float) + 16));
+  }
+  return status::ok();
 }
 
 } // namespace lagom

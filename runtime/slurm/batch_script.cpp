@@ -182,7 +182,7 @@ trap 'on_signal SIGINT' INT
 state "starting"
 say "data in $DATA, job files in $JOB_DIR"
 
-"$LAGOM" --data "$DATA" head --listen slurm > "$JOB_DIR/head.log" 2>&1 &
+"$LAGOM" --data "$DATA" head --listen slurm --shared-data "$DATA" > "$JOB_DIR/head.log" 2>&1 &
 head_pid=$!
 addr=""
 for _ in $(seq 1 300); do
@@ -203,7 +203,7 @@ say "head listening on $addr"
 for host in $(scontrol show hostnames "$SLURM_JOB_NODELIST"); do
   srun --nodes=1 --ntasks=1 --nodelist="$host" --overlap --kill-on-bad-exit=0 \
     --job-name="lagom-node-$host" \
-    "$LAGOM" --data "$DATA" node --join slurm > "$JOB_DIR/node-$host.log" 2>&1 &
+    "$LAGOM" --data "$DATA" node --join slurm --shared-data "$DATA" > "$JOB_DIR/node-$host.log" 2>&1 &
   node_pids+=($!)
 done
 

@@ -25,6 +25,7 @@ using attach = caf::atom_constant<caf::atom("attach")>;        // worker process
 using exited = caf::atom_constant<caf::atom("exited")>;        // worker process ended
 using await = caf::atom_constant<caf::atom("await")>;          // (nodes, running) -> unit
 using reap = caf::atom_constant<caf::atom("reap")>;            // (container, pid) node_manager timer
+using cancel = caf::atom_constant<caf::atom("cancel")>;        // (reason) a driver or node: stop all
 
 // Experiments (schemas/experiment.capnp).
 using create = caf::atom_constant<caf::atom("create")>;        // ExperimentCreate
@@ -44,6 +45,7 @@ using kv_get = caf::atom_constant<caf::atom("kvget")>;         // StoreGet (rend
 
 // Feature store (schemas/feature_store.capnp).
 using fs_write = caf::atom_constant<caf::atom("fswrite")>;     // FeatureWrite
+using fs_part = caf::atom_constant<caf::atom("fspart")>;       // FeatureWritePart -> unit
 using fs_read = caf::atom_constant<caf::atom("fsread")>;       // FeatureRead
 using fs_lookup = caf::atom_constant<caf::atom("fslookup")>;   // FeatureLookup
 using fs_list = caf::atom_constant<caf::atom("fslist")>;       // FeatureGroupRequest

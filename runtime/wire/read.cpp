@@ -14,6 +14,12 @@ std::string describe_mismatch(uint64_t expected, const std::string& expected_nam
   return buf;
 }
 
+std::string describe_traversal(size_t frame_words, uint64_t limit) {
+  return "amplified frame: a frame of " + std::to_string(frame_words)
+         + " words made its reader visit more than " + std::to_string(limit)
+         + " words (its traversal limit)";
+}
+
 namespace detail {
 
 namespace {

@@ -7,8 +7,9 @@
 //   });
 //
 // read() checks, in order: the frame is not empty, its schema id is T's, its
-// size is within limits; then it decodes with Cap'n Proto's traversal and
-// nesting limits and calls `fn` inside a try block, because Cap'n Proto checks
+// size is within limits; then it decodes with Cap'n Proto's traversal limit
+// (bounded by the frame's own size: traversal_for in limits.hpp) and nesting
+// limit and calls `fn` inside a try block, because Cap'n Proto checks
 // pointers lazily in the getters. Any decoding failure becomes a status with
 // errc::malformed_frame; a schema mismatch becomes errc::wrong_schema. The
 // reader handed to `fn` borrows the frame's words: do not keep it past `fn`.
@@ -96,6 +97,9 @@ frame build(F&& fill) {
 std::string describe_mismatch(uint64_t expected, const std::string& expected_name,
                               uint64_t got);
 
+/// Describes a frame that made its reader visit more than `limit` words.
+std::string describe_traversal(size_t frame_words, uint64_t limit);
+
 /// Reads a frame whose root must be T; `fn(T::Reader)` returns a status.
 template <class T, class F>
 status read(const frame& f, F&& fn, const limits& lim = default_limits()) {
@@ -111,14 +115,19 @@ status read(const frame& f, F&& fn, const limits& lim = default_limits()) {
                          "oversized frame: " + std::to_string(f.size_bytes())
                            + " bytes > limit " + std::to_string(lim.max_frame_bytes),
                          name());
+  const uint64_t traversal = traversal_for(lim, f.size_words());
   try {
     capnp::ReaderOptions opts;
-    opts.traversalLimitInWords = lim.traversal_words;
+    opts.traversalLimitInWords = traversal;
     opts.nestingLimit = lim.nesting;
     capnp::FlatArrayMessageReader reader(f.words(), opts);
     return fn(reader.getRoot<T>());
   } catch (const kj::Exception& e) {
-    return status::error(errc::malformed_frame, e.getDescription().cStr(), name());
+    std::string what = e.getDescription().cStr();
+    if (what.find("traversal limit") != std::string::npos
+        || what.find("amplified") != std::string::npos)
+      what = describe_traversal(f.size_words(), traversal) + " (" + what + ")";
+    return status::error(errc::malformed_frame, what, name());
   } catch (const std::exception& e) {
     return status::error(errc::malformed_frame, e.what(), name());
   }

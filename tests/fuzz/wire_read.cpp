@@ -79,12 +79,11 @@ void walk_value(capnp::DynamicValue::Reader v) {
   }
 }
 
-// The default traversal limit (16M words) lets a 40-byte frame declare a
-// list of 16M zero-sized structs, which a full walk then visits one by one
-// (seconds and gigabytes of text per input): the fuzzer would measure that
-// amplification, not find bugs. A small limit keeps each input fast (the
-// walk through reflection costs about a microsecond a word); the checks it
-// exercises are the same.
+// wire::read bounds a frame's traversal by its size (16 words a word, at
+// least 64 Ki words: limits.hpp), so a 40-byte frame declaring 16M empty
+// structs is refused; still, 64 Ki words walked through reflection (about a
+// microsecond a word) per input would slow the fuzzer for nothing. A smaller
+// limit keeps each input fast; the checks it exercises are the same.
 const wire::limits& fuzz_limits() {
   static const wire::limits lim = [] {
     wire::limits l;

@@ -3,12 +3,18 @@
 // naming the head within a bound, the node retries the lost head past the
 // old give-up point (5 restarts) and rejoins a head restarted on the same
 // port (bound as port 0 first, then reused). A search driver likewise exits
-// 1, naming `lagom resume`.
+// 1, naming `lagom resume`. A training launch whose head was killed is
+// resumed: its unfinished run goes on from its checkpoint, its finished run
+// is kept.
 #include <catch2/catch.hpp>
 
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <regex>
+#include <sstream>
+#include <thread>
 
 #include "child_process.hpp"
 
@@ -117,4 +123,81 @@ TEST_CASE("a search whose head is killed exits 1 naming lagom resume", "[cluster
   CHECK(*code == 1);
   CHECK(job->output().find("the head at " + address + " is gone") != std::string::npos);
   CHECK(job->output().find("`lagom resume lost-search`") != std::string::npos);
+}
+
+TEST_CASE("a training launch whose head was killed is resumed from its checkpoints and its finished run is kept",
+          "[cluster][fault]") {
+  ::unsetenv("LAGOM_TOKEN");
+  temp_dir dir;
+  const std::string data = dir.path() + "/head";
+  auto start_head = [&](const std::string& listen) {
+    return child_process::start({lagom_bin, "--data", data, "head", "--listen", listen, "--token",
+                                 token, "--heartbeat-ms", "100", "--timeout-ms", "1000"});
+  };
+  auto head = start_head("127.0.0.1:0");
+  REQUIRE(head->wait_for("\n", 10s));
+  std::smatch m;
+  std::string out = head->output();
+  REQUIRE(std::regex_search(out, m, std::regex("listening on (127\\.0\\.0\\.1:[0-9]+)")));
+  const std::string address = m[1];
+  auto client = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {lagom_bin, "--data", dir.path() + "/client"});
+    args.insert(args.end(), {"--connect", address, "--token", token});
+    return args;
+  };
+  auto node = child_process::start({lagom_bin, "--data", dir.path() + "/node", "node", "--join",
+                                    address, "--token", token, "--name", "n1", "--cpus", "2",
+                                    "--rejoin-max-ms", "200"});
+  REQUIRE(run(client({"status", "--wait-nodes", "1"}), "", 30s).code == 0);
+
+  // Run 0 trains 3 steps and finishes; run 1 trains 43 (100 ms each).
+  const std::string trace = dir.path() + "/trace.txt";
+  auto script = dir.write("train.lagom", "launch checkpointed on 2 name=tl budget=3 "
+                                         "extra_per_rank=40 step_ms=100 trace=\"" + trace + "\"\n");
+  auto job = child_process::start(client({"run", script}));
+  auto read_trace = [&] {
+    std::ifstream in(trace);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  };
+  REQUIRE(wait_until([&] { return read_trace().find("run 0 ") != std::string::npos; }, 20s));
+  // Run 1 has checkpoints to resume from.
+  const std::string ckpt = data + "/checkpoints/tl/1";
+  REQUIRE(wait_until([&] {
+    std::error_code ec;
+    return std::filesystem::exists(ckpt, ec) && !std::filesystem::is_empty(ckpt, ec);
+  }, 10s));
+  std::this_thread::sleep_for(500ms); // a few more steps: a duration, not a sync
+
+  head->signal(SIGKILL);
+  REQUIRE(head->wait_exit(5s).has_value());
+  auto code = job->wait_exit(10s);
+  INFO(job->output());
+  REQUIRE(code.has_value());
+  CHECK(*code == 1);
+  CHECK(job->output().find("`lagom resume tl`") != std::string::npos);
+  REQUIRE(node->wait_for("cluster head lost", 10s));
+
+  head = start_head(address);
+  REQUIRE(head->wait_for("listening on " + address, 10s));
+  REQUIRE(run(client({"status", "--wait-nodes", "1", "--wait-ms", "15000"}), "", 30s).code == 0);
+  auto r = run(client({"resume", "tl"}), "", 60s);
+  INFO(r.output + "\n--- head\n" + head->output() + "\n--- node\n" + node->output());
+  REQUIRE(r.code == 0);
+  CHECK(r.output.find("resuming launch tl of checkpointed") != std::string::npos);
+
+  // Run 0 ran once (not again); run 1 went on from its checkpoint to 43.
+  std::string text = read_trace();
+  INFO(text);
+  CHECK(count_of(text, "run 0 ") == 1);
+  CHECK(count_of(text, "run 1 ") == 1);
+  REQUIRE(std::regex_search(text, m, std::regex("run 1 parent -1 budget 43 from ([0-9]+) trained ([0-9]+)")));
+  CHECK(std::stoi(m[1]) > 0);
+  CHECK(std::stoi(m[1]) + std::stoi(m[2]) == 43);
+  // The registry: both runs finished; run 0 with its one attempt.
+  auto show = run(client({"show", "tl"}), "", 30s);
+  INFO(show.output);
+  CHECK(std::regex_search(show.output, std::regex("\\n\\s*0\\s+finished\\s")));
+  CHECK(std::regex_search(show.output, std::regex("\\n\\s*1\\s+finished\\s")));
 }

@@ -6,6 +6,11 @@
 //     checkpoint, the healed node learns it was fenced, its orphaned worker
 //     is killed, it rejoins as a new incarnation, the run completes exactly
 //     once and no write of the fenced incarnation lands;
+//   - a node cut off longer than its connect timeout rejoins once healed;
+//   - the head killed with -9 mid-search, restarted on its address and data,
+//     killed again under `lagom resume` and restarted: the nodes rejoin each
+//     time and `lagom resume` finishes the search, no finished trial running
+//     again;
 //   - a client without the cluster token, from another host, is refused;
 //   - `status` shows each node's own address.
 // Needs root and network namespaces: where the kernel refuses, each case
@@ -15,7 +20,10 @@
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
+#include <cstdio>
 #include <fstream>
+#include <map>
+#include <set>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -83,6 +91,50 @@ private:
   bool made_ = false;
 };
 
+size_t count_of(const std::string& text, const std::string& needle) {
+  size_t n = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
+    ++n;
+  return n;
+}
+
+// Waits (bounded) until `p` printed `needle` at least `n` times.
+bool wait_count(child_process& p, const std::string& needle, size_t n,
+                std::chrono::milliseconds limit) {
+  auto until = clock_type::now() + limit;
+  while (count_of(p.output(), needle) < n) {
+    if (clock_type::now() > until)
+      return false;
+    p.wait_for("\x01never printed", 50ms);
+  }
+  return true;
+}
+
+// The trials `objective trace=FILE` started: run -> how many times.
+std::map<int, int> trial_starts(const std::string& trace) {
+  std::ifstream in(trace);
+  std::map<int, int> out;
+  std::string line;
+  int run = 0, attempt = 0, pid = 0;
+  while (std::getline(in, line))
+    if (std::sscanf(line.c_str(), "run %d attempt %d pid %d", &run, &attempt, &pid) == 3)
+      ++out[run];
+  return out;
+}
+
+// Each run of `show NAME`'s table: id -> status.
+std::map<int, std::string> run_statuses(const std::string& show) {
+  std::map<int, std::string> out;
+  std::istringstream in(show);
+  std::string line;
+  std::regex row(R"(^\s*(\d+)\s+(queued|running|finished|failed|stopped_early|lost)\s)");
+  std::smatch m;
+  while (std::getline(in, line))
+    if (std::regex_search(line, m, row))
+      out[std::stoi(m[1])] = m[2];
+  return out;
+}
+
 bool alive(pid_t pid) {
   std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
   std::string line;
@@ -111,10 +163,9 @@ struct cluster3 {
   std::unique_ptr<child_process> head, n1, n2;
   std::string address;
 
-  explicit cluster3(netns_lab& l) : lab(l) {
-    head = child_process::start(lab.on(0, {lagom_bin, "--data", dir.path() + "/head", "head",
-                                           "--listen", netns_lab::address(0) + ":0", "--token",
-                                           token, "--heartbeat-ms", "100", "--timeout-ms", "1000"}));
+  // Node n1 gets `n1_extra` on its command line.
+  explicit cluster3(netns_lab& l, std::vector<std::string> n1_extra = {}) : lab(l) {
+    head = start_head(netns_lab::address(0) + ":0");
     // "data in" follows the "listening on" line (the port is whole by then).
     REQUIRE(head->wait_for("data in", 10s));
     std::smatch m;
@@ -122,16 +173,25 @@ struct cluster3 {
     INFO(out);
     REQUIRE(std::regex_search(out, m, std::regex("listening on (10\\.231\\.7\\.1:[0-9]+)")));
     address = m[1];
-    n1 = start_node(1, "n1");
+    n1 = start_node(1, "n1", n1_extra);
     REQUIRE(client(0, {"status", "--wait-nodes", "1", "--wait-ms", "15000"}).code == 0);
     n2 = start_node(2, "n2");
     REQUIRE(client(0, {"status", "--wait-nodes", "2", "--wait-ms", "15000"}).code == 0);
   }
 
-  std::unique_ptr<child_process> start_node(int h, const std::string& name) {
-    return child_process::start(lab.on(h, {lagom_bin, "--data", dir.path() + "/" + name, "node",
-                                           "--join", address, "--token", token, "--name", name,
-                                           "--cpus", "1", "--rejoin-max-ms", "200"}));
+  std::unique_ptr<child_process> start_head(const std::string& listen) {
+    return child_process::start(lab.on(0, {lagom_bin, "--data", dir.path() + "/head", "head",
+                                           "--listen", listen, "--token", token,
+                                           "--heartbeat-ms", "100", "--timeout-ms", "1000"}));
+  }
+
+  std::unique_ptr<child_process> start_node(int h, const std::string& name,
+                                            std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv{lagom_bin, "--data", dir.path() + "/" + name, "node",
+                                  "--join", address, "--token", token, "--name", name,
+                                  "--cpus", "1", "--rejoin-max-ms", "200"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return child_process::start(lab.on(h, argv));
   }
 
   std::vector<std::string> client_argv(int h, std::vector<std::string> args,
@@ -229,6 +289,138 @@ TEST_CASE("a node cut off mid-run is fenced, its run restarts elsewhere from its
     WARN("writes of the fenced incarnation refused by the head: " << refused);
     CHECK(c.head->output().find("was fenced") != std::string::npos);
   }
+}
+
+TEST_CASE("a node cut off longer than its connect timeout rejoins once the link heals",
+          "[cluster][fault][netns]") {
+  ::unsetenv("LAGOM_TOKEN");
+  netns_lab lab(3);
+  if (!lab.ok()) {
+    WARN("SKIP: " << lab.why());
+    return;
+  }
+  // n1 counts a head silent 1 s as lost and bounds each connect to it by 1 s.
+  cluster3 c(lab, {"--connect-timeout-ms", "1000"});
+  REQUIRE(c.n1->wait_for("joined as node", 5s));
+  auto cut_at = clock_type::now();
+  lab.cut(1);
+  // Past every timeout: n1 gives the head up and its reconnects time out.
+  REQUIRE(c.n1->wait_for("cluster head lost", 10s));
+  REQUIRE(wait_count(*c.n1, "unreachable", 2, 10s));
+  while (clock_type::now() - cut_at < 4s) // the partition lasts 4 s: a duration, not a sync
+    std::this_thread::sleep_for(20ms);
+  auto healed_at = clock_type::now();
+  lab.heal(1);
+  INFO(c.n1->output() + "\n--- head\n" + c.head->output());
+  REQUIRE(wait_count(*c.n1, "joined as node", 2, 15s));
+  auto rejoin_ms =
+    std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - healed_at).count();
+  WARN("4 s partition (connect timeout 1 s): healed to rejoined in " << rejoin_ms << " ms");
+  CHECK(rejoin_ms < 1000 + 200 + 1000); // one connect timeout + the backoff cap, with room
+  auto s = c.client(0, {"status", "--wait-nodes", "2", "--wait-ms", "15000"});
+  INFO(s.output);
+  CHECK(s.code == 0);
+  CHECK(std::regex_search(s.output, std::regex("n1 +10\\.231\\.7\\.2 ")));
+  // The rejoined node runs work again.
+  auto script = c.dir.write("hello.lagom", "launch hello_gpu on all\n");
+  auto r = c.client(0, {"run", script});
+  INFO(r.output);
+  CHECK(r.code == 0);
+  CHECK(r.output.find("n1") != std::string::npos);
+}
+
+TEST_CASE("the head killed mid-search and again under resume is restarted each time and lagom resume finishes without rerunning a finished trial",
+          "[cluster][fault][netns]") {
+  ::unsetenv("LAGOM_TOKEN");
+  netns_lab lab(3);
+  if (!lab.ok()) {
+    WARN("SKIP: " << lab.why());
+    return;
+  }
+  cluster3 c(lab);
+  const std::string trace = c.dir.path() + "/trace.txt";
+  const int trials = 10;
+  auto script = c.dir.write(
+    "search.lagom", "search objective optimizer=random trials=" + std::to_string(trials)
+                      + " metric=score name=hk steps=10 step_ms=80 trace=\"" + trace
+                      + "\" space { x: double [-3, 3]; y: double [-4, 0] }\n");
+  auto job = child_process::start(c.client_argv(0, {"run", script}));
+  REQUIRE(job->wait_for("  finished 2  ", 30s));
+
+  // Killed twice: under the search's driver, then under `lagom resume`.
+  const int restarts = 2;
+  std::map<int, int> finished_starts; // a trial finished by a restart -> its starts then
+  // The driver stores the trial table in batches: kill once the registry
+  // holds a finished trial more than at the last restart.
+  auto stored_finished = [&] {
+    size_t n = 0;
+    for (auto& [id, s] : run_statuses(c.client(0, {"show", "hk"}).output))
+      n += s == "finished";
+    return n;
+  };
+  for (int round = 0; round < restarts; ++round) {
+    REQUIRE(eventually([&] { return stored_finished() > finished_starts.size(); }, 20s));
+    auto killed_at = clock_type::now();
+    c.head->signal(SIGKILL);
+    REQUIRE(c.head->wait_exit(5s).has_value());
+    auto code = job->wait_exit(10s);
+    INFO(job->output());
+    REQUIRE(code.has_value());
+    CHECK(*code == 1);
+    CHECK(job->output().find("`lagom resume hk`") != std::string::npos);
+    CHECK(clock_type::now() - killed_at < 2s);
+    REQUIRE(wait_count(*c.n1, "cluster head lost", round + 1, 10s));
+    REQUIRE(wait_count(*c.n2, "cluster head lost", round + 1, 10s));
+
+    // The same address and data directory.
+    auto restarted_at = clock_type::now();
+    c.head = c.start_head(c.address);
+    REQUIRE(c.head->wait_for("listening on " + c.address, 10s));
+    auto st = c.client(0, {"status", "--wait-nodes", "2", "--wait-ms", "15000"});
+    INFO(st.output + "\n--- n1\n" + c.n1->output());
+    REQUIRE(st.code == 0);
+    auto rejoin_ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now()
+                                                                           - restarted_at).count();
+    WARN("head restart " << round + 1 << ": both nodes rejoined " << rejoin_ms
+                         << " ms after its start");
+
+    // What the registry kept: the trials finished before the kill, each
+    // with the number of times it had started by then.
+    auto before = c.client(0, {"show", "hk"});
+    INFO(before.output);
+    REQUIRE(before.code == 0);
+    auto starts = trial_starts(trace);
+    for (auto& [id, s] : run_statuses(before.output))
+      if (s == "finished" && !finished_starts.count(id))
+        finished_starts[id] = starts[id];
+    REQUIRE(finished_starts.size() >= 1);
+    REQUIRE(finished_starts.size() < size_t(trials));
+    if (round + 1 < restarts) // resume; the head is killed again at the loop's top
+      job = child_process::start(c.client_argv(0, {"resume", "hk"}));
+  }
+
+  auto r = c.client(0, {"resume", "hk"});
+  INFO(r.output + "\n--- head\n" + c.head->output());
+  REQUIRE(r.code == 0);
+  CHECK(r.output.find("search hk: " + std::to_string(trials) + " trials, "
+                      + std::to_string(trials) + " finished") != std::string::npos);
+  auto after = c.client(0, {"show", "hk"});
+  auto statuses = run_statuses(after.output);
+  CHECK(statuses.size() == size_t(trials));
+  for (auto& [id, s] : statuses) {
+    INFO("run " << id);
+    CHECK(s == "finished");
+  }
+  // No trial that had finished before a kill started again; every trial ran.
+  auto starts = trial_starts(trace);
+  for (auto& [id, n] : finished_starts) {
+    INFO("run " << id);
+    CHECK(starts[id] == n);
+  }
+  CHECK(starts.size() == size_t(trials));
+  WARN("head restarts survived: " << restarts << " in one search (" << finished_starts.size()
+                                  << " of " << trials
+                                  << " trials finished before a kill, none ran again)");
 }
 
 TEST_CASE("a client without the cluster token on another host is refused and logged",

@@ -213,7 +213,9 @@ TEST_CASE("scancel stops the script, the nodes and the head of a lagom job", "[s
   slurm_cluster c;
   SLURM_OR_SKIP(c);
   temp_dir d;
-  auto script = d.write("hold.lagom", "launch sleep on 3 spread ms=60000 name=held\n");
+  // Training that checkpoints every step, into the shared data directory.
+  auto script = d.write("hold.lagom", "launch checkpointed on 3 spread budget=1000000 step_ms=20 "
+                                      "name=held\n");
   auto sub = c.lagom({"slurm", "submit", script, "--nodes", "3"});
   INFO(sub.output);
   REQUIRE(sub.code == 0);
@@ -236,17 +238,42 @@ TEST_CASE("scancel stops the script, the nodes and the head of a lagom job", "[s
   CHECK(st.output.find("lagom: running, head " + addr) != std::string::npos);
   CHECK(count(st.output, "n1") + count(st.output, "n2") + count(st.output, "n3") >= 3);
 
+  // Every run has a checkpoint, staged by its node in the shared directory.
+  auto checkpoints_of = [&](int run) {
+    std::error_code ec;
+    size_t n = 0;
+    for (auto& f : fs::directory_iterator(c.data() + "/checkpoints/held/" + std::to_string(run), ec))
+      n += f.path().extension() == ".lgck";
+    return n;
+  };
+  REQUIRE(wait_until([&] { return checkpoints_of(0) && checkpoints_of(1) && checkpoints_of(2); },
+                     seconds(20)));
+
+  auto t0 = steady_clock::now();
   auto cancel = c.cmd({"scancel", job});
   REQUIRE(cancel.code == 0);
+  CHECK(wait_until([&] { return processes_with(c.data()).empty(); }, seconds(30)));
+  auto stopped_ms = duration_cast<milliseconds>(steady_clock::now() - t0).count();
   CHECK(wait_until([&] { return job_left_queue(c, job); }, seconds(30)));
-  CHECK(wait_until([&] { return processes_with(c.data()).empty(); }, seconds(20)));
   auto left = processes_with(c.data());
   INFO(left.size());
   CHECK(left.empty());
+  std::printf("slurm_test: scancel of job %s -> every lagom process gone in %lld ms\n",
+              job.c_str(), static_cast<long long>(stopped_ms));
   auto out = read_file(log);
   INFO(out);
   CHECK(out.find("cancelled (SIGTERM)") != std::string::npos);
   CHECK(read_file(c.job_file(job, "state")) == "cancelled\n");
+  // The registry in the shared data directory: the runs were cancelled, the
+  // experiment stopped, and their checkpoints are still there.
+  auto show = c.lagom({"show", "held"});
+  INFO(show.output);
+  REQUIRE(show.code == 0);
+  CHECK(count(show.output, "cancelled") >= 3);
+  CHECK(show.output.find("stopped") != std::string::npos);
+  CHECK(show.output.find("running") == std::string::npos);
+  for (int run = 0; run < 3; ++run)
+    CHECK(checkpoints_of(run) > 0);
 }
 
 TEST_CASE("a submit with bad input is refused before Slurm sees it", "[slurm]") {

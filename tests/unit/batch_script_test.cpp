@@ -46,6 +46,9 @@ TEST_CASE("the batch script asks Slurm for the hosts and starts head, nodes and 
     CHECK(has(s, line));
   CHECK(has(s, "head --listen slurm"));
   CHECK(has(s, "node --join slurm"));
+  // Every host sees DATA: checkpoints are staged there by the nodes.
+  CHECK(has(s, "head --listen slurm --shared-data \"$DATA\""));
+  CHECK(has(s, "node --join slurm --shared-data \"$DATA\""));
   CHECK(has(s, "--wait-nodes \"$NODES\""));
   CHECK(has(s, "run \"$SCRIPT\" --connect \"$addr\""));
   CHECK(has(s, "trap 'on_signal SIGTERM' TERM"));

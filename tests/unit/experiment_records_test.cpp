@@ -127,7 +127,7 @@ TEST_CASE("experiment_records: truncated, padded or out-of-range bytes are corru
   CHECK(decode("", "e", &back).code() == errc::io_error);
 
   std::string run = encode(sample_run());
-  run[1 + 8 + 4] = 6;  // the status byte: no run_status 6
+  run[1 + 8 + 4] = 7;  // the status byte: no run_status 7 (6 is cancelled)
   run_record r;
   CHECK(decode(run, "r", &r).message() == "corrupt record: run is short or out of range");
 }
@@ -137,6 +137,8 @@ TEST_CASE("experiment_records: final and ended statuses") {
   CHECK(is_final(run_status::stopped_early));
   CHECK_FALSE(is_final(run_status::failed));
   CHECK(has_ended(run_status::lost));
+  CHECK(has_ended(run_status::cancelled));
+  CHECK_FALSE(is_final(run_status::cancelled));
   CHECK_FALSE(has_ended(run_status::running));
   CHECK(std::string(to_string(run_status::stopped_early)) == "stopped_early");
   CHECK(std::string(to_string(experiment_kind::search)) == "search");
@@ -144,7 +146,8 @@ TEST_CASE("experiment_records: final and ended statuses") {
 
 TEST_CASE("experiment_records: a run status is found by its name, and only by it") {
   for (auto v : {run_status::queued, run_status::running, run_status::finished,
-                 run_status::failed, run_status::stopped_early, run_status::lost}) {
+                 run_status::failed, run_status::stopped_early, run_status::lost,
+                 run_status::cancelled}) {
     run_status got = run_status::queued;
     REQUIRE(run_status_named(to_string(v), &got));
     CHECK(got == v);

@@ -5,6 +5,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <array>
+#include <cmath>
+
 #include "feature_checks.hpp"
 #include "temp_dir.hpp"
 
@@ -329,4 +333,82 @@ TEST_CASE("a corrupt stored chunk is an io_error naming the group, chunk and col
   std::vector<bool> found;
   st = fs.lookup("g", {{int64_t{1}}}, {"score"}, &out, &found);
   CHECK(st.to_string() == "g chunk 1 column score: corrupt column chunk: bad header");
+}
+
+TEST_CASE("u8 vector statistics match a direct count, for widths off the counting blocks and nulls") {
+  // 37 elements (two blocks of 16 and 5 more), more rows than one counting
+  // group (256 KiB of rows), every 7th row null.
+  const uint32_t w = 37;
+  const size_t rows = 9000;
+  std::vector<uint8_t> pix(rows * w);
+  uint64_t x = 12345;
+  for (auto& p : pix) {
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    p = static_cast<uint8_t>((x >> 33) % 5 == 0 ? 0 : (x >> 40));
+  }
+  feature_frame f;
+  f.columns.push_back(u8v_col("img", w, pix));
+  f.columns[0].valid.assign(rows, 1);
+  for (size_t r = 0; r < rows; r += 7)
+    f.columns[0].valid[r] = 0;
+  feature_statistics s;
+  compute_statistics(f, &s, false);
+  REQUIRE(s.columns.size() == w);
+  for (uint32_t e = 0; e < w; ++e) {
+    const column_stats& c = s.columns[e];
+    uint64_t count = 0, nulls = 0;
+    double sum = 0, lo = 255, hi = 0;
+    for (size_t r = 0; r < rows; ++r) {
+      if (r % 7 == 0) {
+        ++nulls;
+        continue;
+      }
+      double v = pix[r * w + e];
+      ++count;
+      sum += v;
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
+    }
+    double mean = sum / static_cast<double>(count), m2 = 0;
+    std::array<uint64_t, histogram_bins> hist{};
+    for (size_t r = 0; r < rows; ++r)
+      if (r % 7 != 0) {
+        double v = pix[r * w + e];
+        m2 += (v - mean) * (v - mean);
+        auto b = static_cast<long>(std::floor((v - lo) / (hi - lo) * histogram_bins));
+        ++hist[static_cast<size_t>(std::clamp<long>(b, 0, histogram_bins - 1))];
+      }
+    INFO("element " << e);
+    CHECK(c.name == "img_" + std::to_string(e));
+    CHECK(c.count == count);
+    CHECK(c.nulls == nulls);
+    CHECK(c.sum == sum);
+    CHECK(c.min == lo);
+    CHECK(c.max == hi);
+    CHECK(c.mean == Approx(mean));
+    CHECK(c.m2 == Approx(m2));
+    CHECK(c.hist == hist);
+  }
+}
+
+TEST_CASE("keys out of order are indexed, and the first repeated row names a duplicate") {
+  test::temp_dir dir;
+  feature_store fs = open_store(dir / "shard");
+  auto rows = people({30, 10, 20, 5}, {3, 1, 2, 0.5});
+  REQUIRE(fs.create("g", schema_of(rows, {"id"}), rows));
+  feature_frame out;
+  std::vector<bool> found;
+  REQUIRE(fs.lookup("g", {{int64_t{20}}, {int64_t{5}}, {int64_t{30}}, {int64_t{7}}}, {"score"},
+                    &out, &found));
+  CHECK(found == std::vector<bool>{true, true, true, false});
+  CHECK(out.columns[0].f64[0] == 2);
+  CHECK(out.columns[0].f64[1] == 0.5);
+  CHECK(out.columns[0].f64[2] == 3);
+
+  // Rows 3 and 4 repeat keys of rows 1 and 0: row 3 is the first repeat.
+  auto dup = people({8, 9, 6, 9, 8}, {1, 2, 3, 4, 5});
+  status st = fs.create("d", schema_of(dup, {"id"}), dup);
+  CHECK(st.code() == errc::invalid_argument);
+  CHECK(st.message() == "duplicate key (9) in the rows written");
+  CHECK(st.where() == "d row 3");
 }

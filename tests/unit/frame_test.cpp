@@ -1,6 +1,7 @@
 // wire::frame and wire::read: round trips and every kind of malformed frame.
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <cstring>
 #include <stdexcept>
 #include <vector>
@@ -208,4 +209,75 @@ TEST_CASE("a frame whose byte count is not whole words is refused", "[wire]") {
   wire::frame g;
   CHECK_FALSE(wire::frame::from_bytes(1, bytes, sizeof(bytes), g));
   CHECK(g.empty());
+}
+
+namespace {
+
+// A ContainerGrant of 32 bytes whose `containers` list declares `n` structs
+// of zero words each: no bytes stand behind them, but each one counts a word
+// of traversal, so a reader that walks the list visits n elements.
+wire::frame empty_struct_list(uint32_t n) {
+  // [segment table][root pointer][requestId][containers pointer][list tag]
+  uint64_t seg[5];
+  seg[0] = uint64_t{4} << 32;                               // 1 segment, 4 words
+  seg[1] = (uint64_t{1} << 32) | (uint64_t{1} << 48);       // struct at +0: 1 data, 1 ptr
+  seg[2] = 7;                                               // requestId
+  seg[3] = 1 | (uint64_t{7} << 32);                         // composite list at +0, 0 words
+  seg[4] = uint64_t{n} << 2;                                // tag: n elements of 0 words
+  wire::frame f;
+  REQUIRE(wire::frame::from_bytes(wire::schema_id<schema::ContainerGrant>(), seg, sizeof(seg), f));
+  return f;
+}
+
+status walk_grant(const wire::frame& f, size_t& seen) {
+  return wire::read<schema::ContainerGrant>(f, [&](schema::ContainerGrant::Reader r) {
+    for (auto c : r.getContainers()) {
+      (void)c.getId();
+      ++seen;
+    }
+    return status::ok();
+  });
+}
+
+} // namespace
+
+TEST_CASE("a small frame declaring 16M empty structs is refused before its list is walked",
+          "[wire]") {
+  auto f = empty_struct_list(16u << 20);
+  CHECK(f.size_bytes() == 40);
+  size_t seen = 0;
+  auto started = std::chrono::steady_clock::now();
+  auto s = walk_grant(f, seen);
+  auto took = std::chrono::steady_clock::now() - started;
+  INFO(s.to_string());
+  CHECK(s.code() == errc::malformed_frame);
+  CHECK(s.message().find("amplified frame: a frame of 5 words") != std::string::npos);
+  CHECK(seen == 0);
+  CHECK(took < std::chrono::milliseconds(50));
+  // Under the absolute cap alone (16M words) the same frame was read whole.
+  wire::limits cap_only;
+  cap_only.traversal_floor_words = cap_only.traversal_words;
+  CHECK(wire::traversal_for(cap_only, f.size_words()) == (16u << 20));
+}
+
+TEST_CASE("the traversal limit grows with the frame and legitimate frames still read", "[wire]") {
+  const auto& lim = wire::default_limits();
+  CHECK(wire::traversal_for(lim, 5) == lim.traversal_floor_words);
+  CHECK(wire::traversal_for(lim, 100000) == 100000 * lim.traversal_per_word);
+  CHECK(wire::traversal_for(lim, 8u << 20) == lim.traversal_words);
+  // A few empty structs stay within the floor.
+  size_t seen = 0;
+  CHECK(walk_grant(empty_struct_list(1000), seen).is_ok());
+  CHECK(seen == 1000);
+  // A real grant of 20000 containers (far past the floor) reads whole.
+  auto big = wire::build<schema::ContainerGrant>([](schema::ContainerGrant::Builder b) {
+    auto cs = b.initContainers(20000);
+    for (uint32_t i = 0; i < cs.size(); ++i) {
+      cs[i].setId(i);
+      cs[i].setNodeName("node-" + std::to_string(i));
+    }
+  });
+  seen = 0;
+  CHECK(walk_grant(big, seen).is_ok());
+  CHECK(seen == 20000);
 }

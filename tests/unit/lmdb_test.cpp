@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <cstring>
 #include <string>
 #include <thread>
 #include <vector>
@@ -232,4 +233,32 @@ TEST_CASE("lmdb: calls on an environment that is not open are internal errors") 
   CHECK(env.open_db("x", &db).code() == errc::internal);
   test::temp_dir dir{"lagom-lmdb"};
   CHECK(lmdb_env::open(dir / "missing/parent", {}, &env).code() == errc::io_error);
+}
+
+TEST_CASE("lmdb: reserve stores a value filled in place, and checks keys as put") {
+  fixture f;
+  std::string big(3 << 20, '\0');  // past a page: an overflow value
+  for (size_t i = 0; i < big.size(); ++i)
+    big[i] = static_cast<char>(i * 31 % 251);
+  REQUIRE(f.env
+            .update([&](write_txn& t) {
+              char* small = nullptr;
+              char* at = nullptr;
+              if (auto st = t.reserve(f.db, "small", 3, &small); !st)
+                return st;
+              std::memcpy(small, "abc", 3);
+              if (auto st = t.reserve(f.db, "big", big.size(), &at); !st)
+                return st;
+              std::memcpy(at, big.data(), big.size());
+              return status::ok();
+            })
+            .is_ok());
+  CHECK(f.get("small") == "abc");
+  CHECK(f.get("big") == big);
+  status st = f.env.update([&](write_txn& t) {
+    char* at = nullptr;
+    return t.reserve(f.db, "", 4, &at);
+  });
+  CHECK(st.code() == errc::invalid_argument);
+  CHECK(st.where().find("[things]") != std::string::npos);
 }

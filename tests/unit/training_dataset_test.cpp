@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <set>
@@ -260,4 +262,65 @@ TEST_CASE("a split exports to CSV, NPY and TFRecord with the same rows") {
     ++records;
   }
   CHECK(records == train.size());
+}
+
+TEST_CASE("shuffled batches over many chunks read the same bytes as rows read one by one") {
+  // 300 features per row: about 870 rows per 1 MiB chunk, so 3000 rows are 4 chunks.
+  test::temp_dir dir;
+  feature_store fs;
+  REQUIRE(feature_store::open(dir / "shard", {}, &fs));
+  const int rows = 3000, width = 300;
+  std::vector<double> m(static_cast<size_t>(rows) * width);
+  for (size_t i = 0; i < m.size(); ++i)
+    m[i] = i % width == 0 ? static_cast<double>(i / width) : static_cast<double>(i % 9973) * 0.25;
+  feature_frame f;
+  REQUIRE(frame_from_matrix(m.data(), rows, width, &f));
+  feature_column y = i64_col("y", {});
+  for (int r = 0; r < rows; ++r)
+    y.i64.push_back(r * 7 % 1000);
+  f.columns.push_back(y);
+  REQUIRE(fs.create("wide", schema_of(f, {"index"}), f));
+  training_dataset_spec spec;
+  spec.name = "wide_td";
+  for (int c = 0; c < width; ++c)
+    spec.query.features.push_back("col_" + std::to_string(c));
+  spec.label = "y";
+  spec.splits = {{"train", 1.0}};
+  spec.seed = 7;
+  training_dataset_info info;
+  REQUIRE(create_training_dataset(fs, spec, &info));
+  REQUIRE(info.splits[0].chunks >= 3);
+  training_dataset_reader rd;
+  REQUIRE(training_dataset_reader::open(fs, "wide_td", 0, "train", &rd));
+  REQUIRE(rd.dim() == static_cast<uint32_t>(width));
+  std::vector<float> one_x, x;
+  std::vector<double> one_y, ys;
+  for (uint32_t world : {1u, 2u}) {
+    for (uint32_t rank = 0; rank < world; ++rank) {
+      auto order = rd.epoch_rows(3, rank, world);
+      for (size_t b = 0; b < order.size(); b += 256) {
+        std::vector<uint64_t> batch(order.begin() + b,
+                                    order.begin() + std::min(order.size(), b + 256));
+        REQUIRE(rd.read_rows(batch, &x, &ys));
+        for (size_t i = 0; i < batch.size(); ++i) {
+          REQUIRE(rd.read_rows({batch[i]}, &one_x, &one_y));
+          CHECK(std::equal(one_x.begin(), one_x.end(), x.begin() + i * width));
+          CHECK(one_y[0] == ys[i]);
+        }
+      }
+    }
+  }
+  // The rows are the group's: col_0 is the group's row number, y its label.
+  std::vector<uint64_t> all(rd.rows());
+  for (uint64_t r = 0; r < rd.rows(); ++r)
+    all[r] = r;
+  REQUIRE(rd.read_rows(all, &x, &ys));
+  std::set<int> seen;
+  for (uint64_t r = 0; r < rd.rows(); ++r) {
+    int src = static_cast<int>(x[r * width]);
+    seen.insert(src);
+    CHECK(ys[r] == static_cast<double>(src * 7 % 1000));
+    CHECK(x[r * width + 1] == static_cast<float>((src * width + 1) % 9973 * 0.25));
+  }
+  CHECK(seen.size() == static_cast<size_t>(rows));
 }

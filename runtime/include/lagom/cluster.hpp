@@ -92,6 +92,12 @@ struct launch_options {
   std::function<void(const progress_event&)> on_progress;
   /// Bound on the whole launch; zero means no bound.
   std::chrono::milliseconds timeout{0};
+  /// Continue the launch recorded as `name` (its driver or head died): its
+  /// function, hyperparameters, count and resources come from the registry
+  /// (the fields above are ignored but for on_progress and timeout); only its
+  /// unfinished runs start again, each with its rank, from its newest
+  /// checkpoint. Finished runs are kept as recorded.
+  bool resume = false;
 };
 
 struct container_outcome {
@@ -215,6 +221,21 @@ public:
 
   /// True for an embedded cluster.
   bool embedded() const;
+
+  /// Stops this process's work on the cluster (a SIGTERM or SIGINT handler
+  /// calls it): every running launch asks its functions to stop (they
+  /// return, and checkpoint as they do) and records its runs `cancelled`
+  /// with `reason`, its experiment `stopped`; the waiting launch() returns
+  /// an error. Then, once no launch or search of this process is waiting (at
+  /// most `grace`), an embedded cluster marks whatever its registry still
+  /// has running (a search's trials too) cancelled the same way
+  /// (actors/cancel_runs.hpp); a remote head's registry is the head's to
+  /// mark. Every later launch or search fails at once. The one call that may
+  /// come from another thread while a call of this cluster blocks. Returns
+  /// the registry sweep's error, else ok; `runs` (if given) counts the runs
+  /// the sweep marked.
+  status cancel(const std::string& reason, std::chrono::milliseconds grace,
+                uint32_t* runs = nullptr);
 
   // --- hyperparameter search (lagom/search.hpp) --------------------------------
 

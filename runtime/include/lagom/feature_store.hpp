@@ -124,6 +124,14 @@ public:
                                  std::vector<std::string>* paths, size_t max_plots = 64);
 
   std::chrono::milliseconds timeout = std::chrono::minutes(5);
+  /// A write whose rows take more than part_bytes goes as parts of about
+  /// that size (the wire caps a frame at 64 MiB), staged by the group's
+  /// shard and stored as one version by the last one: whole or not at all,
+  /// also when this process dies mid-upload (storage/feature_upload.hpp).
+  size_t part_bytes = size_t{16} << 20;
+  /// Told (bytes sent, bytes in all) before the first part and after each
+  /// request of a chunked write, on the caller's thread (a progress bar).
+  std::function<void(uint64_t sent, uint64_t total)> on_upload;
 
 private:
   friend class cluster;

@@ -24,9 +24,11 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "lagom/params.hpp"
+#include "lagom/status.hpp"
 #include "lagom/values.hpp"
 
 namespace lagom::collective {
@@ -62,6 +64,43 @@ struct run_identity {
   uint32_t parent_run = 0;
 };
 
+/// A training dataset of the cluster's feature store as a train function sees
+/// it (`data=fs:NAME[:VERSION]`; storage/training_dataset.hpp).
+struct training_dataset_shape {
+  uint32_t version = 0;        ///< resolved: never 0
+  int64_t created_ms = 0;      ///< when that version was made
+  uint32_t dim = 0;            ///< float32 feature values per row
+  bool integer_labels = false; ///< the label is int64 (else float32)
+  std::vector<std::pair<std::string, uint64_t>> splits;  ///< name, rows
+};
+
+/// Which rows of a split one read asks for. world > 0: rows offset ..
+/// offset+count of what rank `rank` of `world` reads in `epoch` (the
+/// dataset's seeded per-epoch order, every world-th row: its shard); world
+/// 0: rows offset .. offset+count of the split in stored order.
+struct training_rows_request {
+  std::string name;
+  uint32_t version = 0;        ///< 0: the newest
+  std::string split;
+  uint64_t epoch = 0;
+  uint32_t rank = 0;
+  uint32_t world = 0;
+  uint64_t offset = 0;
+  uint64_t count = 0;
+};
+
+/// What a read gave: ids (row numbers in the split), features (ids.size() x
+/// dim floats, row-major) and labels (an int64 label exactly, up to 2^53);
+/// total: the rows of the whole sequence asked (the rank's in the epoch, or
+/// the split's).
+struct training_rows {
+  uint32_t dim = 0;
+  uint64_t total = 0;
+  std::vector<uint64_t> ids;
+  std::vector<float> features;
+  std::vector<double> labels;
+};
+
 /// The runtime's side of a train_context, implemented by trainer_worker
 /// (actors/trainer_worker.hpp) with bounded blocking requests to the
 /// services. Called only from the function's own thread.
@@ -85,6 +124,18 @@ public:
                                  named_values& metadata) = 0;
   virtual void log(const std::string& level, const std::string& message) = 0;
   virtual status scalar(const std::string& tag, double value, uint64_t step) = 0;
+  /// The feature store's training dataset `name` at `version` (0: newest);
+  /// one bounded request. not_found naming it when there is none.
+  virtual status training_dataset(const std::string& name, uint32_t version,
+                                  training_dataset_shape* out) {
+    (void)version, (void)out;
+    return status::error(errc::unavailable, "no feature store here", "data=fs:" + name);
+  }
+  /// One bounded request for rows (the caller keeps each under the frame cap).
+  virtual status read_training_rows(const training_rows_request& req, training_rows* out) {
+    (void)out;
+    return status::error(errc::unavailable, "no feature store here", "data=fs:" + req.name);
+  }
 };
 
 /// What a function learns about where and how it runs, and its way to the
@@ -158,6 +209,18 @@ public:
   void log(const std::string& message, const std::string& level = "info");
   /// A TensorBoard scalar, written to DATA/tensorboard/<experiment>/run-<n>.
   void scalar(const std::string& tag, double value, uint64_t step);
+
+  // --- training datasets of the feature store --------------------------------
+  /// Dataset `name` at `version` (0: the newest): its version, width, label
+  /// type and splits. Outside a cluster: unavailable.
+  status training_dataset(const std::string& name, uint32_t version,
+                          training_dataset_shape* out);
+  /// Every row `req` names from offset on, at most req.count (0: all to the
+  /// end), fetched in requests of at most `max_request_bytes` of features
+  /// each (under the wire's 64 MiB frame cap); `out` holds them in order.
+  /// Errors name the dataset; a failed request fails the call (out cleared).
+  status read_training_rows(const training_rows_request& req, training_rows* out,
+                            size_t max_request_bytes = size_t{16} << 20);
 
   // --- data-parallel jobs --------------------------------------------------
   // A rank of an `all_reduce` job (world_size() > 1) has a communicator over
