@@ -23,8 +23,8 @@ namespace {
 // The workshop's knobs: the `param` lines of examples/workshop.lagom.
 const std::vector<std::pair<std::string, std::string>> defaults = {
   {"images", "idx:/usr/share/datasets/fashion-mnist"},
-  // SWITCH(fstrain): "fs:fashion_td", the training dataset of exercise 3.
-  {"train_data", "/usr/share/datasets/fashion-mnist"},
+  // The training dataset of exercise 3 (or an IDX directory).
+  {"train_data", "fs:fashion_td"},
   {"epochs", "5"},       {"batch", "64"},         {"train_limit", "0"},
   {"trials", "10"},      {"trial_epochs", "4"},   {"trial_limit", "12000"},
 };
