@@ -50,6 +50,7 @@ status decode_launch(const wire::frame& f, const std::string& node, launch_spec&
       out.group.settings.bucket_mb = g.getBucketMb();
       out.group.settings.accumulate = g.getAccumulate();
       out.group.settings.sync_bn = g.getSyncBn();
+      out.group.settings.agree_stop = g.getAgreeStop();
       out.group.timeline = g.getTimeline();
       if (g.hasHost())
         out.group.host = g.getHost().cStr();
@@ -130,6 +131,8 @@ wire::frame call_function(caf::actor_system& sys, const train_fn_registration& f
     if (!spec.id.experiment.empty() && !data_dir.empty())
       tb_dir = data_dir + "/tensorboard/" + spec.id.experiment + "/run-"
                + std::to_string(spec.id.run);
+    if (!tb_dir.empty() && group && spec.where.rank > 0 && spec.group.settings.agree_stop)
+      tb_dir += ".rank-" + std::to_string(spec.where.rank); // a trial's other ranks
     auto services = make_train_services(sys, trainer, spec.id, spec.where.node, tb_dir,
                                         std::move(signals), shared_data);
     train_context ctx{spec.where, spec.params, stop, spec.id, services.get()};

@@ -1,5 +1,7 @@
 #include "actors/trial_scheduler.hpp"
 
+#include <algorithm>
+
 #include <caf/all.hpp>
 
 #include "actors/driver_frames.hpp"
@@ -26,12 +28,15 @@ wire::frame request_frame(const state& st, uint32_t count, bool queue) {
     b.setOwner("search " + st.experiment);
     b.setFunction(st.job.function);
     wire::to_wire(b.initParams(static_cast<unsigned>(params.size())), params);
-    b.setCount(count);
+    // Data-parallel trials: one gang of `workers` per request, packed (the
+    // ranks of a trial meet over shared memory on one host).
+    const uint32_t workers = st.job.opts.workers;
+    b.setCount(workers > 1 ? workers : count);
     auto each = b.initEach();
     each.setCpus(st.job.opts.cpus);
     each.setGpus(st.job.opts.gpus);
-    b.setGang(false);
-    b.setPlacement(schema::Placement::SPREAD);
+    b.setGang(workers > 1);
+    b.setPlacement(workers > 1 ? schema::Placement::PACK : schema::Placement::SPREAD);
     b.setQueue(queue);
     if (st.policy.budgeted())
       b.setBudgetKey(st.job.opts.resource);
@@ -45,12 +50,13 @@ uint32_t heartbeat_ms(const state& st) {
 }
 
 // A container's trial loop: its trials come as answers to its atoms::next.
-wire::frame loop_frame(const state& st, const holding& h) {
+// A gang's rank r runs its trials as rank r of the gang.
+wire::frame loop_frame(const state& st, const holding& h, uint32_t rank = 0) {
   return wire::build<schema::FunctionLaunch>([&](schema::FunctionLaunch::Builder b) {
-    wire::to_wire(b.initContainer(), h.c);
+    wire::to_wire(b.initContainer(), h.ranks.empty() ? h.c : h.ranks[rank]);
     b.setFunction(st.job.function);
-    b.setRank(0);
-    b.setWorldSize(1);
+    b.setRank(rank);
+    b.setWorldSize(h.ranks.empty() ? 1 : static_cast<uint32_t>(h.ranks.size()));
     b.setExperiment(st.experiment);
     b.setExperimentId(st.experiment_id);
     b.setHeartbeatMs(heartbeat_ms(st));
@@ -60,13 +66,13 @@ wire::frame loop_frame(const state& st, const holding& h) {
 }
 
 wire::frame launch_frame(const state& st, const holding& h, const tuning::trial& t,
-                         uint32_t attempt) {
+                         uint32_t attempt, uint32_t rank = 0) {
   named_values params = st.policy.launch_params(t);
   return wire::build<schema::FunctionLaunch>([&](schema::FunctionLaunch::Builder b) {
-    wire::to_wire(b.initContainer(), h.c);
+    wire::to_wire(b.initContainer(), h.ranks.empty() ? h.c : h.ranks[rank]);
     b.setFunction(st.job.function);
-    b.setRank(0);
-    b.setWorldSize(1);
+    b.setRank(rank);
+    b.setWorldSize(h.ranks.empty() ? 1 : static_cast<uint32_t>(h.ranks.size()));
     wire::to_wire(b.initParams(static_cast<unsigned>(params.size())), params);
     b.setExperiment(st.experiment);
     b.setExperimentId(st.experiment_id);
@@ -75,20 +81,59 @@ wire::frame launch_frame(const state& st, const holding& h, const tuning::trial&
     b.setHasParent(t.parent.has_value());
     b.setParentRun(t.parent.value_or(0));
     b.setHeartbeatMs(heartbeat_ms(st));
+    if (!h.gang)
+      return;
+    // The trial's group: one generation per attempt, as a DDP job's restart
+    // (ddp::trial_gang); the ranks agree on stop at each report.
+    const ddp::job_options defaults;
+    auto g = b.initGroup();
+    g.setJob(h.gang->group_job(t.id));
+    g.setGeneration(attempt);
+    g.setBackend("shm");
+    g.setRendezvousTimeoutMs(static_cast<uint32_t>(defaults.rendezvous_timeout.count()));
+    g.setCollectiveTimeoutMs(static_cast<uint32_t>(defaults.collective_timeout.count()));
+    g.setBucketMb(defaults.bucket_mb);
+    g.setAccumulate(defaults.accumulate);
+    g.setAgreeStop(true);
   });
 }
 
 void dispatch_all(self_ptr self);
 void start_loop(self_ptr self, size_t i);
 
-// Answers every ask of slot i's loop: no more trials (the loop ends).
+// Answers every ask of slot i's loop (every rank's): no more trials (the
+// loops end).
 void end_asks(holding& h) {
   for (auto& a : h.asks)
     a.deliver(wire::frame{});
   h.asks.clear();
+  for (auto& asks : h.rank_asks) {
+    for (auto& a : asks)
+      a.deliver(wire::frame{});
+    asks.clear();
+  }
+}
+
+// Slot i's containers: every rank's for a gang.
+std::vector<uint64_t> slot_containers(const holding& h) {
+  if (h.ranks.empty())
+    return {h.c.id};
+  std::vector<uint64_t> ids;
+  for (auto& c : h.ranks)
+    ids.push_back(c.id);
+  return ids;
 }
 
 } // namespace
+
+std::vector<uint64_t> held_containers(const state& st) {
+  std::vector<uint64_t> ids;
+  for (auto id : st.policy.held())
+    if (auto i = st.policy.slot_of(id))
+      for (auto c : slot_containers(st.held[*i]))
+        ids.push_back(c);
+  return ids;
+}
 
 void release(self_ptr self, std::vector<uint64_t> ids) {
   if (ids.empty())
@@ -104,9 +149,27 @@ void add_containers(self_ptr self, const wire::frame& grant) {
   std::vector<granted> got;
   if (auto s = read_grant(grant, got); !s)
     st.log->warn("container grant unreadable: {}", s.to_string());
+  if (st.job.opts.workers > 1) {  // one gang: a slot of `workers` ranks
+    if (got.size() != st.job.opts.workers) {
+      std::vector<uint64_t> ids;
+      for (auto& c : got)
+        ids.push_back(c.id);
+      st.log->warn("a gang of {} was granted {} container(s): given back", st.job.opts.workers,
+                   got.size());
+      return release(self, ids);
+    }
+    size_t i = st.policy.add_container(got[0].id, got[0].node_name);
+    holding h{got[0], {}, got, std::vector<std::deque<ask_promise>>(got.size()), nullptr};
+    for (uint32_t r = 0; r < got.size(); ++r)
+      st.rank_of[got[r].id] = {i, r};
+    st.held.push_back(std::move(h));
+    if (st.policy.phase() != tuning::search_phase::starting)
+      start_loop(self, i);
+    return;
+  }
   for (auto& c : got) {
     size_t i = st.policy.add_container(c.id, c.node_name);
-    st.held.push_back({std::move(c), {}});
+    st.held.push_back({std::move(c), {}, {}, {}, nullptr});
     if (st.policy.phase() != tuning::search_phase::starting)
       start_loop(self, i);
   }
@@ -117,7 +180,7 @@ void add_containers(self_ptr self, const wire::frame& grant) {
 void replace_container(self_ptr self, size_t i, bool replace) {
   auto& st = self->state;
   end_asks(st.held[i]);
-  release(self, {st.held[i].c.id});
+  release(self, slot_containers(st.held[i]));
   if (!replace)
     return;
   self->request(st.head, caf::infinite, atoms::request::value, request_frame(st, 1, true))
@@ -164,13 +227,45 @@ status read_outcome(const wire::frame& f, status& result, named_values& values, 
   });
 }
 
+// A gang slot gets a trial once every rank's loop asked: each rank gets
+// its launch (rank r of the gang, the trial's group).
+void dispatch_gang(self_ptr self, size_t i) {
+  auto& st = self->state;
+  auto every_rank_asks = [&] {
+    for (auto& a : st.held[i].rank_asks)
+      if (a.empty())
+        return false;
+    return true;
+  };
+  while (every_rank_asks()) {
+    auto p = st.policy.next(i, clock::now());
+    if (!p)
+      return;
+    apply_changes(self);
+    auto& h = st.held[i];
+    if (!h.gang)
+      h.gang = std::make_shared<ddp::trial_gang>(st.experiment,
+                                                 static_cast<uint32_t>(h.ranks.size()));
+    h.gang->start(p->trial, p->attempt);
+    const auto& t = st.policy.find(p->trial)->t;
+    for (uint32_t r = 0; r < h.rank_asks.size(); ++r) {
+      h.rank_asks[r].front().deliver(launch_frame(st, h, t, p->attempt, r));
+      h.rank_asks[r].pop_front();
+    }
+  }
+}
+
 // Gives each ask of every loop a trial while the policy has one, then ends
 // the search once the policy says it is over.
 void dispatch_all(self_ptr self) {
   auto& st = self->state;
   if (st.policy.phase() == tuning::search_phase::starting || st.policy.ending())
     return;
-  for (size_t i = 0; i < st.held.size(); ++i)
+  for (size_t i = 0; i < st.held.size(); ++i) {
+    if (!st.held[i].ranks.empty()) {
+      dispatch_gang(self, i);
+      continue;
+    }
     while (!st.held[i].asks.empty()) {
       auto p = st.policy.next(i, clock::now());
       if (!p)
@@ -180,6 +275,7 @@ void dispatch_all(self_ptr self) {
       h.asks.front().deliver(launch_frame(st, h, st.policy.find(p->trial)->t, p->attempt));
       h.asks.pop_front();
     }
+  }
   status overall;
   if (st.policy.over(clock::now(), overall)) {
     if (!overall)
@@ -191,9 +287,14 @@ void dispatch_all(self_ptr self) {
 
 // Slot i's loop ended (the head answered its launch): expected once it was
 // told there are no more trials; else its container or worker is gone.
-void loop_ended(self_ptr self, size_t i, const status& result) {
+void loop_ended(self_ptr self, size_t i, uint32_t rank, const status& result) {
   auto& st = self->state;
-  st.held[i].asks.clear();  // a loop that ended asks for nothing more
+  // A loop that ended asks for nothing more (a gang's other ranks are told
+  // when the gang is released).
+  if (st.held[i].ranks.empty())
+    st.held[i].asks.clear();
+  else
+    st.held[i].rank_asks[rank].clear();
   switch (st.policy.loop_ended(i, result)) {
     case tuning::loop_fate::none:
       return;
@@ -211,21 +312,76 @@ void loop_ended(self_ptr self, size_t i, const status& result) {
   dispatch_all(self);
 }
 
+// Launches slot i's trial loop: one per rank of a gang.
 void start_loop(self_ptr self, size_t i) {
   auto& st = self->state;
   st.policy.loop_started(i, clock::now());
-  self->request(st.head, caf::infinite, atoms::launch::value, loop_frame(st, st.held[i]),
-                caf::actor_cast<caf::actor>(self))
-    .then(
-      [=](const wire::frame& f) {
-        status result;
-        named_values values;
-        double ms = 0;
-        if (auto rd = read_outcome(f, result, values, ms); !rd)
-          result = rd;
-        loop_ended(self, i, result);
-      },
-      [=](caf::error& err) { loop_ended(self, i, wire::to_status(err)); });
+  const uint32_t ranks = std::max<uint32_t>(1, static_cast<uint32_t>(st.held[i].ranks.size()));
+  for (uint32_t r = 0; r < ranks; ++r)
+    self->request(st.head, caf::infinite, atoms::launch::value, loop_frame(st, st.held[i], r),
+                  caf::actor_cast<caf::actor>(self))
+      .then(
+        [=](const wire::frame& f) {
+          status result;
+          named_values values;
+          double ms = 0;
+          if (auto rd = read_outcome(f, result, values, ms); !rd)
+            result = rd;
+          loop_ended(self, i, r, result);
+        },
+        [=](caf::error& err) { loop_ended(self, i, r, wire::to_status(err)); });
+}
+
+// Rank `rank` of gang slot i handed in its end of trial run/attempt and
+// asks for the next (on_next, for gangs): the trial ends when the gang says
+// so; a lost rank tears the gang down and retries the trial (one_for_all).
+caf::result<wire::frame> on_rank_next(self_ptr self, size_t i, uint32_t rank, uint32_t run,
+                                      uint32_t attempt, const wire::frame& done) {
+  auto& st = self->state;
+  if (!st.policy.slot_of(st.held[i].c.id) || st.policy.ending())
+    return wire::frame{};  // a torn-down gang's rank, or the end: no more trials
+  status result;
+  named_values values;
+  double ms = 0;
+  if (done.schema() != 0)
+    if (auto rd = read_outcome(done, result, values, ms); !rd)
+      result = rd;
+  auto ask = self->make_response_promise<wire::frame>();
+  auto& h = st.held[i];
+  h.rank_asks[rank].push_back(ask);
+  // The gang's loop has asked once every rank has (until then it is
+  // starting, and the search is not over for want of asks).
+  if (std::all_of(h.rank_asks.begin(), h.rank_asks.end(), [](auto& a) { return !a.empty(); }))
+    st.policy.asked(i);
+  if (done.schema() != 0 && h.gang) {
+    using end = ddp::trial_gang::end;
+    auto gang = h.gang;
+    switch (gang->rank_done(rank, run, attempt, result, values, ms)) {
+      case end::wait:
+      case end::stale:
+        break;
+      case end::finished: {
+        auto fate = st.policy.returned(i, run, attempt, status::ok(), gang->values(),
+                                       gang->elapsed_ms(), clock::now());
+        apply_changes(self);
+        if (fate != tuning::loop_fate::none)
+          replace_container(self, i, fate == tuning::loop_fate::replace);
+        break;
+      }
+      case end::failed:  // the trial failed; its other ranks may be stuck
+        st.policy.returned(i, run, attempt, gang->why(), {}, ms, clock::now());
+        lose_container(self, i, "its gang was torn down after rank " + std::to_string(rank) +
+                                  " failed");
+        break;
+      case end::lost:
+        st.log->warn("trial {} attempt {}: rank {} lost ({}); its gang restarts", run, attempt,
+                     rank, gang->why().to_string());
+        lose_container(self, i, "rank " + std::to_string(rank) + ": " + gang->why().to_string());
+        break;
+    }
+  }
+  dispatch_all(self);
+  return ask;
 }
 
 } // namespace
@@ -241,6 +397,8 @@ void end_idle_loops(self_ptr self) {
 caf::result<wire::frame> on_next(self_ptr self, uint64_t container, uint32_t run,
                                  uint32_t attempt, const wire::frame& done) {
   auto& st = self->state;
+  if (auto g = st.rank_of.find(container); g != st.rank_of.end())
+    return on_rank_next(self, g->second.first, g->second.second, run, attempt, done);
   auto i = st.policy.slot_of(container);
   if (!i || st.policy.ending())
     return wire::frame{};  // a straggler's loop, or the end: no more trials
@@ -263,8 +421,38 @@ caf::result<wire::frame> on_next(self_ptr self, uint64_t container, uint32_t run
   return ask;
 }
 
+namespace {
+
+// Data-parallel trials: one gang per request; `containers` gangs (0: the
+// first waits for room, then as many more as are free now).
+void acquire_gangs(self_ptr self, std::function<void()> then, uint32_t got) {
+  auto& st = self->state;
+  const uint32_t wanted = st.job.opts.containers;
+  bool queue = got == 0 || wanted > 0;
+  self->request(st.head, caf::infinite, atoms::request::value, request_frame(st, 1, queue))
+    .then(
+      [=](const wire::frame& f) {
+        add_containers(self, f);
+        if (wanted == 0 || got + 1 < wanted)
+          return acquire_gangs(self, then, got + 1);
+        self->state.log->info("search '{}': {} gang(s) of {}", self->state.experiment,
+                              self->state.held.size(), self->state.job.opts.workers);
+        then();
+      },
+      [=](caf::error& err) {
+        if (got > 0)
+          return then();  // no more free now: run with those held
+        self->state.report->overall = wire::to_status(err);
+        finish(self);
+      });
+}
+
+} // namespace
+
 void acquire(self_ptr self, std::function<void()> then) {
   auto& st = self->state;
+  if (st.job.opts.workers > 1)
+    return acquire_gangs(self, std::move(then), 0);
   bool all = st.job.opts.containers == 0;
   self->request(st.head, caf::infinite, atoms::request::value,
                 request_frame(st, all ? 1u << 16 : st.job.opts.containers, !all))

@@ -17,6 +17,14 @@
 //       container is asked for
 //   policy.over -> asks answered "none" (the loops end), release, flush the
 //       table, end
+// Data-parallel trials (opts.workers > 1): a slot is a gang of `workers`
+// containers (one gang request each, packed); every rank runs a trial loop,
+// a trial is handed out once every rank asked, each rank's launch carries
+// the trial's collective group (generation = attempt), and
+// ddp::trial_gang (runtime/ddp/trial_gang.hpp) turns the ranks' ends into
+// the trial's: rank 0's values when all returned; a lost rank loses the
+// slot (the gang released and replaced, the trial retried); a rank's own
+// error fails the trial. Only rank 0 reports (agree_stop, lagom/train.hpp).
 // The phase is the policy's one enum (starting, running, draining, ending,
 // ended); the only flag left here is the registry writer's batch in flight.
 //

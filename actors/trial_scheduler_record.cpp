@@ -109,7 +109,7 @@ void finish(self_ptr self) {
   if (!st.policy.ending()) {
     st.policy.end();
     end_idle_loops(self);
-    release(self, st.policy.held());
+    release(self, held_containers(st));
   }
   if (st.batch_in_flight || !st.batch.empty() || st.policy.phase() == tuning::search_phase::ended)
     return;

@@ -8,6 +8,7 @@
 
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,6 +19,7 @@
 #include "actors/experiment_frames.hpp"
 #include "actors/trial_scheduler.hpp"
 #include "core/log.hpp"
+#include "ddp/trial_gang.hpp"
 #include "scheduling/ledger.hpp"
 #include "tuning/search_policy.hpp"
 #include "wire/frame.hpp"
@@ -27,11 +29,19 @@ namespace lagom::actors::sched {
 using clock = tuning::search_clock;
 using granted = scheduling::container;
 
+using ask_promise = caf::typed_response_promise<wire::frame>;
+
 /// One container the search holds, as the actor sees it: the grant (for
 /// launch frames) and its loop's unanswered asks. Index = the policy's slot.
+/// With workers > 1 a slot is a gang: `ranks` holds every rank's container
+/// (c is rank 0's), each rank's loop asks apart (rank_asks), and a trial is
+/// given out once every rank asked; `gang` judges the ranks' ends.
 struct holding {
   granted c;
-  std::deque<caf::typed_response_promise<wire::frame>> asks;
+  std::deque<ask_promise> asks;
+  std::vector<granted> ranks;
+  std::vector<std::deque<ask_promise>> rank_asks;
+  std::shared_ptr<ddp::trial_gang> gang;
 };
 
 struct state {
@@ -49,6 +59,8 @@ struct state {
   tuning::search_policy policy{search_options{}};
   // Mutable: the containers' loops.
   std::vector<holding> held;          // by the policy's slot
+  /// workers > 1: a gang rank's container -> (slot, rank).
+  std::map<uint64_t, std::pair<size_t, uint32_t>> rank_of;
   // The registry's copy.
   std::vector<frames::run_change> batch;  // stamped with when they happened
   bool batch_in_flight = false;
@@ -72,6 +84,8 @@ void record_metrics(self_ptr self, wire::frame metrics);
 wire::frame batch_frame(const state& st);
 /// Gives containers back to the head (best effort).
 void release(self_ptr self, std::vector<uint64_t> ids);
+/// Every container the search still holds (all ranks of a gang slot).
+std::vector<uint64_t> held_containers(const state& st);
 /// Releases the containers, waits for the table to be stored, answers.
 void finish(self_ptr self);
 /// Requests the search's containers (the head checks the function and its

@@ -155,6 +155,8 @@ struct CollectiveGroup {
                                 # node's host); the ranks meet through the
                                 # launch's owner (the ddp_job), which serves
                                 # the rendezvous store (kv_set/kv_get)
+  agreeStop @10 :Bool;          # a search trial's gang: only rank 0 reports, and
+                                # the ranks agree on stop at every report
 }
 
 # node -> head -> client: the function returned.

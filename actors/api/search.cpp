@@ -6,6 +6,7 @@
 #include "actors/api/cluster_impl.hpp"
 #include "actors/api/search_plots.hpp"
 #include "actors/trial_scheduler.hpp"
+#include "ddp/job_policy.hpp"
 #include "tuning/optimizer.hpp"
 #include "wire/atoms.hpp"
 
@@ -26,6 +27,8 @@ status check_options(const searchspace& space, const search_options& o) {
     return bad("a search needs at least one hyperparameter to vary", "space");
   if (o.num_trials == 0 && o.time_budget.count() == 0)
     return bad("a search needs a trial budget or a time budget", "trials");
+  if (o.workers == 0)
+    return bad("must be at least 1 (ranks per trial)", "workers");
   if (o.heartbeat_timeout.count() < 0 || o.time_budget.count() < 0)
     return bad("must not be negative", o.time_budget.count() < 0 ? "time_budget"
                                                                  : "heartbeat_timeout");
@@ -72,6 +75,23 @@ status cluster::search(const std::string& function, const searchspace& space,
                        const search_watch& watch) {
   if (auto st = check_options(space, opts); !st)
     return st;
+  if (opts.workers > 1) {
+    // A trial's gang must fit the cluster (the DDP job's check, naming workers).
+    cluster_view view;
+    if (auto st = describe(view); !st)
+      return st;
+    std::vector<ddp::node_capacity> nodes;
+    for (const auto& n : view.nodes)
+      nodes.push_back({n.name, n.host, n.cpus, n.memory_mb, n.gpus});
+    ddp::job_options j;
+    j.workers = opts.workers;
+    j.cpus = opts.cpus;
+    j.gpus = opts.gpus;
+    if (auto st = ddp::validate(j, nodes); !st)
+      return status::error(st.code(), "each trial runs on workers=" +
+                                          std::to_string(opts.workers) + " ranks: " + st.message(),
+                           st.where());
+  }
   actors::search_job job;
   job.function = function;
   job.space = space;

@@ -7,7 +7,7 @@
 // every trial gets):
 //   optimizer  random|grid|de|asha|hyperband|tpe     trials  N
 //   metric     KEY          direction max|min         name    EXPERIMENT
-//   seed       N            containers N  cpus N  gpus N
+//   seed       N            containers N  cpus N  gpus N  workers N (ranks per trial)
 //   resource   KEY (ASHA/Hyperband's budget goes there)
 //   early_stopping none|median|asha  es_min N  es_interval N  es_warmup N
 //   es_reduction_factor X  es_resource_min N
@@ -87,7 +87,7 @@ status set_key(const statement& st, const token& k, const token& v, search_cmd& 
                          : o.early_stopping.name) = w;
   } else if (key == "trials" || key == "seed" || key == "containers" || key == "cpus" ||
              key == "gpus" || key == "es_min" || key == "es_interval" || key == "es_warmup" ||
-             key == "es_resource_min" || key == "max_retries") {
+             key == "es_resource_min" || key == "max_retries" || key == "workers") {
     if (!(s = whole(st, v, key, key == "seed" ? 9.007e15 : 4294967295.0, n)))
       return s;
     if (key == "trials") o.num_trials = uint32_t(n);
@@ -99,6 +99,11 @@ status set_key(const statement& st, const token& k, const token& v, search_cmd& 
     else if (key == "es_interval") o.early_stopping.interval = uint64_t(n);
     else if (key == "es_warmup") o.early_stopping.warmup = uint64_t(n);
     else if (key == "es_resource_min") o.early_stopping.resource_min = uint64_t(n);
+    else if (key == "workers") {
+      if (n < 1)
+        return st.error(v, "workers must be at least 1 (ranks per trial), got " + v.describe());
+      o.workers = uint32_t(n);
+    }
     else o.max_retries = uint32_t(n);
   } else if (key == "es_reduction_factor") {
     if (!(s = positive(st, v, key, o.early_stopping.reduction_factor)))

@@ -9,6 +9,18 @@
 namespace lagom {
 
 decision train_context::report(uint64_t step, const named_values& metrics) {
+  if (agreeing()) {
+    // Rank 0 alone reports; every rank then learns the same verdict here, so
+    // no rank leaves the training loop while another enters a collective.
+    double stop = 0;
+    if (where_.rank == 0 && services_ != nullptr)
+      stop = services_->report(step, metrics) == decision::stop || services_->stop_decided();
+    if (auto st = comm_->all_reduce(&stop, 1, collective::dtype::float64,
+                                    collective::reduce_op::sum);
+        !st || stop > 0)
+      stopped_ = true; // a failed collective: the group is broken, stop
+    return stopped_ ? decision::stop : decision::go_on;
+  }
   if (services_ == nullptr)
     return decision::go_on;
   auto d = services_->report(step, metrics);

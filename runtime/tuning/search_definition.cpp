@@ -22,6 +22,7 @@ named_values encode_search(const searchspace& space, const search_options& o) {
   v.set("containers", double(o.containers));
   v.set("cpus", double(o.cpus));
   v.set("gpus", double(o.gpus));
+  v.set("workers", double(o.workers));
   v.set("max_retries", double(o.max_retries));
   v.set("heartbeat_ms", double(o.heartbeat_timeout.count()));
   v.set("time_budget_ms", double(o.time_budget.count()));
@@ -83,6 +84,10 @@ status decode_search(const named_values& stored, searchspace& space, search_opti
   out.max_retries = static_cast<uint32_t>(r.number("max_retries"));
   out.heartbeat_timeout = std::chrono::milliseconds(int64_t(r.number("heartbeat_ms")));
   out.time_budget = std::chrono::milliseconds(int64_t(r.number("time_budget_ms")));
+  // Stored before data-parallel trials: one rank each.
+  out.workers = stored.contains("workers") ? static_cast<uint32_t>(r.number("workers")) : 1;
+  if (r.st && out.workers == 0)
+    r.st = r.damaged("workers", "must be at least 1");
   if (!r.st)
     return r.st;
   out.optimizer_settings = named_values{};

@@ -9,7 +9,7 @@
 //   resource         the hyperparameter that gets ASHA's budget
 //   early_stopping   none, median or asha; es_min, es_interval, es_warmup,
 //                    es_reduction_factor, es_resource_min
-//   containers, cpus, gpus, max_retries, heartbeat_ms, time_budget_ms
+//   containers, cpus, gpus, workers (absent: 1), max_retries, heartbeat_ms, time_budget_ms
 //
 // The fixed hyperparameters, the metric and the direction are fields of the
 // experiment itself. Plain C++, no CAF.

@@ -47,7 +47,9 @@ bool search_policy::budgeted() const {
 uint32_t search_policy::lookahead() const {
   // Asking early changes nothing when the optimizer does not learn from
   // results and no time budget could end the search before it starts.
-  return opt_ && !opt_->learns() && opts_.time_budget.count() == 0 ? 1 : 0;
+  // A data-parallel trial's ranks start it together: no lookahead.
+  return opt_ && !opt_->learns() && opts_.time_budget.count() == 0 && opts_.workers <= 1 ? 1
+                                                                                        : 0;
 }
 
 named_values search_policy::launch_params(const trial& t) const {

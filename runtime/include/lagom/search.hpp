@@ -66,6 +66,12 @@ struct search_options {
   uint32_t containers = 0;
   uint32_t cpus = 1;               ///< per container
   uint32_t gpus = 0;               ///< per container
+  /// Ranks per trial: > 1 runs every trial data-parallel on a gang of this
+  /// many containers (granted all at once), rank r of `workers` with a
+  /// collective group (lagom/train.hpp); `containers` then counts gangs.
+  /// Rank 0's reports are the trial's; a stop reaches every rank; a lost
+  /// rank retries the trial on a fresh gang from its checkpoint.
+  uint32_t workers = 1;
   /// A lost or straggling trial is tried again at most this many times.
   uint32_t max_retries = 2;
   /// Heartbeats from a running trial's worker come every heartbeat_timeout/4;

@@ -45,6 +45,10 @@ struct data_parallel_settings {
   double bucket_mb = 25;       ///< MiB per gradient bucket after the first (1 MiB)
   uint32_t accumulate = 1;     ///< micro-batches per all-reduce and optimizer step
   bool sync_bn = false;        ///< BatchNorm over the global batch (SyncBatchNorm)
+  /// A data-parallel search trial (`search FN workers=N`): only rank 0's
+  /// reports go to the driver, and at every report the ranks agree on stop
+  /// (a one-number all-reduce), so all of them stop at the same step.
+  bool agree_stop = false;
 };
 
 /// What the runtime answers a report: go on, or stop (early stopping, a
@@ -186,7 +190,7 @@ public:
   /// check it, e.g. once a batch.
   bool stop_requested() const {
     return stopped_ || (stop_ && stop_->load(std::memory_order_relaxed)) ||
-           (services_ != nullptr && services_->stop_decided());
+           (services_ != nullptr && !agreeing() && services_->stop_decided());
   }
 
   /// Reports metrics at `step` (recorded in the registry, shown as progress,
@@ -252,6 +256,9 @@ public:
   }
 
 private:
+  /// A trial's ranks learn of a stop together, at a report (agree_stop).
+  bool agreeing() const { return comm_ != nullptr && ddp_.agree_stop && where_.world_size > 1; }
+
   placement where_;
   named_values params_;
   std::shared_ptr<const std::atomic<bool>> stop_;
