@@ -210,11 +210,11 @@ bool search(lagom::cluster& c, const params& p) {
   so.optimizer_settings.set("reduction_factor", 2.0);
   so.optimizer_settings.set("resource_min", 1.0);
   so.optimizer_settings.set("resource_max", p.number("trial_epochs"));
-  so.containers = 2;
+  so.workers = 2;      // each trial data-parallel on a gang of 2 containers
+  so.containers = 1;   // one gang: trials one after another
   so.name = "workshop-asha";
   so.params.set("train_limit", p.number("trial_limit"));
   so.params.set("data", p.text("train_data"));
-  // SWITCH(dptrials): so.workers = 2 for data-parallel trials.
   lagom::search_watch watch;
   watch.on_progress = [](const lagom::search_progress& e) {
     if (e.kind == lagom::search_progress::trial_ended)
