@@ -84,8 +84,29 @@ status interpreter::execute_feature_command(const script::command& cmd) {
     storage::feature_statistics s;
     if (auto st = fs.statistics(c->name, c->version, &s); !st)
       return st;
+    std::vector<const storage::column_stats*> cols;
+    for (const auto& col : s.columns)
+      cols.push_back(&col);
+    if (!c->features.empty()) {
+      cols.clear();
+      for (const auto& f : c->features) {
+        const storage::column_stats* col = s.find(f);
+        if (!col) {
+          std::vector<std::string> names;
+          for (const auto& x : s.columns)
+            names.push_back(x.name);
+          std::string close = script::suggest(f, names);
+          return status::error(errc::not_found,
+                               "no feature '" + f + "' in the statistics" +
+                                 (close.empty() ? "" : "; did you mean '" + close + "'?"),
+                               c->name);
+        }
+        cols.push_back(col);
+      }
+    }
     table t({"FEATURE", "COUNT", "NULLS", "DISTINCT", "MEAN", "STDDEV", "MIN", "MAX"});
-    for (const auto& col : s.columns) {
+    for (const auto* colp : cols) {
+      const auto& col = *colp;
       if (!col.numeric) {
         t.add_row({col.name, std::to_string(col.count), std::to_string(col.nulls),
                    std::to_string(col.distinct())});

@@ -1,5 +1,5 @@
 // The `lagom` binary: every face of the runtime in one program.
-//   lagom run FILE        a .lagom script on an embedded cluster (or --connect)
+//   lagom run FILE [K=V]  a .lagom script on an embedded cluster (or --connect)
 //   lagom shell           the same language, interactively
 //   lagom head / node     a multi-process, multi-machine cluster
 //   lagom status          nodes and resources
@@ -63,7 +63,10 @@ int main(int argc, char** argv) {
   std::string script_path;
   cluster_flags run_flags;
   auto* run = app.add_subcommand("run", "run a .lagom script");
+  std::vector<std::string> script_params;
   run->add_option("file", script_path, "the script")->required();
+  run->add_option("params", script_params,
+                  "NAME=VALUE: set the script's `param NAME=DEFAULT` (e.g. epochs=1)");
   add_cluster_flags(run, run_flags);
 
   cluster_flags shell_flags;
@@ -224,7 +227,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (run->parsed())
-    return run_script(script_path, run_flags);
+    return run_script(script_path, run_flags, script_params);
   if (shell->parsed())
     return run_shell(shell_flags, data_dir);
   if (head->parsed())

@@ -15,6 +15,7 @@
 #include "actors/head_guard.hpp"
 #include "actors/launch_coordinator.hpp"
 #include "actors/node_manager.hpp"
+#include "core/log.hpp"
 #include "gpu/gpu_discovery.hpp"
 #include "wire/atoms.hpp"
 #include "wire/auth.hpp"
@@ -35,6 +36,11 @@ status cluster::start_embedded(const embedded_options& opts, std::unique_ptr<clu
   if (opts.nodes == 0 || opts.cpus_per_node == 0)
     return status::error(errc::invalid_argument, "an embedded cluster needs at least one node "
                                                  "with at least one cpu", "embedded_options");
+  if (!opts.log_level.empty() && !log::set_level(opts.log_level))
+    return status::error(errc::invalid_argument,
+                         "log_level: '" + opts.log_level +
+                           "': expected trace, debug, info, warn, error or off",
+                         "embedded_options");
   if (opts.process_containers && opts.worker_binary.empty())
     return status::error(errc::invalid_argument,
                          "process_containers needs worker_binary", "embedded_options");

@@ -6,6 +6,7 @@
 #include <csignal>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace lagom::cli {
 
@@ -96,7 +97,9 @@ int run_head(const head_flags& f);
 int run_slurm_submit(const slurm_submit_flags& f);
 int run_slurm_status(const slurm_status_flags& f);
 int run_node(const node_flags& f);
-int run_script(const std::string& path, const cluster_flags& f);
+/// Runs script `path`; `params` are NAME=VALUE overrides of its `param`s.
+int run_script(const std::string& path, const cluster_flags& f,
+               const std::vector<std::string>& params = {});
 int run_shell(const cluster_flags& f, const std::string& data_dir);
 int run_status(const status_flags& f);
 int run_worker(const worker_flags& f);

@@ -1,4 +1,4 @@
-// `lagom run FILE`: a .lagom script. The whole file is parsed and every line
+// `lagom run FILE [NAME=VALUE ...]`: a .lagom script, its parameters set. The whole file is parsed and every line
 // validated before the cluster starts, so a bad line costs nothing and is
 // reported as FILE:LINE:COL with exit code 2. A command that fails at run
 // time stops the script with FILE:LINE and exit code 1.
@@ -26,6 +26,7 @@
 #include "cli/commands/cluster_flags.hpp"
 #include "cli/interpreter.hpp"
 #include "cli/script/parser.hpp"
+#include "cli/script/script_params.hpp"
 
 namespace lagom::cli {
 
@@ -41,7 +42,8 @@ constexpr std::chrono::seconds stop_grace{10};
 
 } // namespace
 
-int run_script(const std::string& path, const cluster_flags& f) {
+int run_script(const std::string& path, const cluster_flags& f,
+               const std::vector<std::string>& params) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     std::cerr << "lagom run: cannot open " << path << ": " << std::strerror(errno) << "\n";
@@ -51,6 +53,11 @@ int run_script(const std::string& path, const cluster_flags& f) {
   text << in.rdbuf();
   std::vector<script::statement> statements;
   if (auto st = script::parse(text.str(), path, statements); !st) {
+    std::cerr << "lagom run: " << st.to_string() << "\n";
+    return 2;
+  }
+  // `param NAME=VALUE` lines and `$NAME`, with the command line's NAME=VALUE.
+  if (auto st = script::expand_params(statements, params); !st) {
     std::cerr << "lagom run: " << st.to_string() << "\n";
     return 2;
   }

@@ -296,8 +296,9 @@ const std::vector<command_spec>& command_table() {
      "Write a new version of a feature group.", parse_insert_featuregroup},
     {"get_featuregroup", "get_featuregroup NAME [version=V] [show N]",
      "Print the first N rows (20) of a feature group.", parse_get_featuregroup},
-    {"featuregroup_stats", "featuregroup_stats NAME [version=V]",
-     "Print a feature group's statistics.", parse_featuregroup_stats},
+    {"featuregroup_stats", "featuregroup_stats NAME [version=V] [features=[F, ...]]",
+     "Print a feature group's statistics (of every feature, or of those named: a vector "
+     "column's elements are NAME_i, e.g. image_406).", parse_featuregroup_stats},
     {"get_features", "get_features [F1, F2, ...] [join=inner|left] [show N]",
      "Join features of several groups on their key (point in time with event times).",
      parse_get_features},

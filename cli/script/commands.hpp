@@ -141,6 +141,7 @@ struct get_featuregroup_cmd {
 struct featuregroup_stats_cmd {
   std::string name;
   uint32_t version = 0;
+  std::vector<std::string> features;  ///< features=[a, b]: only these statistic columns
   location loc;
 };
 struct get_features_cmd {

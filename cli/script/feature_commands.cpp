@@ -291,7 +291,20 @@ status parse_get_featuregroup(const statement& st, command& out) {
 status parse_featuregroup_stats(const statement& st, command& out) {
   featuregroup_stats_cmd cmd;
   cmd.loc = st.loc;
-  if (auto s = group_and_version(st, cmd.name, cmd.version); !s)
+  if (auto s = need_name(st, "a feature group name", cmd.name); !s)
+    return s;
+  auto s = each_key(st, 1, {"version", "features"},
+                    [&](const token& k, size_t v, size_t& next) -> status {
+    if (v == next && &k == &st.args[v])
+      return not_mine;
+    if (k.text == "features") {
+      next = v;
+      return name_list(st, next, "features", cmd.features, false);
+    }
+    next = v + 1;
+    return version_key(st, st.args[v], cmd.version);
+  });
+  if (!s)
     return s;
   out = std::move(cmd);
   return status::ok();

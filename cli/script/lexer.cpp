@@ -15,6 +15,10 @@ bool is_word_char(char c) {
          c == '_' || c == '-' || c == '.' || c == '/';
 }
 
+bool is_name_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_';
+}
+
 // Matches the mantissa -?(D+(.D*)?|.D+) at the start of s; returns its length
 // or 0.
 size_t mantissa_length(std::string_view s) {
@@ -196,6 +200,13 @@ status lex(std::string_view text, const std::string& source, lex_output& out,
       } else {
         push(token_kind::word, std::move(run), start);
       }
+    } else if (c == '$' && i + 1 < text.size() && is_name_char(text[i + 1]) &&
+               !is_digit(text[i + 1])) {
+      // $NAME: a script parameter's reference (script_params.hpp), a word.
+      size_t start = i++;
+      while (i < text.size() && is_name_char(text[i]))
+        ++i;
+      push(token_kind::word, std::string(text.substr(start, i - start)), start);
     } else if (c == ';' && open.empty()) {
       end_statement(i);
       ++i;

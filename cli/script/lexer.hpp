@@ -9,6 +9,8 @@
 //   end     the end of a statement
 // A run of word characters is one token: a number when the whole run matches
 // the number grammar, otherwise a word (so `3x` and `1.2.3` are words).
+// `$NAME` (NAME of [A-Za-z0-9_], not starting with a digit) is a word whose
+// text keeps the `$`: a script parameter (script_params.hpp).
 // key=value is lexed as word, '=', value. `#` starts a comment to the end of
 // the line, except inside a string.
 //

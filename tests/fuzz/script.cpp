@@ -1,6 +1,7 @@
 // Fuzz target: the `.lagom` line language (cli/script): lex, parse,
-// is_incomplete and to_command (every verb's argument checks, the search
-// command's space included) over arbitrary text.
+// is_incomplete, expand_params (`param` lines and `$NAME`) and to_command
+// (every verb's argument checks, the search command's space included) over
+// arbitrary text.
 //
 // Invariants checked: every error is invalid_argument with a
 // "source:line:col" where; parse() and is_incomplete() agree (text that is
@@ -13,6 +14,7 @@
 #include "cli/script/commands.hpp"
 #include "cli/script/lexer.hpp"
 #include "cli/script/parser.hpp"
+#include "cli/script/script_params.hpp"
 #include "fuzz_target.hpp"
 
 using namespace lagom;
@@ -53,5 +55,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)script::help_text(st.verb);
     (void)script::complete_command(st.verb);
   }
+
+  // The same statements with their parameters expanded, as `lagom run` does.
+  std::vector<script::script_param> params;
+  status expand_st = script::expand_params(statements, {}, &params);
+  check_error(expand_st);
+  if (expand_st.is_ok())
+    for (const auto& st : statements) {
+      fuzz::fuzz_check(st.verb != "param", "a param statement left after expand_params");
+      script::command cmd;
+      check_error(script::to_command(st, cmd));
+    }
   return 0;
 }

@@ -78,3 +78,20 @@ TEST_CASE("bad feature store lines are refused naming line and column", "[comman
           "run.lagom:1:35: format must be csv, npy or tfrecord") == 0);
   CHECK(error_of("get_feature_vector g 1.5").find("run.lagom:1:22: a number key must be an integer") == 0);
 }
+
+TEST_CASE("featuregroup_stats takes a version and the features to print", "[commands][fs]") {
+  auto all = command_ok<featuregroup_stats_cmd>("featuregroup_stats fashion");
+  CHECK(all.features.empty());
+  CHECK(all.version == 0);
+  auto some = command_ok<featuregroup_stats_cmd>(
+    "featuregroup_stats fashion features=[label, image_406] version=2");
+  CHECK(some.features == std::vector<std::string>{"label", "image_406"});
+  CHECK(some.version == 2);
+  CHECK(command_ok<featuregroup_stats_cmd>("featuregroup_stats fashion features=label").features ==
+        std::vector<std::string>{"label"});
+  CHECK(error_of("featuregroup_stats fashion features=[]").find(
+          "run.lagom:1:37: features list is empty") == 0);
+  CHECK(error_of("featuregroup_stats fashion feature=[id]").find(
+          "run.lagom:1:28: unknown option 'feature' of featuregroup_stats; did you mean "
+          "'features'?") == 0);
+}

@@ -53,6 +53,9 @@ struct embedded_options {
   /// ~/.lagom. Created when absent. One embedded cluster per data directory
   /// per process at a time (LMDB allows one open of an environment).
   std::string data_dir;
+  /// The process's log level (lagom logs to stderr): trace, debug, info,
+  /// warn, error or off; empty leaves it as it is (info unless set before).
+  std::string log_level;
 };
 
 /// What a launch tells its caller while it runs (see launch_options::on_progress).
