@@ -147,6 +147,10 @@ endif()
 # caf_openssl with libssl/libcrypto: lagom_wire's TLS doors (and its SSL_* wrappers).
 string(APPEND LAGOM_PC_LIBS " -l:libcaf_openssl.so -l:libcaf_io.so -l:libcaf_core.so -lssl -lcrypto -ldl"
                             " -fopenmp -lpthread")
+if(LAGOM_HAVE_CUDA AND LAGOM_NCCL_LIBRARY AND LAGOM_NCCL_INCLUDE_DIR)
+  # lagom_collective's NCCL backend (rank_group makes it for backend=nccl).
+  string(APPEND LAGOM_PC_LIBS " ${LAGOM_NCCL_LIBRARY}")
+endif()
 if(LAGOM_HAVE_CUDA)
   string(APPEND LAGOM_PC_LIBS " -L${CUDAToolkit_LIBRARY_DIR} -lcudart_static -ldl -lrt")
 endif()

@@ -43,15 +43,20 @@ status parse(std::string_view text, const std::string& source,
     st.loc = location{source, first.line, first.column};
     for (++i; i < tokens.size() && tokens[i].kind != token_kind::end; ++i) {
       st.args.push_back(tokens[i]);
-      // A value written without blanks after `key=` from a word on, colons
-      // included (data=fs:fashion_td:2, from=random:20x10), is one word.
+      // A value written without blanks after `key=` as word:word[:...]
+      // (data=fs:fashion_td:2, from=idx:DIR:t10k) is one word. word:number
+      // (splits=train:0.8,...) stays three tokens for the commands that
+      // read pairs; so does a script parameter's `$NAME`, which is
+      // substituted after parsing (script_params.hpp).
       token& v = st.args.back();
-      if (v.kind != token_kind::word || st.args.size() < 2 ||
+      auto reference = [](const token& t) { return !t.text.empty() && t.text[0] == '$'; };
+      if (v.kind != token_kind::word || reference(v) || st.args.size() < 2 ||
           st.args[st.args.size() - 2].kind != token_kind::equals)
         continue;
       while (i + 2 < tokens.size() && tokens[i + 1].kind == token_kind::colon &&
-             touching(tokens[i], tokens[i + 1]) &&
-             (tokens[i + 2].kind == token_kind::word || tokens[i + 2].kind == token_kind::number) &&
+             touching(tokens[i], tokens[i + 1]) && !reference(tokens[i + 2]) &&
+             (tokens[i + 2].kind == token_kind::word ||
+              (tokens[i + 2].kind == token_kind::number && v.text.find(':') != std::string::npos)) &&
              touching(tokens[i + 1], tokens[i + 2])) {
         v.text += tokens[i + 1].text + tokens[i + 2].text;
         i += 2;

@@ -101,7 +101,7 @@ TEST_CASE("a node's worker process trains the MLP from data=fs: through the head
   auto r = run(h.client("create_featuregroup fm from=idx:" + fashion + ":t10k correlations=no\n"
                         "create_training_dataset fmtd features=[image] label=label "
                         "splits=train:0.8,test:0.2 seed=5\n"
-                        "launch fashion_mnist_mlp data=\"fs:fmtd\" epochs=1 train_limit=4000 "
+                        "launch fashion_mnist_mlp data=fs:fmtd epochs=1 train_limit=4000 "
                         "report_every=10 name=fsmlp\n"
                         "launch fashion_mnist_mlp data=\"fs:nosuch\" epochs=1 name=fsbad\n"),
                "", 90s);

@@ -127,7 +127,12 @@ TEST_CASE("a value glued with colons after key= is one word", "[script][parser]"
   CHECK(a[3].column == 15);
   CHECK(a[6].text == "a");  // blanks around ':' keep it a token of its own
   CHECK(a[7].kind == token_kind::colon);
+  // word:number is a pair, three tokens (splits=train:0.8,test:0.2).
+  REQUIRE(parse("create_training_dataset t splits=train:0.8,test:0.2", "run.lagom", out).is_ok());
+  CHECK(out[0].args[3].text == "train");
+  CHECK(out[0].args[4].kind == token_kind::colon);
   // A colon that is not in a key's value is left alone (search spaces).
   REQUIRE(parse("search f space { lr: double [1e-4, 1e-1] }", "run.lagom", out).is_ok());
-  CHECK(out[0].args[3].kind == token_kind::colon);
+  CHECK(out[0].args[3].text == "lr");
+  CHECK(out[0].args[4].kind == token_kind::colon);
 }
