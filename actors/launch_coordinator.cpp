@@ -299,6 +299,9 @@ void restart_run(self_ptr self, uint32_t rank) {
 void request_resumed(self_ptr self) {
   auto& st = self->state;
   st.pending = st.todo.size();
+  st.ended.assign(st.containers.size(), true); // the finished runs: not to count again
+  for (auto rank : st.todo)
+    st.ended[rank] = false;
   if (st.todo.empty()) {
     st.log->info("'{}': every run finished already", st.report->experiment);
     return finish(self);
