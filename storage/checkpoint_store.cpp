@@ -1,5 +1,6 @@
 #include "storage/checkpoint_store.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -262,7 +263,29 @@ status checkpoint_store::commit(const std::string& name, uint64_t step, checkpoi
     return synced;
   if (out != nullptr)
     *out = checkpoint_info{step, c.info.payload_bytes, std::move(c.info.metadata), final_path};
+  sweep_staged(step);
   return retain(step);
+}
+
+// A writer killed between stage() and its commit leaves its staged file;
+// once a newer step is committed nothing can want it (the run's writer has
+// moved on, and a fenced one's commit is refused), so it goes.
+void checkpoint_store::sweep_staged(uint64_t committed) const {
+  DIR* d = ::opendir(dir_.c_str());
+  if (d == nullptr)
+    return;
+  std::vector<std::string> stale;
+  while (const dirent* e = ::readdir(d)) {
+    std::string n = e->d_name;
+    unsigned long long s = 0;
+    int used = 0;
+    if (n.rfind("stage-", 0) == 0 && ends_with(n, ".staged") &&
+        std::sscanf(n.c_str(), "stage-%llu-%n", &s, &used) == 1 && used > 0 && s < committed)
+      stale.push_back(std::move(n));
+  }
+  ::closedir(d);
+  for (const auto& n : stale)
+    discard(n);
 }
 
 void checkpoint_store::discard(const std::string& name) const {

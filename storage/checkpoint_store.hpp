@@ -98,7 +98,9 @@ public:
   /// The run's single writer (the head's checkpointer): verifies staged file
   /// `name` (a bare name made by stage(), whole and of `step`), renames it to
   /// the checkpoint of `step`, fsyncs the directory, applies retention as
-  /// save() does. A missing staged file is not_found naming its path; a bad
+  /// save() does, and removes the staged files of older steps (left by a
+  /// writer killed before its commit). A missing staged file is not_found
+  /// naming its path; a bad
   /// name invalid_argument ("staged"); a corrupt one io_error (and removed).
   status commit(const std::string& name, uint64_t step, checkpoint_info* out = nullptr);
   /// Removes staged file `name` (a refused or failed commit); missing is ok.
@@ -120,6 +122,7 @@ private:
   status write(const std::string& path, uint64_t step, std::string_view payload,
                const named_values& metadata) const;
   status retain(uint64_t step);
+  void sweep_staged(uint64_t committed) const;
 
   std::string dir_;
   checkpoint_options options_;

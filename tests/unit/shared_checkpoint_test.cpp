@@ -144,3 +144,19 @@ TEST_CASE("a commit naming a missing, foreign or corrupt staged file is refused 
   storage::checkpoint ck;
   CHECK(fx.node_side.load_latest(&ck).code() == errc::not_found);
 }
+
+TEST_CASE("a commit sweeps the staged files of older steps a killed writer left") {
+  fixture fx;
+  auto orphan = fx.stage(2, "half a save of a killed node", "node-a-9");
+  auto newer = fx.stage(5, "a staged step 5 still in flight", "node-c-3");
+  auto name = fx.stage(4, "weights of step 4", "node-b-1");
+  wire::frame reply;
+  REQUIRE(fx.env.ask(fx.s.checkpointer, reply, atoms::save::value,
+                     commit_frame(4, name, fx.live))
+            .is_ok());
+  CHECK_FALSE(std::filesystem::exists(fx.node_side.dir() + "/" + orphan));
+  CHECK(std::filesystem::exists(fx.node_side.dir() + "/" + newer)); // newer: kept
+  storage::checkpoint ck;
+  REQUIRE(fx.node_side.load_latest(&ck).is_ok());
+  CHECK(ck.info.step == 4);
+}
