@@ -49,7 +49,7 @@ std::map<int, std::string> run_statuses(const std::string& data, const std::stri
   std::map<int, std::string> out;
   std::istringstream in(r.output);
   std::string line;
-  std::regex row(R"(^\s*(\d+)\s+(queued|running|finished|failed|stopped_early|lost)\s)");
+  std::regex row(R"(^\s*(\d+)\s+(queued|running|finished|failed|stopped_early|lost|cancelled)\s)");
   std::smatch m;
   while (std::getline(in, line))
     if (std::regex_search(line, m, row))
