@@ -1,5 +1,6 @@
 #include "tuning/search_policy.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace lagom::tuning {
@@ -220,7 +221,9 @@ std::optional<placed> search_policy::next(size_t i, search_clock::time_point now
 }
 
 void search_policy::launch(size_t i, uint32_t id) {
-  slots_[i].trials.push_back({id, table_.find(id)->view.attempts + 1});
+  auto& e = *table_.find(id);
+  e.handed = std::max(e.handed, e.view.attempts) + 1;
+  slots_[i].trials.push_back({id, e.handed});
 }
 
 // Slot i's first trial starts running (its loop runs its trials in order).
@@ -246,7 +249,7 @@ void search_policy::end_trial(trial_entry& e, outcome how, double loss) {
 void search_policy::lose_trial(trial_entry& e, const std::string& why) {
   e.view.error = why;
   e.stop_requested = false;
-  if (e.view.attempts <= opts_.max_retries) {
+  if (e.view.attempts - std::min(e.unstarted, e.view.attempts) <= opts_.max_retries) {
     table_.set_status(e, run_status::lost);
     if (stopper_)
       stopper_->on_retry(e.t.id);
@@ -306,6 +309,7 @@ bool search_policy::lose(size_t i, const std::string& why) {
   // Those waiting behind the running one never ran: back to the front.
   for (size_t k = trials.size(); k-- > 1;) {
     auto& e = *table_.find(trials[k].trial);
+    ++e.unstarted;
     table_.set_status(e, run_status::queued);
     change(e);
     retry_.push_front(e.t.id);

@@ -25,6 +25,13 @@ struct trial_entry {
   uint64_t last_step = 0;
   bool stop_requested = false;  ///< early stopping (or the time budget) said stop
   bool missing = false;         ///< an id skipped on resume (a gap), not a trial
+  /// The highest attempt number handed to a loop: a trial handed ahead and
+  /// put back when its loop was lost may have started there unseen, so its
+  /// next attempt takes a new number (never the same one twice).
+  uint32_t handed = 0;
+  /// Numbers handed out that never counted as a start (put back unseen):
+  /// they spend no retry (lose_trial compares view.attempts - unstarted).
+  uint32_t unstarted = 0;
 };
 
 class search_table {
