@@ -39,10 +39,6 @@ status feature_at(const statement& st, const token& t, std::string& out) {
   return status::ok();
 }
 
-bool touching(const token& a, const token& b) {
-  return a.line == b.line && b.column == a.column + a.text.size();
-}
-
 // A value written without spaces from token i on (idx:/data/x, random:20x10,
 // data.csv), or one string. i is left after it.
 status glued(const statement& st, size_t& i, std::string& out) {

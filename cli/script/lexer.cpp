@@ -99,6 +99,10 @@ const char* to_string(token_kind kind) noexcept {
   return "token";
 }
 
+bool touching(const token& a, const token& b) {
+  return a.line == b.line && b.column == a.column + a.text.size();
+}
+
 std::string token::describe() const {
   switch (kind) {
     case token_kind::word:

@@ -71,6 +71,11 @@ struct token {
   std::string describe() const;
 };
 
+/// True when `b` starts on `a`'s line right where `a` ends (no blank
+/// between them: `fs:td:2` is five touching tokens). For a string token the
+/// text is the decoded value, so only words, numbers and punctuation compare.
+bool touching(const token& a, const token& b);
+
 struct lex_output {
   std::vector<token> tokens;
   /// True when the only error is a group left open at the end of the text.

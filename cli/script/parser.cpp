@@ -15,14 +15,6 @@ status statement::error(std::string msg) const {
   return error_at(loc.source, loc.line, loc.column, std::move(msg));
 }
 
-namespace {
-
-bool touching(const token& a, const token& b) {
-  return a.line == b.line && b.column == a.column + a.text.size();
-}
-
-} // namespace
-
 status parse(std::string_view text, const std::string& source,
              std::vector<statement>& out, uint32_t first_line) {
   out.clear();

@@ -21,10 +21,6 @@ bool value_part(const token& t) {
          t.kind == token_kind::colon;
 }
 
-bool touching(const token& a, const token& b) {
-  return a.line == b.line && b.column == a.column + a.text.size();
-}
-
 bool name_ok(const std::string& s) {
   return !s.empty() && s.size() <= 63 && !(s[0] >= '0' && s[0] <= '9') &&
          std::all_of(s.begin(), s.end(), [](char c) {
