@@ -272,7 +272,7 @@ status create_training_dataset_from_rows(feature_store& fs, const training_datas
   auto order = permutation(n, spec.seed, 0);
   size_t row_bytes = size_t{d.dim} * 4 + label_bytes(d.label);
   d.rows_per_chunk =
-    static_cast<uint32_t>(std::clamp<size_t>((size_t{1} << 20) / row_bytes, 1, 65536));
+    static_cast<uint32_t>(std::clamp<size_t>(spec.chunk_bytes / row_bytes, 1, 65536));
   std::vector<std::vector<std::string>> chunks(spec.splits.size());
   uint64_t at = 0;
   d.splits = spec.splits;

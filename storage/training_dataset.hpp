@@ -12,8 +12,13 @@
 // row. The rows are permuted by `seed` (a Fisher-Yates shuffle on
 // mt19937_64: the same on every platform) and cut into the splits in the
 // order given, floor(fraction * rows) each, the last taking the remainder.
-// Each split is stored in chunks of about 1 MiB, in that order, in the same
-// transaction as the dataset's record: whole or absent after a crash.
+// Each split is stored in chunks of about chunk_bytes (16 MiB unless told),
+// in that order, in the same transaction as the dataset's record: whole or
+// absent after a crash. Big chunks because a shuffled batch touches nearly
+// every chunk once: with 1 MiB chunks the LMDB lookups of a 256-row batch
+// cost a third of a Fashion-MNIST epoch's reads (bench_feature_store (c));
+// a chunk is an LMDB overflow value read through the memory map, so only the
+// rows asked for are touched however big it is.
 //
 // Key layout (in the shard's environment, layout version 1 of the feature store):
 //   datasets        name | 0x00 | u32 version          dataset record
@@ -59,6 +64,7 @@ struct training_dataset_spec {
   uint64_t seed = 0;
   uint32_t version = 0;  ///< 0: newest + 1
   std::string description;
+  uint64_t chunk_bytes = uint64_t{16} << 20;  ///< target chunk size (at least one row)
 };
 
 struct training_dataset_info {

@@ -287,6 +287,7 @@ TEST_CASE("shuffled batches over many chunks read the same bytes as rows read on
   spec.label = "y";
   spec.splits = {{"train", 1.0}};
   spec.seed = 7;
+  spec.chunk_bytes = 1 << 20;
   training_dataset_info info;
   REQUIRE(create_training_dataset(fs, spec, &info));
   REQUIRE(info.splits[0].chunks >= 3);
