@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <future>
 #include <unordered_map>
 
 #include "storage/encoding.hpp"
@@ -251,8 +252,14 @@ status feature_store::write_version(const std::string& name, write_mode mode,
     order = key_order(keys);
   }
 
+  // The statistics are computed on a second thread while the chunks and the
+  // index are encoded into the transaction (both only read *body); they are
+  // awaited just before their record is put.
   feature_statistics batch_stats;
-  compute_statistics(*body, &batch_stats, g.correlations);
+  std::shared_future<void> stats_ready =
+    std::async(std::launch::async,
+               [&] { compute_statistics(*body, &batch_stats, g.correlations); })
+      .share();
   size_t per_chunk = rows_per_chunk(s.columns);
   int64_t created = now_ms();
 
@@ -273,7 +280,6 @@ status feature_store::write_version(const std::string& name, write_mode mode,
     if (version <= gr.newest)
       return status::error(errc::invalid_argument, "version exists",
                            name + " version " + std::to_string(version));
-    feature_statistics stats = batch_stats;
     version_record v;
     v.info.group = name;
     v.info.version = version;
@@ -300,18 +306,6 @@ status feature_store::write_version(const std::string& name, write_mode mode,
           return got;
       }
       v.chunks = prev.chunks;
-      feature_statistics old;
-      std::string_view bytes;
-      status s3 = t.get(db_.stats, version_key(name, prev.info.version), &bytes);
-      if (s3)
-        s3 = decode_statistics(bytes, name + " version " + std::to_string(prev.info.version) +
-                                        " statistics",
-                               &old);
-      if (s3)
-        s3 = merge_statistics(old, batch_stats);
-      if (!s3)
-        return s3;
-      stats = std::move(old);
     } else if (mode != write_mode::create) {
       if (auto s3 = clear_index(t, db_.index, name); !s3)
         return s3;
@@ -351,6 +345,23 @@ status feature_store::write_version(const std::string& name, write_mode mode,
     for (const auto& c : v.chunks)
       v.info.rows += c.rows;
     gr.newest = version;
+    stats_ready.get();
+    feature_statistics stats = batch_stats;
+    if (mode == write_mode::append) {
+      // Merged with the stored version's, not recomputed over the group.
+      feature_statistics old;
+      std::string_view bytes;
+      status s3 = t.get(db_.stats, version_key(name, prev.info.version), &bytes);
+      if (s3)
+        s3 = decode_statistics(bytes, name + " version " + std::to_string(prev.info.version) +
+                                        " statistics",
+                               &old);
+      if (s3)
+        s3 = merge_statistics(old, batch_stats);
+      if (!s3)
+        return s3;
+      stats = std::move(old);
+    }
     status s3 = t.put(db_.stats, version_key(name, version), encode_statistics(stats));
     if (s3)
       s3 = t.put(db_.versions, version_key(name, version), encode(v));

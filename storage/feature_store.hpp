@@ -33,7 +33,8 @@
 // Reads see the last commit made before they began (LMDB MVCC).
 //
 // Threading: one owner calls it (not concurrent). Open one feature_store per
-// directory per process (an LMDB rule).
+// directory per process (an LMDB rule). A write computes its statistics on a
+// thread of its own while it encodes the chunks (joined before it returns).
 #pragma once
 
 #include <cstdint>
