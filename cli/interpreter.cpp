@@ -109,17 +109,18 @@ status interpreter::launch_and_print(const std::string& function, launch_options
   table t(head);
   if (!outcomes.empty() && !outcomes.front().experiment.empty())
     t.set_title("experiment " + outcomes.front().experiment);
-  size_t failed = 0;
+  size_t failed = 0, cancelled = 0;
   status first_failure;
   for (auto& o : outcomes) {
     if (!o.result && failed++ == 0)
       first_failure = o.result;
+    cancelled += cli::cancelled(o.result) ? 1 : 0;
     std::vector<std::string> row{std::to_string(o.run), o.node, std::to_string(o.container_id),
                                  std::to_string(o.cpus), gpus_cell(o.gpus),
                                  o.device.empty() ? "-" : o.device, std::to_string(o.attempts),
                                  o.result ? format_duration(o.elapsed_ms / 1000.0) : "-"};
     if (!o.result)
-      row.push_back("FAILED: " + o.result.to_string());
+      row.push_back(failure_cell(o.result));
     else if (numeric)
       for (auto& k : keys)
         row.push_back(o.values.contains(k) ? o.values.text(k, "") : "");
@@ -130,8 +131,10 @@ status interpreter::launch_and_print(const std::string& function, launch_options
   out_ << t << std::flush;
   if (failed > 0)
     return status::error(first_failure.code(),
-                         std::to_string(failed) + " of " + std::to_string(outcomes.size())
-                           + " container(s) failed; first: " + first_failure.to_string(),
+                         std::to_string(failed) + " of " + std::to_string(outcomes.size()) +
+                           (cancelled == failed ? " container(s) cancelled; first: "
+                                                : " container(s) failed; first: ") +
+                           first_failure.to_string(),
                          function);
   return status::ok();
 }

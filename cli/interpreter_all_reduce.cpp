@@ -47,7 +47,7 @@ status interpreter::all_reduce(const script::all_reduce_cmd& cmd) {
     for (auto& x : r.ranks) {
       std::string result;
       if (!x.result)
-        result = "FAILED: " + x.result.to_string();
+        result = failure_cell(x.result);
       else
         for (const char* k : {"test_accuracy", "test_loss"})
           if (x.values.contains(k))

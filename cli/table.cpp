@@ -112,6 +112,15 @@ std::string format_bytes(uint64_t bytes) {
   return buf;
 }
 
+std::string failure_cell(const status& result) {
+  return (cancelled(result) ? "CANCELLED: " : "FAILED: ") + result.to_string();
+}
+
+bool cancelled(const status& result) {
+  // launch_coordinator and cluster::cancel word every such result so.
+  return !result && result.message().rfind("cancelled: ", 0) == 0;
+}
+
 std::string format_duration(double seconds) {
   if (std::isnan(seconds))
     return "?";

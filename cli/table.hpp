@@ -30,6 +30,8 @@
 #include <string>
 #include <vector>
 
+#include "lagom/status.hpp"
+
 namespace lagom::cli {
 
 class table {
@@ -64,6 +66,13 @@ std::string format_bytes(uint64_t bytes);
 /// A duration: "0 ms".."999 ms", "1.0 s".."59.9 s", "1m 05s", "2h 03m",
 /// "3d 04h". Negative durations get a leading '-'.
 std::string format_duration(double seconds);
+
+/// The RESULT cell of a run that did not succeed: "CANCELLED: why" for a
+/// run its driver was told to stop, else "FAILED: status".
+std::string failure_cell(const status& result);
+/// Whether `result` is a run cut short because its driver was told to stop
+/// (SIGTERM, SIGINT, scancel): errc::unavailable, "cancelled: why".
+bool cancelled(const status& result);
 
 /// A moment in UTC, ISO 8601 with milliseconds: "2024-05-01T12:00:01.234Z"
 /// (milliseconds since the Unix epoch; negative ones read as 0).

@@ -209,10 +209,21 @@ status check_update(const run_update& update) {
   return status::ok();
 }
 
+// Whether a run may move from `from` to `to` (see update_run_status).
+bool may_move(run_status from, run_status to) {
+  if (from == to)
+    return true;
+  if (is_final(from))
+    return false;
+  if (from == run_status::cancelled)
+    return to == run_status::running || to == run_status::queued;
+  return true;
+}
+
 // Moves run `r` (of `e`) to `s` and applies `update` (see update_run_status).
 status move_run(const experiment& e, run_record& r, run_status s, const run_update& update,
                 int64_t now) {
-  if (is_final(r.status) && s != r.status)
+  if (!may_move(r.status, s))
     return status::error(errc::invalid_argument,
                          std::string("run is ") + to_string(r.status) + "; it cannot become " +
                            to_string(s),
@@ -277,6 +288,11 @@ status experiment_table::apply_run_changes(const std::vector<run_change>& change
       } else if (!got || !(got = decode(bytes, run_where(e, c.run), &r))) {
         return got;
       }
+      // A search's late change to a run cancelled under it (the registry's
+      // sweep on SIGTERM) is dropped: the cancellation stands, the rest of
+      // the batch is kept.
+      if (r.status == run_status::cancelled && !may_move(r.status, c.status))
+        continue;
       if (auto st = move_run(e, r, c.status, c.update, c.at_ms > 0 ? c.at_ms : now); !st)
         return st;
       if (auto st = t.put(runs_, run_key(e.id, c.run), encode(r)); !st)

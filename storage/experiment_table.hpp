@@ -95,7 +95,10 @@ public:
 
   /// Stores `run` as given (creating or replacing it) in an existing experiment.
   status put_run(const run_record& run);
-  /// Moves a run to status `s` in one read-modify-write transaction: entering
+  /// Moves a run to status `s` in one read-modify-write transaction. A run in
+  /// a final status never moves; a cancelled run moves only to running or
+  /// queued (a resume), so a driver's late lost or failed does not overwrite
+  /// why it stopped; any other move is invalid_argument. Entering
   /// running counts an attempt (and sets start_ms the first time); entering an
   /// ended status sets end_ms. Then applies `update`. *out (if given) gets the
   /// stored record.
@@ -106,7 +109,9 @@ public:
   /// exist is created first (queued, with the change's hyperparameters), then
   /// moved as update_run_status does. All or nothing: the first bad change
   /// (unknown experiment, a final run moved) fails the batch, naming it, and
-  /// nothing is stored.
+  /// nothing is stored. A change that would move a cancelled run anywhere but
+  /// running or queued is dropped (a late report of a search cancelled under
+  /// it); the other changes are applied.
   status apply_run_changes(const std::vector<run_change>& changes);
   status get_run(uint64_t experiment_id, uint32_t run, run_record* out) const;
   /// Every run of the experiment, by run number.

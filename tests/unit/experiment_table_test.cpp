@@ -203,6 +203,47 @@ TEST_CASE("experiment_table: a run's status moves, counting attempts and times")
   CHECK(f.table.update_run_status(e.id, 4, run_status::running).where() == "sweep/4");
 }
 
+TEST_CASE("experiment_table: a cancelled run keeps its status against a late lost or failed, and resumes") {
+  fixture f;
+  auto e = f.create("cancelled");
+  f.add_run(e.id, 0, run_status::queued, 0.1);
+  f.add_run(e.id, 1, run_status::queued, 0.1);
+  f.add_run(e.id, 2, run_status::queued, 0.1);
+  REQUIRE(f.table.update_run_status(e.id, 0, run_status::running).is_ok());
+  run_update why;
+  why.error = "cancelled: SIGTERM";
+  REQUIRE(f.table.update_run_status(e.id, 0, run_status::cancelled, why).is_ok());
+  for (run_status late : {run_status::lost, run_status::failed, run_status::finished}) {
+    status st = f.table.update_run_status(e.id, 0, late);
+    CHECK(st.code() == errc::invalid_argument);
+    CHECK(st.message() == std::string("run is cancelled; it cannot become ") + to_string(late));
+  }
+  run_record r;
+  REQUIRE(f.table.get_run(e.id, 0, &r).is_ok());
+  CHECK(r.status == run_status::cancelled);
+  CHECK(r.error == "cancelled: SIGTERM");
+  // `lagom resume` runs it again.
+  REQUIRE(f.table.update_run_status(e.id, 0, run_status::running).is_ok());
+  REQUIRE(f.table.get_run(e.id, 0, &r).is_ok());
+  CHECK(r.status == run_status::running);
+  CHECK(r.attempts == 2);
+
+  // In a batch, the late change is dropped and the others are kept.
+  REQUIRE(f.table.update_run_status(e.id, 1, run_status::running).is_ok());
+  REQUIRE(f.table.update_run_status(e.id, 1, run_status::cancelled, why).is_ok());
+  run_change late, other;
+  late.experiment_id = other.experiment_id = e.id;
+  late.run = 1;
+  late.status = run_status::finished;
+  other.run = 2;
+  other.status = run_status::running;
+  REQUIRE(f.table.apply_run_changes({late, other}).is_ok());
+  REQUIRE(f.table.get_run(e.id, 1, &r).is_ok());
+  CHECK(r.status == run_status::cancelled);
+  REQUIRE(f.table.get_run(e.id, 2, &r).is_ok());
+  CHECK(r.status == run_status::running);
+}
+
 TEST_CASE("experiment_table: a batch of run changes is one all-or-nothing transaction") {
   fixture f;
   auto e = f.create("search-1");

@@ -6,6 +6,8 @@
 #include "cli/table.hpp"
 
 using namespace lagom::cli;
+using lagom::errc;
+using lagom::status;
 
 TEST_CASE("numbers right-align, text left-aligns, headers are underlined", "[cli][table]") {
   table t({"NODE", "CPUS", "STATE"});
@@ -116,4 +118,14 @@ TEST_CASE("format_timestamp writes UTC with milliseconds", "[cli][table]") {
   CHECK(format_timestamp(0) == "1970-01-01T00:00:00.000Z");
   CHECK(format_timestamp(1714564801234) == "2024-05-01T12:00:01.234Z");
   CHECK(format_timestamp(-1) == "1970-01-01T00:00:00.000Z");
+}
+
+TEST_CASE("failure_cell tells a cancelled run from a failed one", "[cli][table]") {
+  auto stopped = status::error(errc::unavailable, "cancelled: lagom run got SIGTERM", "launch/run 0");
+  auto crashed = status::error(errc::function_failed, "exit code 3", "launch/run 1");
+  CHECK(cancelled(stopped));
+  CHECK(!cancelled(crashed));
+  CHECK(!cancelled(status::ok()));
+  CHECK(failure_cell(stopped) == "CANCELLED: " + stopped.to_string());
+  CHECK(failure_cell(crashed) == "FAILED: " + crashed.to_string());
 }
