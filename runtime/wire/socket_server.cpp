@@ -182,6 +182,8 @@ void socket_server::stop() {
     (void)!::write(p_->stop_wr, &b, 1);
     if (p_->acceptor.joinable())
       p_->acceptor.join();
+    ::close(p_->listen_fd);  // new connections are refused from now on
+    p_->listen_fd = -1;
     p_->reap(true);
   });
 }
