@@ -9,6 +9,8 @@
 
 #include <arpa/inet.h>
 #include <csignal>
+#include <filesystem>
+#include <fstream>
 #include <netinet/in.h>
 #include <poll.h>
 #include <regex>
@@ -150,6 +152,23 @@ struct raw_socket {
   }
 };
 
+// Whether every thread of `pid` is stopped (state T in /proc): SIGSTOP takes
+// effect asynchronously, a thread on another CPU may still answer first.
+bool all_stopped(pid_t pid) {
+  const std::string dir = "/proc/" + std::to_string(pid) + "/task";
+  size_t threads = 0;
+  for (const auto& t : std::filesystem::directory_iterator(dir)) {
+    std::ifstream in(t.path() / "stat");
+    std::string line;
+    std::getline(in, line);
+    auto close = line.rfind(')');
+    if (close == std::string::npos || close + 2 >= line.size() || line[close + 2] != 'T')
+      return false;
+    ++threads;
+  }
+  return threads > 0;
+}
+
 } // namespace
 
 TEST_CASE("lookups through the online door equal the actor path's, errors too", "[online]") {
@@ -270,6 +289,7 @@ TEST_CASE("a stopped or killed head fails an online lookup within its timeout", 
   const std::string door = "online door 127.0.0.1:" + std::to_string(head.door);
 
   head.proc->signal(SIGSTOP);
+  REQUIRE(wait_until([&] { return all_stopped(head.proc->pid()); }, 5s));
   auto t0 = std::chrono::steady_clock::now();
   auto st = fs.get_feature_vector("nums", {int64_t{5}}, &row, &found);
   auto took = std::chrono::steady_clock::now() - t0;
