@@ -69,22 +69,32 @@ status wait_ready(int fd, short events, int stop_fd, deadline by, const std::str
   }
 }
 
-status read_exact(int fd, unsigned char* p, size_t n, int stop_fd, deadline by,
-                  const std::string& peer, bool* got_any) {
-  size_t done = 0;
-  while (done < n) {
-    if (auto st = wait_ready(fd, POLLIN, stop_fd, by, peer, "reading"); !st)
-      return st;
-    ssize_t r = ::recv(fd, p + done, n - done, 0);
-    if (r < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
-      continue;
-    if (r < 0)
-      return status::error(errc::io_error, std::string("recv: ") + std::strerror(errno), peer);
+// Reads 1..n bytes into p (*got), waiting (poll) only when none are there
+// yet: a payload that came with its header costs one recv, no poll.
+status read_some(int fd, unsigned char* p, size_t n, int stop_fd, deadline by,
+                 const std::string& peer, size_t* got) {
+  for (;;) {
+    ssize_t r = ::recv(fd, p, n, MSG_DONTWAIT);
+    if (r > 0) {
+      *got = static_cast<size_t>(r);
+      return status::ok();
+    }
     if (r == 0)
       return status::error(errc::io_error, "connection closed", peer);
-    done += static_cast<size_t>(r);
-    *got_any = true;
+    if (errno == EINTR)
+      continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK)
+      return status::error(errc::io_error, std::string("recv: ") + std::strerror(errno), peer);
+    if (auto st = wait_ready(fd, POLLIN, stop_fd, by, peer, "reading"); !st)
+      return st;
   }
+}
+
+status read_exact(int fd, unsigned char* p, size_t n, int stop_fd, deadline by,
+                  const std::string& peer) {
+  for (size_t done = 0, got = 0; done < n; done += got)
+    if (auto st = read_some(fd, p + done, n - done, stop_fd, by, peer, &got); !st)
+      return st;
   return status::ok();
 }
 
@@ -158,12 +168,12 @@ status send_error(int fd, const status& s, deadline by, const std::string& peer)
 status recv_packet(int fd, deadline first_by, std::chrono::milliseconds whole, size_t max_bytes,
                    int stop_fd, const std::string& peer, packet* out) {
   unsigned char h[header_bytes];
-  bool got_any = false;
-  // The first byte by the idle bound, then the whole packet within `whole`.
-  if (auto st = read_exact(fd, h, 1, stop_fd, first_by, peer, &got_any); !st)
+  size_t got = 0;
+  // The first bytes by the idle bound, then the whole packet within `whole`.
+  if (auto st = read_some(fd, h, header_bytes, stop_fd, first_by, peer, &got); !st)
     return st;
   const deadline by = std::chrono::steady_clock::now() + whole;
-  if (auto st = read_exact(fd, h + 1, header_bytes - 1, stop_fd, by, peer, &got_any); !st)
+  if (auto st = read_exact(fd, h + got, header_bytes - got, stop_fd, by, peer); !st)
     return st;
   if (get_u32(h) != magic)
     return status::error(errc::malformed_frame, "not a lagom online door packet (bad magic)",
@@ -185,7 +195,7 @@ status recv_packet(int fd, deadline first_by, std::chrono::milliseconds whole, s
   out->tag = get_u64(h + 8);
   out->words = kj::heapArray<capnp::word>(bytes / 8);
   return read_exact(fd, reinterpret_cast<unsigned char*>(out->words.begin()), bytes, stop_fd, by,
-                    peer, &got_any);
+                    peer);
 }
 
 status error_of(const packet& p, const std::string& peer) {
