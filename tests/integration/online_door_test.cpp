@@ -309,3 +309,31 @@ TEST_CASE("a stopped or killed head fails an online lookup within its timeout", 
   CHECK(st.where() == door);
   CHECK(took < 3s);
 }
+
+TEST_CASE("with --tls the head opens no online door and lookups take the TLS actor path",
+          "[online][tls]") {
+  temp_dir d;
+  const std::string ca = d.path() + "/ca";
+  for (auto& args : std::vector<std::vector<std::string>>{
+         {"cert", "init", ca}, {"cert", "issue", ca, "head"}, {"cert", "issue", ca, "client"}}) {
+    args.insert(args.begin(), lagom_bin);
+    auto r = run(args, "", 30s);
+    INFO(r.output);
+    REQUIRE(r.code == 0);
+  }
+  auto proc = child_process::start({lagom_bin, "--data", d.path() + "/head", "head", "--listen",
+                                    "127.0.0.1:0", "--token", token, "--tls", ca + "/head"});
+  REQUIRE(proc->wait_for("online feature door off (--tls)", 10s));
+  std::smatch m;
+  std::string out = proc->output();
+  REQUIRE(std::regex_search(out, m, std::regex("listening on (127\\.0\\.0\\.1:[0-9]+) \\(TLS")));
+  {
+    std::unique_ptr<cluster> c;
+    REQUIRE(cluster::connect(m[1], token, ca + "/client", c, 10s).to_string() == "ok");
+    auto fs = c->feature_store();
+    create_groups(fs);
+    CHECK(lookups(fs).find("found a=3 b=k0 x=1.500000 s=row 3\n") != std::string::npos);
+  }
+  proc->signal(SIGTERM);
+  CHECK(proc->wait_exit(10s));
+}
