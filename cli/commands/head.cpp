@@ -49,6 +49,12 @@ int run_head(const head_flags& f) {
                          "present it to join\n");
     return 2;
   }
+  if (!f.tls.empty() && !f.online_listen.empty() && f.online_listen != "off") {
+    std::fprintf(stderr, "lagom head: --online-listen %s: the online door speaks no TLS; with "
+                         "--tls lookups take the TLS actor path (leave --online-listen out)\n",
+                 f.online_listen.c_str());
+    return 2;
+  }
   std::string online_host = host;
   uint16_t online_port = 0;
   if (!f.online_listen.empty() && f.online_listen != "off" &&

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <exception>
 #include <list>
 #include <mutex>
 #include <thread>
@@ -111,7 +112,12 @@ struct socket_server::impl {
         frame request(p.tag, std::move(p.words));
         frame reply;
         const auto by = clock::now() + opts.frame_timeout;
-        auto answered = handle(request, &reply);
+        status answered;
+        try {
+          answered = handle(request, &reply);
+        } catch (const std::exception& e) {  // e.g. bad_alloc: this request fails, not the head
+          answered = status::error(errc::internal, e.what(), opts.name);
+        }
         st = answered ? send_packet(c.fd, packet_kind::reply, reply.schema(), reply.bytes(),
                                     reply.size_bytes(), by, peer)
                       : send_error(c.fd, answered, by, peer);

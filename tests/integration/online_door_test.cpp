@@ -337,3 +337,34 @@ TEST_CASE("with --tls the head opens no online door and lookups take the TLS act
   proc->signal(SIGTERM);
   CHECK(proc->wait_exit(10s));
 }
+
+TEST_CASE("a bad --online-listen is refused naming the flag", "[online]") {
+  temp_dir d;
+  auto head = [&](std::vector<std::string> extra) {
+    std::vector<std::string> argv = {lagom_bin, "--data", d.path() + "/head", "head", "--listen",
+                                     "127.0.0.1:0", "--token", token};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return run(argv, "", 30s);
+  };
+  auto r = head({"--online-listen", "127.0.0.1:notaport"});
+  CHECK(r.code == 2);
+  CHECK(r.output.find("lagom head: --online-listen 127.0.0.1:notaport") != std::string::npos);
+  r = head({"--online-listen", "127.0.0.1:0", "--tls", d.path() + "/nowhere"});
+  CHECK(r.code == 2);
+  CHECK(r.output.find("the online door speaks no TLS") != std::string::npos);
+  // A port already taken: exit 1 naming the flag and the address.
+  int taken = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(taken, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  REQUIRE(::listen(taken, 1) == 0);
+  socklen_t n = sizeof a;
+  ::getsockname(taken, reinterpret_cast<sockaddr*>(&a), &n);
+  const std::string busy = "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
+  r = head({"--online-listen", busy});
+  ::close(taken);
+  CHECK(r.code == 1);
+  CHECK(r.output.find("lagom head: --online-listen: " + busy + ": cannot listen") !=
+        std::string::npos);
+}
