@@ -1,7 +1,9 @@
 // `lagom head`: the cluster's head process. Runs cluster_manager and the
 // services (experiment registry, checkpointer, log aggregator on the --data
 // directory), publishes cluster_manager through CAF's middleman on --listen
-// (loopback unless told otherwise); nodes join with --token. Runs until
+// (loopback unless told otherwise); nodes join with --token. Without --tls
+// it also opens the online feature door (actors/online_door.hpp) on
+// --online-listen (default: --listen's host, a free port). Runs until
 // SIGINT or SIGTERM.
 #include <csignal>
 #include <ctime>

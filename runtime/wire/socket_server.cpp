@@ -156,8 +156,17 @@ struct socket_server::impl {
       if ((p[1].revents & POLLIN) != 0)
         return;
       int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+      if (fd < 0 && (errno == EMFILE || errno == ENFILE || errno == ENOMEM ||
+                     errno == ENOBUFS)) {
+        // Out of descriptors or memory: the pending connection stays
+        // readable, so back off (100 ms, or until stopped) instead of spinning.
+        opts.log->warn("{}: accept: {}", opts.name, std::strerror(errno));
+        pollfd s{stop_rd, POLLIN, 0};
+        ::poll(&s, 1, 100);
+        continue;
+      }
       if (fd < 0)
-        continue;  // the peer went away first, or out of descriptors for now
+        continue;  // the peer went away before it was accepted
       int one = 1;
       ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
       reap(false);
