@@ -10,6 +10,8 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sstream>
+#include <thread>
+#include <vector>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -151,4 +153,29 @@ TEST_CASE("a stopped server gives one io_error naming the door, after one reconn
   CHECK(st.code() == errc::io_error);
   CHECK(st.where() == "online door 127.0.0.1:" + std::to_string(port));
   CHECK(st.message().find("cannot connect") != std::string::npos);
+}
+
+TEST_CASE("calls from several threads take turns on one connection, each gets its own reply") {
+  logged_server s;
+  wire::socket_client c("127.0.0.1", s.server->port(), "tok");
+  std::vector<std::string> errors(4);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50 && errors[t].empty(); ++i) {
+        const uint64_t schema = 1000 * (t + 1) + i;
+        const std::string body = "thread " + std::to_string(t);  // 8 bytes
+        wire::frame request, reply;  // no Catch assertions off the main thread
+        wire::frame::from_bytes(schema, body.data(), body.size(), request);
+        auto st = c.call(request, &reply, 5s);
+        if (!st)
+          errors[t] = st.to_string();
+        else if (reply.schema() != schema ||
+                 std::string(reinterpret_cast<const char*>(reply.bytes()), 8) != body)
+          errors[t] = "a reply of another call at call " + std::to_string(i);
+      }
+    });
+  for (auto& t : threads)
+    t.join();
+  CHECK(errors == std::vector<std::string>(4));
 }
