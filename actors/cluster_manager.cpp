@@ -525,6 +525,11 @@ caf::behavior cluster_manager(self_ptr self, cluster_options opts) {
                                             "this head runs no feature store", "feature_store"));
       return self->state.opts.feature_store;
     },
+    [=](atoms::fs_online) -> caf::result<uint16_t> {
+      if (auto ok = check_admitted(self, "fs_online"); !ok)
+        return wire::to_error(ok);
+      return self->state.opts.online_port;
+    },
     [=](atoms::await, uint32_t nodes, uint32_t running) -> caf::result<caf::unit_t> {
       if (auto ok = check_admitted(self, "await"); !ok)
         return wire::to_error(ok);

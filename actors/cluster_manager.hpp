@@ -50,6 +50,11 @@
 //   (atoms::feature_store) -> caf::actor
 //       The feature_store_router (feature_store_router.hpp); unavailable
 //       when this head was started without one.
+//   (atoms::fs_online) -> uint16_t
+//       The port of the head's online door (online_door.hpp) on the host
+//       the client reached the head at; 0 when the head opened none (an
+//       embedded cluster, --tls, --online-listen off): lookups then take
+//       the actor path.
 //   (atoms::tick) internal: drops nodes silent for longer than the timeout.
 // Owners also receive (atoms::release, frame ContainerLost) when their
 // containers die with a node.
@@ -78,6 +83,7 @@ struct cluster_options {
   // fenced epochs). Null: the cluster_manager makes its own.
   std::shared_ptr<supervision::membership> members;
   caf::actor feature_store;
+  uint16_t online_port = 0;  // the online door's port; 0: none
 };
 
 caf::actor spawn_cluster_manager(caf::actor_system& sys, cluster_options opts);

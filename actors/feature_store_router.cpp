@@ -363,13 +363,17 @@ caf::actor spawn_feature_store_router(caf::actor_system& sys, std::vector<caf::a
 }
 
 status spawn_feature_store(caf::actor_system& sys, const std::string& dir, uint32_t shards,
-                           caf::actor& router) {
+                           caf::actor& router,
+                           std::vector<std::shared_ptr<storage::feature_store>>* stores) {
   if (shards == 0)
     return status::error(errc::invalid_argument, "must be at least 1", "feature store shards");
   std::vector<caf::actor> made;
+  std::vector<std::shared_ptr<storage::feature_store>> opened(shards);
   for (uint32_t k = 0; k < shards; ++k) {
     caf::actor a;
-    if (auto st = spawn_feature_store_shard(sys, dir + "/shard-" + std::to_string(k), k, a); !st) {
+    if (auto st = spawn_feature_store_shard(sys, dir + "/shard-" + std::to_string(k), k, a,
+                                            &opened[k]);
+        !st) {
       for (auto& m : made)
         caf::anon_send_exit(m, caf::exit_reason::user_shutdown);
       return status::error(st.code(), "cannot open a feature store shard: " + st.message(),
@@ -378,6 +382,8 @@ status spawn_feature_store(caf::actor_system& sys, const std::string& dir, uint3
     made.push_back(a);
   }
   router = spawn_feature_store_router(sys, std::move(made));
+  if (stores != nullptr)
+    *stores = std::move(opened);
   return status::ok();
 }
 

@@ -28,6 +28,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +36,10 @@
 #include <caf/fwd.hpp>
 
 #include "lagom/status.hpp"
+
+namespace lagom::storage {
+class feature_store;
+}
 
 namespace lagom::actors {
 
@@ -46,8 +51,10 @@ caf::actor spawn_feature_store_router(caf::actor_system& sys, std::vector<caf::a
 
 /// Opens `shards` shards at DIR/shard-0 .. DIR/shard-{n-1} and their router.
 /// A shard that cannot be opened is an error naming its path, and nothing
-/// is left running.
+/// is left running. `stores` (may be null) gets each shard's store, index =
+/// shard number (see spawn_feature_store_shard: for lookup() only).
 status spawn_feature_store(caf::actor_system& sys, const std::string& dir, uint32_t shards,
-                           caf::actor& router);
+                           caf::actor& router,
+                           std::vector<std::shared_ptr<storage::feature_store>>* stores = nullptr);
 
 } // namespace lagom::actors

@@ -7,6 +7,7 @@
 
 #include "actors/experiment_frames.hpp"
 #include "actors/feature_frames.hpp"
+#include "actors/feature_lookup.hpp"
 #include "core/log.hpp"
 #include "schemas/feature_store.capnp.h"
 #include "storage/dataset_export.hpp"
@@ -33,7 +34,9 @@ struct open_split {
 struct shard_state {
   std::shared_ptr<spdlog::logger> log;
   uint32_t shard = 0;
-  storage::feature_store fs;
+  // Shared with the head's online door (actors/online_door.hpp), which
+  // only calls lookup() on it from its own threads.
+  std::shared_ptr<storage::feature_store> fs;
   // Dataset versions never change: readers are kept (name/version/split).
   std::map<std::string, open_split> splits;
   // Chunked writes' parts until their last frame (storage/feature_upload.hpp).
@@ -102,8 +105,8 @@ caf::result<wire::frame> on_write(self_ptr self, const wire::frame& f) {
   storage::version_info v;
   if (rd)
     rd = mode == storage::write_mode::create
-           ? self->state.fs.create(group, schema, rows, wo, &v)
-           : self->state.fs.write(group, mode, rows, wo, &v);
+           ? self->state.fs->create(group, schema, rows, wo, &v)
+           : self->state.fs->write(group, mode, rows, wo, &v);
   if (!rd)
     return wire::to_error(rd);
   self->state.log->info("{} v{}: {} of {} rows ({} in all)", v.group, v.version,
@@ -130,36 +133,17 @@ caf::result<wire::frame> on_read(self_ptr self, const wire::frame& f) {
   });
   storage::feature_frame rows;
   if (rd)
-    rd = self->state.fs.read(group, ro, &rows);
+    rd = self->state.fs->read(group, ro, &rows);
   if (!rd)
     return wire::to_error(rd);
   return rows_frame(rows);
 }
 
 caf::result<wire::frame> on_lookup(self_ptr self, const wire::frame& f) {
-  std::string group;
-  std::vector<storage::key_value> keys;
-  std::vector<std::string> columns;
-  auto rd = wire::read<schema::FeatureLookup>(f, [&](schema::FeatureLookup::Reader r) {
-    group = frames::text(r.getGroup());
-    for (auto k : r.getKeys())
-      keys.push_back(frames::from_wire(k));
-    for (auto c : r.getColumns())
-      columns.push_back(frames::text(c));
-    return status::ok();
-  });
-  storage::feature_frame rows;
-  std::vector<bool> found;
-  if (rd)
-    rd = self->state.fs.lookup(group, keys, columns, &rows, &found);
-  if (!rd)
-    return wire::to_error(rd);
-  return wire::build<schema::FeatureLookupResult>([&](schema::FeatureLookupResult::Builder b) {
-    frames::to_wire(b.initRows(), rows);
-    auto fl = b.initFound(static_cast<unsigned>(found.size()));
-    for (unsigned i = 0; i < found.size(); ++i)
-      fl.set(i, found[i]);
-  });
+  wire::frame reply;
+  if (auto st = answer_lookup(*self->state.fs, f, &reply); !st)
+    return wire::to_error(st);
+  return reply;
 }
 
 status read_group_request(const wire::frame& f, std::string* group, uint32_t* version) {
@@ -174,7 +158,7 @@ caf::result<wire::frame> on_list(self_ptr self, const wire::frame& f) {
   std::string group;
   uint32_t version = 0;
   auto rd = read_group_request(f, &group, &version);
-  auto& fs = self->state.fs;
+  auto& fs = *self->state.fs;
   std::vector<storage::version_info> out;
   if (rd && !group.empty()) {
     rd = fs.versions(group, &out);
@@ -203,9 +187,9 @@ caf::result<wire::frame> on_stats(self_ptr self, const wire::frame& f) {
   storage::version_info v;
   storage::feature_statistics s;
   if (rd)
-    rd = self->state.fs.describe(group, version, &v);
+    rd = self->state.fs->describe(group, version, &v);
   if (rd)
-    rd = self->state.fs.statistics(group, v.version, &s);
+    rd = self->state.fs->statistics(group, v.version, &s);
   if (!rd)
     return wire::to_error(rd);
   std::string bytes = storage::encode_statistics(s);
@@ -222,7 +206,7 @@ caf::result<caf::unit_t> on_drop(self_ptr self, const wire::frame& f) {
   uint32_t version = 0;
   auto rd = read_group_request(f, &group, &version);
   if (rd)
-    rd = self->state.fs.drop(group);
+    rd = self->state.fs->drop(group);
   if (!rd)
     return wire::to_error(rd);
   self->state.log->info("{} dropped", group);
@@ -242,7 +226,7 @@ caf::result<wire::frame> on_catalog(self_ptr self, const wire::frame& f) {
   if (rd) {
     // Only the versions of groups this shard holds: the others are elsewhere.
     std::vector<std::string> names;
-    rd = self->state.fs.groups(&names);
+    rd = self->state.fs->groups(&names);
     std::map<std::string, uint32_t> mine;
     for (const auto& n : names)
       if (auto it = q.versions.find(n); it != q.versions.end())
@@ -250,7 +234,7 @@ caf::result<wire::frame> on_catalog(self_ptr self, const wire::frame& f) {
     q.versions = std::move(mine);
   }
   if (rd)
-    rd = storage::feature_catalog_of(self->state.fs, q, &cat);
+    rd = storage::feature_catalog_of(*self->state.fs, q, &cat);
   if (!rd)
     return wire::to_error(rd);
   return wire::build<schema::FeatureCatalog>([&](schema::FeatureCatalog::Builder b) {
@@ -263,7 +247,7 @@ caf::result<wire::frame> on_query(self_ptr self, const wire::frame& f) {
   storage::feature_frame rows;
   auto rd = read_query(f, &q);
   if (rd)
-    rd = storage::get_features(self->state.fs, q, &rows);
+    rd = storage::get_features(*self->state.fs, q, &rows);
   if (!rd)
     return wire::to_error(rd);
   return rows_frame(rows);
@@ -296,14 +280,14 @@ caf::result<wire::frame> on_dataset(self_ptr self, const wire::frame& f) {
       return frames::from_wire(r.getRows(), &rows);
     });
     if (st)
-      st = storage::create_training_dataset_from_rows(self->state.fs, spec, resolved, groups,
+      st = storage::create_training_dataset_from_rows(*self->state.fs, spec, resolved, groups,
                                                       rows, &d);
   } else {
     st = wire::read<schema::TrainingDatasetCreate>(f, [&](auto r) {
       return frames::from_wire(r, &spec);
     });
     if (st)
-      st = storage::create_training_dataset(self->state.fs, spec, &d);
+      st = storage::create_training_dataset(*self->state.fs, spec, &d);
   }
   if (!st)
     return wire::to_error(st);
@@ -328,7 +312,7 @@ caf::result<wire::frame> on_tdinfo(self_ptr self, const wire::frame& f) {
   });
   storage::training_dataset_info d;
   if (st)
-    st = storage::describe_training_dataset(self->state.fs, name, version, &d);
+    st = storage::describe_training_dataset(*self->state.fs, name, version, &d);
   if (!st)
     return wire::to_error(st);
   return dataset_reply(d);
@@ -363,7 +347,7 @@ caf::result<wire::frame> on_tdread(self_ptr self, const wire::frame& f) {
   auto it = cache.find(key);
   if (it == cache.end() || version == 0) {
     open_split o;
-    if (auto s2 = storage::training_dataset_reader::open(self->state.fs, name, version, split,
+    if (auto s2 = storage::training_dataset_reader::open(*self->state.fs, name, version, split,
                                                          &o.reader);
         !s2)
       return wire::to_error(s2);
@@ -431,8 +415,8 @@ caf::result<wire::frame> on_export(self_ptr self, const wire::frame& f) {
   // No path: DATA/exports/NAME/vV/SPLIT(.csv, .tfrecord; a stem for npy).
   if (st && path.empty()) {
     storage::training_dataset_info d;
-    st = storage::describe_training_dataset(self->state.fs, name, version, &d);
-    std::string data = self->state.fs.dir();
+    st = storage::describe_training_dataset(*self->state.fs, name, version, &d);
+    std::string data = self->state.fs->dir();
     for (int up = 0; up < 2 && data.find('/') != std::string::npos; ++up)
       data = data.substr(0, data.rfind('/'));
     std::string dir = data + "/exports/" + name + "/v" + std::to_string(d.version);
@@ -443,7 +427,7 @@ caf::result<wire::frame> on_export(self_ptr self, const wire::frame& f) {
   }
   std::vector<std::string> written;
   if (st)
-    st = storage::export_training_dataset(self->state.fs, name, version, split,
+    st = storage::export_training_dataset(*self->state.fs, name, version, split,
                                           static_cast<storage::export_format>(format), path,
                                           &written);
   if (!st)
@@ -459,7 +443,7 @@ caf::behavior feature_store_shard(self_ptr self, std::shared_ptr<storage::featur
                                   uint32_t shard) {
   self->state.log = log::make("head", "feature_store_shard");
   self->state.shard = shard;
-  self->state.fs = std::move(*fs);
+  self->state.fs = std::move(fs);
   self->delayed_send(self, std::chrono::seconds(5), atoms::tick::value);
   return {
     [=](atoms::fs_write, const wire::frame& f) { return on_write(self, f); },
@@ -487,7 +471,7 @@ caf::behavior feature_store_shard(self_ptr self, std::shared_ptr<storage::featur
 } // namespace
 
 status spawn_feature_store_shard(caf::actor_system& sys, const std::string& dir, uint32_t shard,
-                                 caf::actor& out) {
+                                 caf::actor& out, std::shared_ptr<storage::feature_store>* store) {
   if (dir.empty())
     return status::error(errc::invalid_argument, "must not be empty", "feature store shard");
   if (auto st = storage::make_dirs(dir); !st)
@@ -495,6 +479,8 @@ status spawn_feature_store_shard(caf::actor_system& sys, const std::string& dir,
   auto fs = std::make_shared<storage::feature_store>();
   if (auto st = storage::feature_store::open(dir, {}, fs.get()); !st)
     return st;
+  if (store != nullptr)
+    *store = fs;
   out = sys.spawn<caf::detached>(feature_store_shard, std::move(fs), shard);
   return status::ok();
 }

@@ -50,18 +50,27 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include <caf/fwd.hpp>
 
 #include "lagom/status.hpp"
 
+namespace lagom::storage {
+class feature_store;
+}
+
 namespace lagom::actors {
 
 /// Opens (creating) the shard at `dir` and spawns the actor; a directory or
 /// environment that cannot be opened is an error naming the path, and
 /// nothing is spawned. One open per directory per process (LMDB).
+/// `store` (may be null) gets the shard's store, shared with the actor: only
+/// its lookup() may be called, from any thread (online_door.hpp); the store
+/// closes when the actor and every such holder have let it go.
 status spawn_feature_store_shard(caf::actor_system& sys, const std::string& dir,
-                                 uint32_t shard, caf::actor& out);
+                                 uint32_t shard, caf::actor& out,
+                                 std::shared_ptr<storage::feature_store>* store = nullptr);
 
 } // namespace lagom::actors

@@ -23,13 +23,14 @@ std::string resolve_data_dir(const std::string& dir) {
 status spawn_services(caf::actor_system& sys, const std::string& data_dir,
                       service_handles& out,
                       std::shared_ptr<const supervision::membership> members,
-                      const std::string& shared_data) {
+                      const std::string& shared_data,
+                      std::vector<std::shared_ptr<storage::feature_store>>* stores) {
   service_handles s;
   if (auto st = spawn_experiment_registry(sys, data_dir, s.registry, members); !st)
     return status::error(st.code(), "cannot open the experiment registry: " + st.message(),
                          st.where().empty() ? data_dir + "/registry" : st.where());
   if (auto st = spawn_feature_store(sys, data_dir + "/featurestore", feature_store_shards,
-                                    s.feature_store);
+                                    s.feature_store, stores);
       !st) {
     caf::anon_send_exit(s.registry, caf::exit_reason::user_shutdown);
     return st;

@@ -9,12 +9,18 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include <caf/actor.hpp>
 
 #include "lagom/status.hpp"
 #include "supervision/membership.hpp"
+
+namespace lagom::storage {
+class feature_store;
+}
 
 namespace lagom::actors {
 
@@ -40,10 +46,13 @@ std::string resolve_data_dir(const std::string& dir);
 /// `shared_data` (may be empty: `data_dir`): where the checkpointer keeps
 /// DATA/checkpoints, a directory every node sees (`--shared-data`): nodes
 /// stage checkpoints there and the checkpointer commits them.
+/// `stores` (may be null): the feature store shards' stores, for the head's
+/// online door (online_door.hpp; lookup() only, from its threads).
 status spawn_services(caf::actor_system& sys, const std::string& data_dir,
                       service_handles& out,
                       std::shared_ptr<const supervision::membership> members = nullptr,
-                      const std::string& shared_data = "");
+                      const std::string& shared_data = "",
+                      std::vector<std::shared_ptr<storage::feature_store>>* stores = nullptr);
 
 /// Asks each (non-null) service to quit.
 void stop_services(const service_handles& s);

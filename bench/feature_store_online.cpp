@@ -3,11 +3,14 @@
 // directory) holds the shards; this process connects as a remote client
 // (lagom::cluster::connect) and asks get_feature_vector for single random
 // keys of a group of Fashion-MNIST rows (id, 784-byte image, label: the rows
-// of (d)), one request at a time: p50 and p99 of the round trip. The floor
-// is measured beside it: the same number of bare CAF round trips to the head
+// of (d)), one request at a time: p50 and p99 of the round trip. A remote
+// client's lookups go through the head's online door (actors/online_door.hpp,
+// a plain TCP socket served by its own threads). Beside it, interleaved: the
+// same lookup through the actor path ((fs_lookup, FeatureLookup) asked of
+// the feature_store_router over CAF, from a fresh scoped_actor, as the client
+// did before the door), and the CAF floor: bare round trips to the head
 // actor over the same connection ((atoms::feature_store), answered from its
-// state), from a fresh scoped_actor each (as the client's requests are) and
-// from one kept scoped_actor.
+// state), from a fresh scoped_actor each and from one kept scoped_actor.
 #include "feature_store_online.hpp"
 
 #include <poll.h>
@@ -26,8 +29,11 @@
 #include <caf/all.hpp>
 
 #include "actors/api/cluster_impl.hpp"
+#include "actors/feature_frames.hpp"
 #include "lagom/cluster.hpp"
+#include "schemas/feature_store.capnp.h"
 #include "wire/atoms.hpp"
+#include "wire/read.hpp"
 
 namespace lagom::bench {
 
@@ -112,15 +118,32 @@ int run_lookups(const std::string& address, const storage::feature_frame& fashio
     std::fprintf(stderr, "bench_feature_store: (f): %s\n", st.to_string().c_str());
     return 1;
   }
-  // The floor: bare round trips to the head actor, interleaved in rounds
-  // with more lookups so that both see the same load.
+  // The actor path and the floor, interleaved in rounds with more lookups
+  // through the door so that all see the same load.
   auto& p = c->internals();
-  std::vector<double> fresh_us, kept_us, again_us;
+  std::vector<double> fresh_us, kept_us, again_us, actor_us;
   caf::scoped_actor kept{*p.sys};
+  caf::actor router;
+  kept->request(p.head, std::chrono::seconds(10), atoms::feature_store::value)
+    .receive([&](caf::actor& r) { router = r; },
+             [&](caf::error& e) { st = status::error(errc::io_error, to_string(e)); });
   for (int i = 0; st && i < lookups; ++i) {
-    for (int way = 0; way < 3 && st; ++way) {
-      int w = (way + i) % 3;
+    for (int way = 0; way < 4 && st; ++way) {
+      int w = (way + i) % 4;
       auto t = clk::now();
+      if (w == 3) {
+        storage::key_value k{static_cast<int64_t>(rng() % rows)};
+        auto f = wire::build<schema::FeatureLookup>([&](schema::FeatureLookup::Builder b) {
+          b.setGroup("fashion");
+          actors::frames::to_wire(b.initKeys(1)[0], k);
+        });
+        caf::scoped_actor self{*p.sys};
+        self->request(router, std::chrono::seconds(10), atoms::fs_lookup::value, f)
+          .receive([&](wire::frame&) {},
+                   [&](caf::error& e) { st = status::error(errc::io_error, to_string(e)); });
+        actor_us.push_back(std::chrono::duration<double, std::micro>(clk::now() - t).count());
+        continue;
+      }
       if (w == 2) {
         storage::key_value k{static_cast<int64_t>(rng() % rows)};
         st = fs.get_feature_vector("fashion", k, &out, &found);
@@ -154,12 +177,15 @@ int run_lookups(const std::string& address, const storage::feature_frame& fashio
   std::printf("(f) online lookups through a lagom head over loopback (remote client), "
               "%d keys of %zu rows\n",
               lookups, rows);
-  std::printf("    single: p50 %.1f us, p99 %.1f us (goal p99 <= 500 us; Feast with Redis "
-              "publishes p99 < 1.5 ms)\n",
+  std::printf("    single, online door: p50 %.1f us, p99 %.1f us (goal p99 <= 500 us; Feast "
+              "with Redis publishes p99 < 1.5 ms)\n",
               us[us.size() / 2], us[us.size() * 99 / 100]);
-  std::printf("    interleaved, %d rounds of three:\n", lookups);
-  std::printf("      get_feature_vector                   p50 %7.1f us, p99 %7.1f us\n",
+  std::printf("    interleaved, %d rounds of four:\n", lookups);
+  std::printf("      get_feature_vector, online door        p50 %7.1f us, p99 %7.1f us\n",
               pct(again_us, 50), pct(again_us, 99));
+  std::printf("      lookup through the actor path (CAF)    p50 %7.1f us, p99 %7.1f us "
+              "(door p99 / actor p99 = %.2fx)\n",
+              pct(actor_us, 50), pct(actor_us, 99), pct(again_us, 99) / pct(actor_us, 99));
   std::printf("      bare CAF round trip, fresh scoped_actor p50 %7.1f us, p99 %7.1f us\n",
               pct(fresh_us, 50), pct(fresh_us, 99));
   std::printf("      bare CAF round trip, kept scoped_actor  p50 %7.1f us, p99 %7.1f us\n\n",

@@ -82,6 +82,9 @@ int main(int argc, char** argv) {
     ->check(CLI::Range(10u, 60000u));
   head->add_option("--timeout-ms", hf.timeout_ms, "drop a node silent this long")
     ->check(CLI::Range(20u, 600000u));
+  head->add_option("--online-listen", hf.online_listen,
+                   "HOST:PORT of the online feature door (default: --listen's host, any free "
+                   "port; off: none)");
   head->add_option("--shared-data", hf.shared_data,
                    "checkpoints in DIR/checkpoints, a directory every node sees");
 

@@ -32,9 +32,17 @@
 //
 // Reads see the last commit made before they began (LMDB MVCC).
 //
-// Threading: one owner calls it (not concurrent). Open one feature_store per
-// directory per process (an LMDB rule). A write computes its statistics on a
-// thread of its own while it encodes the chunks (joined before it returns).
+// Threading: one owner calls it (not concurrent), with one exception:
+// lookup() (only) may also be called from other threads at the same time as
+// the owner's calls, writes included (the head's online door does,
+// actors/online_door.hpp). It reads one LMDB snapshot (a read transaction
+// of the calling thread) through handles fixed at open(), and touches no
+// other member state; LMDB readers never block the writer, and a growing
+// map (lmdb_env::update) waits only for such short read transactions to
+// end. The store must outlive those calls (share it, e.g. a shared_ptr).
+// Open one feature_store per directory per process (an LMDB rule). A write
+// computes its statistics on a thread of its own while it encodes the chunks
+// (joined before it returns).
 #pragma once
 
 #include <cstdint>

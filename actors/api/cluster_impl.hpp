@@ -16,6 +16,7 @@
 #include "lagom/cluster.hpp"
 #include "wire/errors.hpp"
 #include "wire/frame.hpp"
+#include "wire/socket_client.hpp"
 
 namespace lagom {
 
@@ -36,6 +37,12 @@ struct cluster::impl {
   std::vector<caf::actor> drivers;     // those that take (atoms::cancel, reason)
   size_t driving = 0;                  // drive() calls in flight
   std::string cancelled;               // not empty: cancel() was called, why
+  // Connected: the head's online door for feature lookups
+  // (actors/api/feature_store.cpp), asked of the head once ((atoms::fs_online));
+  // null when the head has none (then lookups take the actor path).
+  std::mutex online_m;
+  bool online_known = false;
+  std::unique_ptr<wire::socket_client> online;
 
   ~impl() {
     if (!sys)

@@ -19,6 +19,7 @@
 #include "storage/feature_upload.hpp"
 #include "storage/posix_file.hpp"
 #include "wire/atoms.hpp"
+#include "wire/auth.hpp"
 #include "wire/read.hpp"
 
 namespace lagom {
@@ -58,6 +59,34 @@ status ask_unit(cluster::impl& p, std::chrono::milliseconds timeout, Ts&&... xs)
   self->request(p.services.feature_store, timeout, std::forward<Ts>(xs)...)
     .receive([&]() {}, [&](caf::error& err) { out = wire::to_status(err); });
   return out;
+}
+
+// The head's online door (actors/online_door.hpp), asked once; null when the
+// cluster is embedded or the head has none. An error when the head did not
+// answer (asked again next time).
+status online_door(cluster::impl& p, std::chrono::milliseconds timeout,
+                   wire::socket_client** out) {
+  *out = nullptr;
+  if (p.embedded)
+    return status::ok();
+  std::lock_guard<std::mutex> lock(p.online_m);
+  if (!p.online_known) {
+    caf::scoped_actor self{*p.sys};
+    status st;
+    uint16_t port = 0;
+    self->request(p.head, timeout, atoms::fs_online::value)
+      .receive([&](uint16_t x) { port = x; }, [&](caf::error& err) { st = wire::to_status(err); });
+    if (!st)
+      return st;
+    std::string host = p.address.substr(0, p.address.rfind(':'));
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+      host = host.substr(1, host.size() - 2);
+    if (port != 0)
+      p.online = std::make_unique<wire::socket_client>(host, port, wire::cluster_token());
+    p.online_known = true;
+  }
+  *out = p.online.get();
+  return status::ok();
 }
 
 wire::frame group_request(const std::string& group, uint32_t version) {
@@ -328,8 +357,15 @@ status feature_store::get_feature_vectors(const std::string& group,
       actors::frames::to_wire(ks[i], keys[i]);
   });
   wire::frame reply;
-  if (auto st = ask(c_->internals(), timeout, reply, atoms::fs_lookup::value, f); !st)
+  wire::socket_client* door = nullptr;
+  if (auto st = online_door(c_->internals(), timeout, &door); !st)
     return st;
+  if (door != nullptr) {
+    if (auto st = door->call(f, &reply, timeout); !st)
+      return st;
+  } else if (auto st = ask(c_->internals(), timeout, reply, atoms::fs_lookup::value, f); !st) {
+    return st;
+  }
   return wire::read<schema::FeatureLookupResult>(reply, [&](auto r) {
     found->clear();
     for (bool b : r.getFound())

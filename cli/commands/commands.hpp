@@ -29,6 +29,7 @@ struct head_flags {
   uint32_t timeout_ms = 2000;
   std::string data_dir;         // registry, checkpoints, logs (global --data)
   std::string shared_data;      // --shared-data: checkpoints there (every node sees it)
+  std::string online_listen;    // the online feature door: HOST:PORT, off; empty: --listen's host, port 0
 };
 
 struct node_flags {

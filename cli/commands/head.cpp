@@ -1,7 +1,9 @@
 // `lagom head`: the cluster's head process. Runs cluster_manager and the
 // services (experiment registry, checkpointer, log aggregator on the --data
 // directory), publishes cluster_manager through CAF's middleman on --listen
-// (loopback unless told otherwise); nodes join with --token. Runs until
+// (loopback unless told otherwise); nodes join with --token. Without --tls
+// it also opens the online feature door (actors/online_door.hpp) on
+// --online-listen (default: --listen's host, a free port). Runs until
 // SIGINT or SIGTERM.
 #include <csignal>
 #include <ctime>
@@ -12,6 +14,7 @@
 
 #include "actors/cluster_manager.hpp"
 #include "actors/cancel_runs.hpp"
+#include "actors/online_door.hpp"
 #include "actors/services.hpp"
 #include "cli/commands/commands.hpp"
 #include "cli/commands/slurm_exec.hpp"
@@ -48,6 +51,20 @@ int run_head(const head_flags& f) {
                          "present it to join\n");
     return 2;
   }
+  if (!f.tls.empty() && !f.online_listen.empty() && f.online_listen != "off") {
+    std::fprintf(stderr, "lagom head: --online-listen %s: the online door speaks no TLS; with "
+                         "--tls lookups take the TLS actor path (leave --online-listen out)\n",
+                 f.online_listen.c_str());
+    return 2;
+  }
+  std::string online_host = host;
+  uint16_t online_port = 0;
+  if (!f.online_listen.empty() && f.online_listen != "off" &&
+      !split_host_port(f.online_listen, online_host, online_port, err)) {
+    std::fprintf(stderr, "lagom head: --online-listen %s: %s\n", f.online_listen.c_str(),
+                 err.c_str());
+    return 2;
+  }
   if (f.timeout_ms <= f.heartbeat_ms) {
     std::fprintf(stderr, "lagom head: --timeout-ms (%u) must exceed --heartbeat-ms (%u)\n",
                  f.timeout_ms, f.heartbeat_ms);
@@ -72,10 +89,24 @@ int run_head(const head_flags& f) {
   // unknown here, and refused like fenced ones (supervision/membership.hpp).
   auto members = std::make_shared<supervision::membership>(
     static_cast<uint32_t>(std::time(nullptr)));
-  if (auto st = actors::spawn_services(sys, data_dir, services, members, f.shared_data); !st) {
+  std::vector<std::shared_ptr<storage::feature_store>> stores;
+  if (auto st = actors::spawn_services(sys, data_dir, services, members, f.shared_data, &stores);
+      !st) {
     std::fprintf(stderr, "lagom head: %s\n", st.to_string().c_str());
     return 1;
   }
+  // The online door (actors/online_door.hpp): plain TCP with an HMAC proof
+  // of the token, so not opened under --tls (lookups take the TLS actor path).
+  std::unique_ptr<actors::online_door> door;
+  if (f.tls.empty() && f.online_listen != "off")
+    if (auto st = actors::online_door::open(online_host, online_port, token, std::move(stores),
+                                            &door);
+        !st) {
+      std::fprintf(stderr, "lagom head: --online-listen: %s\n", st.to_string().c_str());
+      actors::stop_services(services);
+      return 1;
+    }
+  stores.clear();
   actors::cluster_options co;
   co.token = token;
   co.heartbeat_ms = f.heartbeat_ms;
@@ -85,12 +116,15 @@ int run_head(const head_flags& f) {
   co.logs = services.logs;
   co.members = members;
   co.feature_store = services.feature_store;
+  co.online_port = door ? door->port() : 0;
   auto cm = actors::spawn_cluster_manager(sys, co);
   auto bound = wire::publish(sys, cm, port, host, !f.tls.empty());
   if (!bound) {
     std::fprintf(stderr, "lagom head: cannot listen on %s: %s\n", f.listen.c_str(),
                  sys.render(bound.error()).c_str());
     caf::anon_send_exit(cm, caf::exit_reason::user_shutdown);
+    if (door)
+      door->stop();
     actors::stop_services(services);
     return 1;
   }
@@ -107,6 +141,12 @@ int run_head(const head_flags& f) {
                 "the head commits)\n", f.shared_data.c_str());
   std::printf("lagom head: feature store in %s/featurestore (%u shards)\n", data_dir.c_str(),
               static_cast<unsigned>(actors::feature_store_shards));
+  if (door)
+    std::printf("lagom head: online feature door on %s:%u (lookups; token proven by HMAC)\n",
+                online_host.c_str(), static_cast<unsigned>(door->port()));
+  else
+    std::printf("lagom head: online feature door off (%s): lookups take the actor path\n",
+                f.tls.empty() ? "--online-listen off" : "--tls");
   std::fflush(stdout);
   int sig = 0;
   sigwait(&stop, &sig);
@@ -123,6 +163,8 @@ int run_head(const head_flags& f) {
   std::printf("lagom head: %u run(s) of %u experiment(s) recorded cancelled (%s)\n", n.runs,
               n.experiments, why.c_str());
   std::fflush(stdout);
+  if (door)
+    door->stop();
   caf::anon_send_exit(cm, caf::exit_reason::user_shutdown);
   actors::stop_services(services);
   sys.middleman().unpublish(cm, *bound);

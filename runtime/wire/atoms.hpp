@@ -58,6 +58,7 @@ using fs_tdinfo = caf::atom_constant<caf::atom("fstdinfo")>;   // TrainingDatase
 using fs_tdread = caf::atom_constant<caf::atom("fstdread")>;   // TrainingDatasetRequest
 using fs_export = caf::atom_constant<caf::atom("fsexport")>;   // TrainingDatasetRequest
 using feature_store = caf::atom_constant<caf::atom("fstore")>; // -> the router
+using fs_online = caf::atom_constant<caf::atom("fsonline")>;   // -> uint16_t online door port
 
 } // namespace lagom::atoms
 

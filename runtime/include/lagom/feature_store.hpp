@@ -14,7 +14,12 @@
 // feature_query.hpp, feature_stats.hpp, training_dataset.hpp).
 //
 // Every call is one or a few blocking requests to the head's
-// feature_store_router (embedded: this process's), bounded by `timeout`.
+// feature_store_router (embedded: this process's), bounded by `timeout`;
+// a remote cluster's get_feature_vector(s) go to the head's online door
+// instead (actors/online_door.hpp: a kept TCP connection; timeout naming
+// "online door HOST:PORT" when the head does not answer in time, io_error
+// naming it when the connection broke and one reconnect failed), or the
+// router when the head has no door (--tls, --online-listen off).
 // Errors come back as a status naming the group, feature or field (the
 // store's own errors, see storage/feature_store.hpp); a head without a
 // feature store is unavailable. Plots are drawn in this process from the
