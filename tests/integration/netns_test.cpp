@@ -339,7 +339,10 @@ TEST_CASE("the head killed mid-search and again under resume is restarted each t
   }
   cluster3 c(lab);
   const std::string trace = c.dir.path() + "/trace.txt";
-  const int trials = 10;
+  // Enough trials that the resumed search is still running when the second
+  // kill comes, however slowly `show` answers on a loaded machine (10 were
+  // once all finished under resume before it).
+  const int trials = 16;
   auto script = c.dir.write(
     "search.lagom", "search objective optimizer=random trials=" + std::to_string(trials)
                       + " metric=score name=hk steps=10 step_ms=80 trace=\"" + trace
