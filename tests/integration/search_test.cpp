@@ -13,6 +13,7 @@
 #include <fstream>
 #include <map>
 #include <regex>
+#include <chrono>
 #include <set>
 #include <sstream>
 
@@ -68,10 +69,14 @@ run_result run_signalling_a_worker(const temp_dir& d, const std::string& script,
   auto p = child_process::start({lagom_bin, "--data", d.path(), "run", script,
                                  "--process-containers", "--nodes", "2"});
   std::vector<trial_start> started;
-  for (int i = 0; i < 2000 && started.empty(); ++i) {
+  // 60 s at most: a sanitized build on a loaded machine took over 10 s to
+  // start its first trial's worker process.
+  auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (started.empty() && std::chrono::steady_clock::now() < deadline) {
     p->wait_for("never printed", 5ms);
     started = trace_lines(trace);
   }
+  INFO(p->output());
   REQUIRE(!started.empty());
   REQUIRE(started.front().pid != p->pid());
   ::kill(started.front().pid, sig);
