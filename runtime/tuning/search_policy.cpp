@@ -343,10 +343,14 @@ std::vector<container_loss> search_policy::tick(search_clock::time_point now) {
     return lost;
   for (size_t i = 0; i < slots_.size(); ++i) {
     auto& s = slots_[i];
-    if ((!s.busy() && !s.starting) || s.gone || now - s.last_beat <= opts_.heartbeat_timeout)
+    if ((!s.busy() && !s.starting) || s.gone)
       continue;
-    std::string why =
-      "no heartbeat for " + std::to_string(opts_.heartbeat_timeout.count()) + " ms";
+    auto limit = s.busy() ? opts_.heartbeat_timeout
+                          : std::max<std::chrono::milliseconds>(opts_.heartbeat_timeout,
+                                                                loop_start_grace);
+    if (now - s.last_beat <= limit)
+      continue;
+    std::string why = "no heartbeat for " + std::to_string(limit.count()) + " ms";
     if (s.busy())
       why = "straggler: " + why;
     else

@@ -185,10 +185,18 @@ public:
   bool lose(size_t i, const std::string& why);
   /// Slot i's loop ended with `result`.
   loop_fate loop_ended(size_t i, const status& result);
-  /// The straggler check: slots whose running trial (or starting loop) sent
-  /// nothing for heartbeat_timeout are lost (replacements counted). Past the
-  /// time budget, running trials are asked to stop.
+  /// The straggler check: slots whose running trial sent nothing for
+  /// heartbeat_timeout, or whose starting loop has not asked for a trial
+  /// within max(heartbeat_timeout, loop_start_grace), are lost (replacements
+  /// counted). Past the time budget, running trials are asked to stop.
   std::vector<container_loss> tick(search_clock::time_point now);
+  /// How long a launched loop may take to ask for its first trial when the
+  /// heartbeat timeout is shorter: a worker process execs, connects back
+  /// and looks its function up first (over a second under a sanitizer, or
+  /// behind a slow library's start), and a heartbeat timeout set short to
+  /// catch frozen trials quickly would otherwise lose every loop still
+  /// starting, over and over.
+  static constexpr std::chrono::milliseconds loop_start_grace{10000};
   void heartbeat(uint32_t id, uint32_t attempt, search_clock::time_point now);
   /// A running trial reported `metrics` at `step`.
   report_verdict report(uint32_t id, uint64_t step, const named_values& metrics,

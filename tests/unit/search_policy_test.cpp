@@ -161,6 +161,25 @@ TEST_CASE("a trial silent for heartbeat_timeout is lost as a straggler and its l
   CHECK_FALSE(p.slot_of(100));
 }
 
+TEST_CASE("a loop still starting gets loop_start_grace, not the short heartbeat timeout") {
+  auto o = options("random", 5);
+  o.heartbeat_timeout = 100ms;
+  search_policy p(o);
+  REQUIRE(p.configure(space_xy()));
+  size_t a = p.add_container(100, "n0"), b = p.add_container(101, "n1");
+  p.loop_started(a, t0);
+  p.loop_started(b, t0);
+  p.asked(a);  // b's worker process is still starting
+  p.begin(t0);
+  REQUIRE(p.next(a, t0)->trial == 0);
+  p.heartbeat(0, 1, t0 + 5s);
+  CHECK(p.tick(t0 + 5s).empty());  // 5 s silent while starting: kept
+  auto lost = p.tick(t0 + search_policy::loop_start_grace + 1ms);
+  REQUIRE(lost.size() == 2);  // the trial silent past 100 ms, the loop past the grace
+  CHECK(lost[0].why.find("straggler: no heartbeat for 100 ms") == 0);
+  CHECK(lost[1].why == "trial loop did not start (no heartbeat for 10000 ms)");
+}
+
 TEST_CASE("an exhausted optimizer with nothing running ends the search") {
   auto o = options("grid", 0);
   search_policy p(o);
