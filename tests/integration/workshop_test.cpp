@@ -133,6 +133,14 @@ struct trial_row {
   double value = 0, budget = 0;
   std::string config;
 };
+// The trials `row` finds in `out`; its groups 2, 3 and 4 are the value, the
+// budget and the hyperparameters.
+std::vector<trial_row> trials_in(const std::string& out, const std::regex& row) {
+  std::vector<trial_row> trials;
+  for (std::sregex_iterator it(out.begin(), out.end(), row), end; it != end; ++it)
+    trials.push_back({std::stod((*it)[2]), std::stod((*it)[3]), (*it)[4]});
+  return trials;
+}
 void check_asha(const std::vector<trial_row>& trials) {
   REQUIRE(trials.size() == 4);
   std::vector<trial_row> rung0, rung1;
@@ -209,12 +217,8 @@ TEST_CASE("the workshop script runs every exercise, reduced", "[workshop]") {
   CHECK(std::regex_search(out, std::regex("\\[rank 0/2\\] epoch 1/1: loss")));  // logs tail=3
 
   // The search: its four trials in the sorted table and ASHA's promotion.
-  std::vector<trial_row> trials;
-  std::regex row("\n +(\\d+) +finished +([0-9.]+) +([0-9]+) +1 +node-\\d +[0-9.]+ m?s +"
-                 "(lr=\\S+ dropout3=\\S+)");
-  for (std::sregex_iterator it(out.begin(), out.end(), row), end; it != end; ++it)
-    trials.push_back({std::stod((*it)[2]), std::stod((*it)[3]), (*it)[4]});
-  check_asha(trials);
+  check_asha(trials_in(out, std::regex("\n +(\\d+) +finished +([0-9.]+) +([0-9]+) +1 +node-\\d +"
+                                      "[0-9.]+ m?s +(lr=\\S+ dropout3=\\S+)")));
   CHECK(out.find("search workshop-asha: 4 trials, 4 finished, 0 stopped early, 0 failed") !=
         std::string::npos);
 
@@ -247,11 +251,8 @@ TEST_CASE("the workshop in C++ runs every exercise, reduced", "[workshop]") {
   double acc = accuracy_of(out, "epoch 1/1 .* test_acc ([0-9.]+) ");
   CHECK(acc > 0.2);
 
-  std::vector<trial_row> trials;
-  std::regex row("\ntrial (\\d+) finished ([0-9.]+) budget ([0-9]+) \\[(lr=\\S+ dropout3=\\S+)\\]");
-  for (std::sregex_iterator it(out.begin(), out.end(), row), end; it != end; ++it)
-    trials.push_back({std::stod((*it)[2]), std::stod((*it)[3]), (*it)[4]});
-  check_asha(trials);
+  check_asha(trials_in(
+    out, std::regex("\ntrial (\\d+) finished ([0-9.]+) budget ([0-9]+) \\[(lr=\\S+ dropout3=\\S+)\\]")));
   CHECK(out.find("search workshop-asha: 4 trials, 4 finished, 0 stopped early, 0 failed") !=
         std::string::npos);
 
