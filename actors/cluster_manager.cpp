@@ -1,4 +1,5 @@
 #include "actors/cluster_manager.hpp"
+#include "actors/connection_fence.hpp"
 
 #include <chrono>
 #include <ctime>
@@ -205,7 +206,17 @@ caf::result<wire::frame> on_join(self_ptr self, const wire::frame& f) {
     return wire::to_error(status::error(
       errc::unauthorized, missing ? "missing cluster token" : "wrong cluster token", who));
   }
-  if (auto& sender = self->current_sender(); sender && f.proof() == wire::proof::proven)
+  // A join whose sender CAF could not resolve: seen when a partitioned node
+  // reconnects while the head's connection to its old incarnation still
+  // stands. No handle to watch or answer: refused (the node's join times
+  // out and it tries again on a fresh connection).
+  auto& sender = self->current_sender();
+  if (!sender) {
+    st.log->warn("refused {}: its join came without a sender to answer", who);
+    return wire::to_error(
+      status::error(errc::unavailable, "join without a sender; try again", who));
+  }
+  if (f.proof() == wire::proof::proven)
     st.admitted.insert(sender->node());
   // The same process joining again (it learned it was fenced, or lost its
   // connection before the head noticed): its old incarnation is superseded.
@@ -219,7 +230,7 @@ caf::result<wire::frame> on_join(self_ptr self, const wire::frame& f) {
   spec.id = st.next_node_id++;
   if (auto added = st.ledger.add_node(spec); !added)
     return wire::to_error(added);
-  entry.handle = caf::actor_cast<caf::actor>(self->current_sender());
+  entry.handle = caf::actor_cast<caf::actor>(sender);
   entry.name = spec.name;
   entry.pid = pid;
   entry.epoch = st.opts.members->admit(spec.name);
@@ -548,8 +559,15 @@ caf::behavior cluster_manager(self_ptr self, cluster_options opts) {
       for (auto& [id, entry] : st.nodes)
         if (now - entry.last_seen > timeout)
           silent.push_back(id);
-      for (auto id : silent)
+      for (auto id : silent) {
+        auto& n = st.nodes.at(id);
+        auto handle = n.handle;
+        auto who = "node " + std::to_string(id) + " (" + n.name + ")";
         drop_node(self, id, "no heartbeat for " + std::to_string(st.opts.timeout_ms) + " ms");
+        // Its CAF connection goes too (actors/connection_fence.hpp): a
+        // healed node then reconnects as on its first join.
+        fence_connection(self, handle, who, st.log);
+      }
       self->delayed_send(self, std::chrono::milliseconds(st.opts.heartbeat_ms),
                          atoms::tick::value);
     },

@@ -55,7 +55,8 @@
 //       the client reached the head at; 0 when the head opened none (an
 //       embedded cluster, --tls, --online-listen off): lookups then take
 //       the actor path.
-//   (atoms::tick) internal: drops nodes silent for longer than the timeout.
+//   (atoms::tick) internal: drops nodes silent for longer than the timeout
+//       and closes their CAF connections (connection_fence.hpp).
 // Owners also receive (atoms::release, frame ContainerLost) when their
 // containers die with a node.
 #pragma once

@@ -19,13 +19,6 @@
 #include <vector>
 #include <thread>
 
-#include <arpa/inet.h>
-#include <cerrno>
-#include <cstring>
-#include <poll.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <caf/all.hpp>
@@ -41,6 +34,7 @@
 #include "wire/auth.hpp"
 #include "wire/configure.hpp"
 #include "wire/network.hpp"
+#include "wire/tcp_probe.hpp"
 #include "wire/errors.hpp"
 
 namespace lagom::cli {
@@ -51,77 +45,6 @@ uint64_t machine_memory_mb() {
   long pages = ::sysconf(_SC_PHYS_PAGES);
   long size = ::sysconf(_SC_PAGESIZE);
   return pages > 0 && size > 0 ? static_cast<uint64_t>(pages) * size / (1u << 20) : 1024;
-}
-
-// The address this machine reaches the head from: the source address the
-// kernel routes to it (a UDP connect sends nothing). The head shows it as the
-// node's HOST. 127.0.0.1 when it cannot be told.
-std::string address_towards(const std::string& host, uint16_t port) {
-  addrinfo hints{};
-  hints.ai_family = AF_INET;
-  hints.ai_socktype = SOCK_DGRAM;
-  addrinfo* res = nullptr;
-  if (::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res) != 0 || !res)
-    return "127.0.0.1";
-  std::string out = "127.0.0.1";
-  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-  if (fd >= 0 && ::connect(fd, res->ai_addr, res->ai_addrlen) == 0) {
-    sockaddr_in me{};
-    socklen_t len = sizeof(me);
-    char text[INET_ADDRSTRLEN] = {};
-    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&me), &len) == 0 &&
-        ::inet_ntop(AF_INET, &me.sin_addr, text, sizeof(text)) != nullptr)
-      out = text;
-  }
-  if (fd >= 0)
-    ::close(fd);
-  ::freeaddrinfo(res);
-  return out;
-}
-
-// Whether a TCP connection to host:port opens within `timeout` (closed at
-// once). CAF's remote_actor connects with a blocking connect(), which the
-// kernel lets retry a silent peer for about two minutes, its SYNs ever
-// further apart: behind a partition a rejoin would wait that long, and long
-// after the link healed. This check bounds each try; the supervisor's
-// backoff spaces them.
-bool connects_within(const std::string& host, uint16_t port, std::chrono::milliseconds timeout,
-                     std::string& why) {
-  addrinfo hints{};
-  hints.ai_family = AF_INET;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  if (int rc = ::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res);
-      rc != 0 || !res) {
-    why = std::string("cannot resolve: ") + ::gai_strerror(rc);
-    return false;
-  }
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  bool ok = false;
-  if (fd < 0) {
-    why = std::strerror(errno);
-  } else if (::connect(fd, res->ai_addr, res->ai_addrlen) == 0) {
-    ok = true;
-  } else if (errno != EINPROGRESS) {
-    why = std::strerror(errno);
-  } else {
-    pollfd p{fd, POLLOUT, 0};
-    int n = ::poll(&p, 1, static_cast<int>(timeout.count()));
-    int err = 0;
-    socklen_t len = sizeof(err);
-    if (n == 0)
-      why = "no connection within " + std::to_string(timeout.count()) + " ms";
-    else if (n < 0 || ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
-      why = std::strerror(errno);
-    else if (err != 0)
-      why = std::strerror(err);
-    else
-      ok = true;
-  }
-  if (fd >= 0)
-    ::close(fd);
-  ::freeaddrinfo(res);
-  return ok;
 }
 
 std::string default_name() {
@@ -227,7 +150,7 @@ int run_node(const node_flags& given) {
   actors::node_options no;
   no.name = f.name.empty() ? default_name() : f.name;
   no.token = token;
-  no.host = address_towards(host, port);
+  no.host = wire::address_towards(host, port);
   no.cpus = f.cpus > 0 ? f.cpus : std::max(1u, std::thread::hardware_concurrency());
   no.memory_mb = f.memory_mb > 0 ? f.memory_mb : machine_memory_mb();
   no.process_containers = !f.thread_containers;
@@ -255,10 +178,11 @@ int run_node(const node_flags& given) {
   actors::child_spec child{"node_manager", [=](caf::actor_system& s) -> caf::actor {
     caf::actor h = std::move(*first_head); // the first start reuses the checked handle
     if (!h) {
-      std::string why;
-      if (!connects_within(host, port, connect_timeout, why)) {
+      // Bounded first (wire/tcp_probe.hpp): CAF's own connect is not.
+      auto probe = wire::probe_tcp(host, port, connect_timeout);
+      if (!probe.connected) {
         std::fprintf(stderr, "lagom node %s: head at %s unreachable: %s\n", no.name.c_str(),
-                     f.join.c_str(), why.c_str());
+                     f.join.c_str(), probe.why.c_str());
         return caf::actor{};
       }
       auto again = wire::remote_actor(s, host, port, tls);

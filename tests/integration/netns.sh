@@ -6,7 +6,9 @@
 # namespace is involved and traffic flows only between the hosts made here.
 #   netns.sh up NAME N     make them (fails, having removed what it made, if the kernel refuses)
 #   netns.sh cut NAME I    unplug host I (its link on the bridge goes down)
-#   netns.sh heal NAME I   plug it back
+#   netns.sh heal NAME I   plug it back, returning once both ends of its link
+#                          are up (the kernel raises a carrier up to seconds
+#                          later on a loaded machine; until then nothing flows)
 #   netns.sh down NAME     remove every namespace NAME-*
 #   netns.sh sweep PREFIX  remove namespaces PREFIX<pid>-* whose test process <pid> is gone
 # Needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN) and iproute2.
@@ -36,7 +38,17 @@ case "$cmd" in
     done
     ;;
   cut) ip -n "$name-sw" link set "v${3:?missing I}" down ;;
-  heal) ip -n "$name-sw" link set "v${3:?missing I}" up ;;
+  heal)
+    i=${3:?missing I}
+    ip -n "$name-sw" link set "v$i" up
+    for ((t = 0; t < 500; t++)); do # 10 s at most
+      ip -n "$name-sw" -o link show "v$i" | grep -q "state UP" \
+        && ip -n "$name-h$i" -o link show eth0 | grep -q "state UP" && exit 0
+      sleep 0.02
+    done
+    echo "netns.sh: v$i or h$i's eth0 not up 10 s after heal" >&2
+    exit 1
+    ;;
   down)
     for ns in $(names "$name-"); do ip netns del "$ns" || true; done
     ;;
