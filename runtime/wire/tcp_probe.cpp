@@ -52,6 +52,7 @@ tcp_probe_result probe_tcp(const std::string& host, uint16_t port,
   auto next_start = steady::now();
   std::deque<int> open; // oldest first
   std::string last_error;
+  bool answered = false; // an attempt was refused or found no route
   auto close_front = [&] {
     ::close(open.front());
     open.pop_front();
@@ -70,6 +71,7 @@ tcp_probe_result probe_tcp(const std::string& host, uint16_t port,
       int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
       if (fd < 0) {
         last_error = std::strerror(errno);
+        break;
       } else if (::connect(fd, to.res->ai_addr, to.res->ai_addrlen) == 0) {
         ::close(fd);
         r.connected = true;
@@ -77,6 +79,7 @@ tcp_probe_result probe_tcp(const std::string& host, uint16_t port,
       } else if (errno != EINPROGRESS) {
         last_error = std::strerror(errno);
         ::close(fd);
+        break; // an answer (refused, no route): the caller's backoff paces retries
       } else {
         open.push_back(fd);
       }
@@ -104,18 +107,17 @@ tcp_probe_result probe_tcp(const std::string& host, uint16_t port,
         break;
       }
       last_error = std::strerror(err);
-      ::close(fds[i].fd);
-      open.erase(std::find(open.begin(), open.end(), fds[i].fd));
+      answered = true;
+      break;
     }
+    if (answered)
+      break;
   }
-  // Attempts still waiting at the end: the peer is silent (a partition, a
-  // stopped machine) whatever earlier attempts were told.
-  const bool silent = !open.empty() || last_error.empty();
   while (!open.empty())
     close_front();
   if (!r.connected)
-    r.why = silent ? "no connection within " + std::to_string(within.count()) + " ms"
-                   : last_error;
+    r.why = !last_error.empty() ? last_error
+                                : "no connection within " + std::to_string(within.count()) + " ms";
   return r;
 }
 

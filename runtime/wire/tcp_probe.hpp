@@ -9,9 +9,10 @@
 // probe_tcp starts a fresh non-blocking connect every `every` while the
 // earlier ones still wait (at most 8 open), and answers as soon as one
 // opens: a link that heals mid-window is found within `every`, not at the
-// next SYN retransmission of an attempt made while it was down. An attempt
-// refused at once (no listener yet, no route) is tried again at the next
-// `every` too. Every socket is closed before it returns.
+// next SYN retransmission of an attempt made while it was down. Only
+// silence is waited out: an attempt answered otherwise (refused: nothing
+// listens; no route) ends the probe at once with that error, and the
+// caller's backoff paces the next. Every socket is closed before it returns.
 #pragma once
 
 #include <atomic>
