@@ -263,7 +263,10 @@ TEST_CASE("a node cut off mid-run is fenced, its run restarts elsewhere from its
 
   // The run completes exactly once, resumed from a checkpoint.
   auto code = job->wait_exit(30s);
-  INFO(job->output() + "\n--- head\n" + c.head->output() + "\n--- n1\n" + c.n1->output());
+  for (auto* p : {c.head.get(), c.n2.get()}) // read what they wrote meanwhile
+    p->wait_for("\x01never printed", 50ms);
+  INFO(job->output() + "\n--- head\n" + c.head->output() + "\n--- n1\n" + c.n1->output()
+       + "\n--- n2\n" + c.n2->output());
   REQUIRE(code.has_value());
   CHECK(*code == 0);
   std::ifstream in(trace);

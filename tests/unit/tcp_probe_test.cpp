@@ -42,6 +42,24 @@ struct bound_port {
   void listen(int backlog) { REQUIRE(::listen(fd, backlog) == 0); }
 };
 
+// A listener that answers no SYN: backlog 0 holds one finished connection
+// (the filler's); with it queued, the kernel drops further SYNs without an
+// answer, as a cut link does. accept_filler() frees the queue.
+struct silent_port : bound_port {
+  int filler = -1;
+  silent_port() {
+    listen(0);
+    filler = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(port);
+    REQUIRE(::connect(filler, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0);
+  }
+  ~silent_port() { ::close(filler); }
+  int accept_filler() { return ::accept4(fd, nullptr, nullptr, SOCK_CLOEXEC); }
+};
+
 size_t open_fds() {
   size_t n = 0;
   for ([[maybe_unused]] auto& e : std::filesystem::directory_iterator("/proc/self/fd"))
@@ -75,22 +93,12 @@ TEST_CASE("a refused port is named at once", "[wire][probe]") {
 }
 
 TEST_CASE("a silent peer is named as a timeout and its attempts are closed", "[wire][probe]") {
-  // backlog 0 holds one finished connection; with it taken, the kernel
-  // drops further SYNs without an answer, as a cut link does.
-  bound_port p;
-  p.listen(0);
-  int filler = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(p.port);
-  REQUIRE(::connect(filler, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0);
+  silent_port p;
   auto before = open_fds();
   auto t0 = steady::now();
   auto r = wire::probe_tcp("127.0.0.1", p.port, 400ms, 100ms);
   auto took = steady::now() - t0;
   CHECK(open_fds() == before);
-  ::close(filler);
   CHECK_FALSE(r.connected);
   CHECK(r.why == "no connection within 400 ms");
   CHECK(r.attempts >= 4);
@@ -100,17 +108,10 @@ TEST_CASE("a silent peer is named as a timeout and its attempts are closed", "[w
 
 TEST_CASE("a peer that stops being silent mid-window is found by a fresh attempt",
           "[wire][probe]") {
-  // Silent as above, until the test accepts the queued connection: the
-  // next fresh attempt's SYN is then answered at once, where the first
-  // attempt's would only be sent again after the kernel's 1 s.
-  bound_port p;
-  p.listen(0);
-  int filler = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(p.port);
-  REQUIRE(::connect(filler, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0);
+  // Silent until the test accepts the queued connection: the next fresh
+  // attempt's SYN is then answered at once, where the first attempt's would
+  // only be sent again after the kernel's 1 s.
+  silent_port p;
   std::atomic<uint32_t> started{0};
   auto t0 = steady::now();
   auto probe = std::async(std::launch::async, [&] {
@@ -120,12 +121,11 @@ TEST_CASE("a peer that stops being silent mid-window is found by a fresh attempt
   while (started.load() < 2 && steady::now() - t0 < 10s)
     std::this_thread::yield();
   REQUIRE(started.load() >= 2);
-  int taken = ::accept4(p.fd, nullptr, nullptr, SOCK_CLOEXEC);
+  int taken = p.accept_filler();
   REQUIRE(taken >= 0);
   auto r = probe.get();
   auto took = steady::now() - t0;
   ::close(taken);
-  ::close(filler);
   CHECK(r.connected);
   CHECK(r.attempts >= 2);
   CHECK(took < 10s);
