@@ -119,9 +119,14 @@ status each_key(const statement& st, size_t i, const std::vector<std::string>& a
 
 const status not_mine = status::error(errc::not_found, "", "");
 
+// "VERB needs WHAT: SYNOPSIS", at the statement.
+status needs(const statement& st, const std::string& what) {
+  return st.error(st.verb + " needs " + what + ": " + find_command(st.verb)->synopsis);
+}
+
 status need_name(const statement& st, const std::string& what, std::string& out) {
   if (st.args.empty())
-    return st.error(st.verb + " needs " + what + ": " + find_command(st.verb)->synopsis);
+    return needs(st, what);
   return name_at(st, st.args[0], what, out);
 }
 
@@ -230,8 +235,7 @@ status parse_create_featuregroup(const statement& st, command& out) {
   if (!s)
     return s;
   if (cmd.source.empty())
-    return st.error("create_featuregroup needs from=SOURCE: " +
-                    std::string(find_command(st.verb)->synopsis));
+    return needs(st, "from=SOURCE");
   out = std::move(cmd);
   return status::ok();
 }
@@ -261,8 +265,7 @@ status parse_insert_featuregroup(const statement& st, command& out) {
   if (!s)
     return s;
   if (cmd.source.empty())
-    return st.error("insert_into_featuregroup needs from=SOURCE: " +
-                    std::string(find_command(st.verb)->synopsis));
+    return needs(st, "from=SOURCE");
   out = std::move(cmd);
   return status::ok();
 }
@@ -310,8 +313,7 @@ status parse_get_features(const statement& st, command& out) {
   get_features_cmd cmd;
   cmd.loc = st.loc;
   if (st.args.empty())
-    return st.error("get_features needs features: " +
-                    std::string(find_command(st.verb)->synopsis));
+    return needs(st, "features");
   size_t i = 0;
   if (auto s = name_list(st, i, "features", cmd.features, true); !s)
     return s;
@@ -337,8 +339,7 @@ status parse_get_feature_vector(const statement& st, command& out) {
   if (auto s = need_name(st, "a feature group name", cmd.group); !s)
     return s;
   if (st.args.size() < 2)
-    return st.error("get_feature_vector needs a key: " +
-                    std::string(find_command(st.verb)->synopsis));
+    return needs(st, "a key");
   for (size_t i = 1; i < st.args.size(); ++i) {
     const auto& t = st.args[i];
     if (t.kind == token_kind::number) {
@@ -420,11 +421,9 @@ status parse_create_training_dataset(const statement& st, command& out) {
   if (!s)
     return s;
   if (cmd.features.empty())
-    return st.error("create_training_dataset needs features=[...]: " +
-                    std::string(find_command(st.verb)->synopsis));
+    return needs(st, "features=[...]");
   if (cmd.label.empty())
-    return st.error("create_training_dataset needs label=FEATURE: " +
-                    std::string(find_command(st.verb)->synopsis));
+    return needs(st, "label=FEATURE");
   out = std::move(cmd);
   return status::ok();
 }

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "child_process.hpp"
+#include "lagom_steps.hpp"
 #include "lagom/cluster.hpp"
 #include "wire/socket_client.hpp"
 #include "wire/socket_packet.hpp"
@@ -314,13 +315,8 @@ TEST_CASE("with --tls the head opens no online door and lookups take the TLS act
           "[online][tls]") {
   temp_dir d;
   const std::string ca = d.path() + "/ca";
-  for (auto& args : std::vector<std::vector<std::string>>{
-         {"cert", "init", ca}, {"cert", "issue", ca, "head"}, {"cert", "issue", ca, "client"}}) {
-    args.insert(args.begin(), lagom_bin);
-    auto r = run(args, "", 30s);
-    INFO(r.output);
-    REQUIRE(r.code == 0);
-  }
+  run_steps(lagom_bin,
+            {{"cert", "init", ca}, {"cert", "issue", ca, "head"}, {"cert", "issue", ca, "client"}});
   auto proc = child_process::start({lagom_bin, "--data", d.path() + "/head", "head", "--listen",
                                     "127.0.0.1:0", "--token", token, "--tls", ca + "/head"});
   REQUIRE(proc->wait_for("online feature door off (--tls)", 10s));

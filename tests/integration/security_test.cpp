@@ -21,6 +21,7 @@
 #include <caf/io/all.hpp>
 
 #include "child_process.hpp"
+#include "lagom_steps.hpp"
 #include "lagom/status.hpp"
 #include "schemas/cluster.capnp.h"
 #include "schemas/experiment.capnp.h"
@@ -273,15 +274,12 @@ TEST_CASE("with --tls a node or client without a certificate of the cluster CA i
   ::unsetenv("LAGOM_TOKEN");
   temp_dir dir;
   const std::string ca = dir.path() + "/ca", other = dir.path() + "/other";
-  for (auto& args : std::vector<std::vector<std::string>>{
-         {"cert", "init", ca}, {"cert", "issue", ca, "head"}, {"cert", "issue", ca, "n1"},
-         {"cert", "issue", ca, "client"}, {"cert", "init", other},
-         {"cert", "issue", other, "stranger"}}) {
-    args.insert(args.begin(), lagom_bin);
-    auto r = run(args, "", 30s);
-    INFO(r.output);
-    REQUIRE(r.code == 0);
-  }
+  run_steps(lagom_bin, {{"cert", "init", ca},
+                        {"cert", "issue", ca, "head"},
+                        {"cert", "issue", ca, "n1"},
+                        {"cert", "issue", ca, "client"},
+                        {"cert", "init", other},
+                        {"cert", "issue", other, "stranger"}});
   auto head = child_process::start({lagom_bin, "--data", dir.path() + "/head", "head", "--listen",
                                     "127.0.0.1:0", "--token", token, "--tls", ca + "/head"});
   REQUIRE(head->wait_for("\n", 10s));
