@@ -4,8 +4,9 @@
 // Every node incarnation gets an epoch when the head accepts its join; a node
 // the head drops (heartbeat timeout, lost connection, left) has that epoch
 // fenced. A fenced incarnation's containers are orphans: the node kills them
-// when it learns it was fenced (its heartbeat is answered errc::fenced) and
-// rejoins with a new epoch; until then, their writes are refused.
+// when it learns it was dropped (its heartbeat is answered errc::fenced, or
+// the head closed its connection) and rejoins with a new epoch; until then,
+// their writes are refused.
 //
 // Epochs: (head incarnation << 32) | n, n = 1, 2, ... in join order. The
 // head incarnation is chosen by whoever starts the head (its start time in

@@ -3,9 +3,10 @@
 // 10.231.7.0/24, joined by a bridge in a namespace of its own (netns.sh), so
 // that a partition is a link taken down, as on real machines. Cases:
 //   - a node cut off mid-run: its run restarts on the other node from its
-//     checkpoint, the healed node learns it was fenced, its orphaned worker
-//     is killed, it rejoins as a new incarnation, the run completes exactly
-//     once and no write of the fenced incarnation lands;
+//     checkpoint, the healed node learns it was dropped (fenced, or its
+//     connection closed by the head), its orphaned worker is killed, it
+//     rejoins as a new incarnation, the run completes exactly once and no
+//     write of the fenced incarnation lands;
 //   - a node cut off longer than its connect timeout rejoins once healed;
 //   - the head killed with -9 mid-search, restarted on its address and data,
 //     killed again under `lagom resume` and restarted: the nodes rejoin each
