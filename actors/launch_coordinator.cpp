@@ -4,6 +4,7 @@
 
 #include "actors/driver_frames.hpp"
 #include "actors/experiment_frames.hpp"
+#include "actors/launch_record.hpp"
 #include "core/log.hpp"
 #include "scheduling/ledger.hpp"
 #include "schemas/cluster.capnp.h"
@@ -378,21 +379,6 @@ void request_containers(self_ptr self) {
       });
 }
 
-// The launch as recorded with its experiment (ExperimentCreate.search), so
-// that `lagom resume` can launch its unfinished runs again.
-named_values launch_definition(const launch_options& o, size_t world) {
-  named_values d;
-  d.set("launch.count", double(o.resume ? world : o.count));
-  d.set("launch.all", o.all ? 1.0 : 0.0);
-  d.set("launch.cpus", double(o.cpus));
-  d.set("launch.gpus", double(o.gpus));
-  d.set("launch.memory_mb", double(o.memory_mb));
-  d.set("launch.gang", o.gang ? 1.0 : 0.0);
-  d.set("launch.spread", o.spread ? 1.0 : 0.0);
-  d.set("launch.max_restarts", double(o.max_restarts));
-  return d;
-}
-
 void create_experiment(self_ptr self);
 
 // Resume: the launch recorded as opts.name, read back from the registry:
@@ -412,55 +398,17 @@ void load_recorded(self_ptr self) {
     .then(
       [=](const wire::frame& info) {
         auto& st = self->state;
+        recorded_launch rec;
         auto rd = wire::read<schema::ExperimentInfo>(info, [&](schema::ExperimentInfo::Reader r) {
-          if (r.getKind() != schema::ExperimentKind::TRAIN)
-            return status::error(errc::invalid_argument, "it is a search: resume it as one",
-                                 st.opts.name);
-          st.function = frames::text(r.getFunction());
-          st.opts.params = wire::from_wire(r.getHyperparameters());
-          auto def = wire::from_wire(r.getSearch());
-          if (!def.contains("launch.count"))
-            return status::error(errc::invalid_argument,
-                                 "recorded without its launch definition: cannot resume",
-                                 st.opts.name);
-          auto world = static_cast<uint32_t>(def.number("launch.count", 1));
-          if (def.number("launch.all", 0) != 0) // as many as fitted: as many as recorded
-            world = r.getRuns().size();
-          st.opts.cpus = static_cast<uint32_t>(def.number("launch.cpus", 1));
-          st.opts.gpus = static_cast<uint32_t>(def.number("launch.gpus", 0));
-          st.opts.memory_mb = static_cast<uint64_t>(def.number("launch.memory_mb", 0));
-          st.opts.gang = def.number("launch.gang", 0) != 0;
-          st.opts.spread = def.number("launch.spread", 0) != 0;
-          st.opts.max_restarts = static_cast<uint32_t>(def.number("launch.max_restarts", 3));
-          st.opts.count = world;
-          st.containers.assign(world, granted{});
-          st.report->experiment = st.opts.name;
-          st.report->outcomes.clear();
-          for (uint32_t rank = 0; rank < world; ++rank) {
-            container_outcome o;
-            o.experiment = st.opts.name;
-            o.run = rank;
-            o.rank = rank;
-            o.attempts = 0;
-            st.report->outcomes.push_back(std::move(o));
-          }
-          std::vector<bool> finished(world, false);
-          for (auto run : r.getRuns()) {
-            if (run.getRun() >= world)
-              continue;
-            auto& o = st.report->outcomes[run.getRun()];
-            o.attempts = run.getAttempts();
-            o.node = frames::text(run.getNode());
-            o.values = wire::from_wire(run.getFinalMetrics());
-            finished[run.getRun()] = run.getStatus() == schema::RunStatus::FINISHED;
-          }
-          for (uint32_t rank = 0; rank < world; ++rank)
-            if (!finished[rank])
-              st.todo.push_back(rank);
-          return status::ok();
+          return read_recorded_launch(r, st.opts.name, st.opts, rec);
         });
         if (!rd)
           return fail(rd);
+        st.function = std::move(rec.function);
+        st.containers.assign(rec.world, granted{});
+        st.report->experiment = st.opts.name;
+        st.report->outcomes = std::move(rec.outcomes);
+        st.todo = std::move(rec.todo);
         create_experiment(self);
       },
       [=](caf::error& err) { fail(wire::to_status(err)); });
