@@ -208,8 +208,9 @@ caf::result<wire::frame> on_join(self_ptr self, const wire::frame& f) {
   }
   // A join whose sender CAF could not resolve: seen when a partitioned node
   // reconnects while the head's connection to its old incarnation still
-  // stands. No handle to watch or answer: refused (the node's join times
-  // out and it tries again on a fresh connection).
+  // stands (connection_fence.hpp closes that one when it drops a node).
+  // No handle to watch or answer: refused; the node's join times out and it
+  // tries again.
   auto& sender = self->current_sender();
   if (!sender) {
     st.log->warn("refused {}: its join came without a sender to answer", who);

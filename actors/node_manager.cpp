@@ -475,8 +475,7 @@ caf::behavior node_manager(self_ptr self, node_options opts, caf::actor head,
     if (dm.source == self->state.head) {
       // Its containers end with it (~node_manager_state): orphans of a
       // cluster that may already run their work elsewhere.
-      self->state.log->error("cluster head lost ({}); leaving: {} container(s) stopped, their "
-                             "worker processes killed",
+      self->state.log->error("cluster head lost ({}); leaving: stopping its {} container(s)",
                              caf::to_string(dm.reason), self->state.running.size());
       self->quit(wire::to_error(
         status::error(errc::container_lost, "cluster head lost", "node " + self->state.opts.name)));
