@@ -242,7 +242,10 @@ TEST_CASE("a node cut off mid-run is fenced, its run restarts elsewhere from its
   auto restart_ms =
     std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - cut_at).count();
   WARN("node loss to run restart: " << restart_ms << " ms (head timeout 1000 ms)");
-  CHECK(restart_ms < 1000 + 1500);
+  // Bounded: the head's timeout, the driver's backoff and a worker process
+  // started on n2 (1.1 s on a quiet machine; 2.8 s seen beside a second
+  // suite), with room.
+  CHECK(restart_ms < 1000 + 4000);
   // The cut-off node's worker goes on meanwhile (it cannot know).
   for (auto pid : orphans)
     CHECK(alive(pid));
