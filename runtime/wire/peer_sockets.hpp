@@ -17,7 +17,8 @@
 namespace lagom::wire {
 
 /// Shuts down (both ways) every TCP socket of this process whose peer is
-/// addr:port (IPv4, or IPv4-mapped IPv6); how many. A descriptor closed and
+/// addr:port, the address written as inet_ntop writes it (as CAF's
+/// middleman and peer_address() do); how many. A descriptor closed and
 /// reused by another thread between the look-up and the shutdown is the
 /// one race left: only a connection to that same peer address and port
 /// could be hit.
