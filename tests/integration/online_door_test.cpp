@@ -50,6 +50,12 @@ struct head_process {
     if (std::regex_search(out, m, std::regex("online feature door on 127\\.0\\.0\\.1:([0-9]+)")))
       door = static_cast<uint16_t>(std::stoi(m[1]));
   }
+  // A client of this head (the cluster token proven).
+  std::unique_ptr<cluster> connect() const {
+    std::unique_ptr<cluster> c;
+    REQUIRE(cluster::connect(address, token, c, 10s));
+    return c;
+  }
   ~head_process() {
     proc->signal(SIGCONT);
     proc->signal(SIGTERM);
@@ -179,8 +185,7 @@ TEST_CASE("lookups through the online door equal the actor path's, errors too", 
   {
     head_process head(d.path() + "/head");
     REQUIRE(head.door != 0);
-    std::unique_ptr<cluster> c;
-    REQUIRE(cluster::connect(head.address, token, c, 10s));
+    auto c = head.connect();
     auto fs = c->feature_store();
     create_groups(fs);
     via_door = lookups(fs);
@@ -195,8 +200,7 @@ TEST_CASE("lookups through the online door equal the actor path's, errors too", 
     head_process head(d.path() + "/head", "off");
     CHECK(head.door == 0);
     CHECK(head.proc->output().find("online feature door off") != std::string::npos);
-    std::unique_ptr<cluster> c;
-    REQUIRE(cluster::connect(head.address, token, c, 10s));
+    auto c = head.connect();
     auto fs = c->feature_store();
     via_actors = lookups(fs);
     storage::feature_frame row;
@@ -216,8 +220,7 @@ TEST_CASE("the online door refuses a wrong token and bad bytes and serves on", "
   temp_dir d;
   head_process head(d.path() + "/head");
   REQUIRE(head.door != 0);
-  std::unique_ptr<cluster> c;
-  REQUIRE(cluster::connect(head.address, token, c, 10s));
+  auto c = head.connect();
   auto fs = c->feature_store();
   create_groups(fs);
   const std::string before = lookups(fs);  // fs's kept connection is open now
@@ -268,8 +271,7 @@ TEST_CASE("the online door refuses a wrong token and bad bytes and serves on", "
   CHECK(head.proc->wait_for("exceeds the cap", 5s));
   // The head serves on: the kept connection and a new client alike.
   CHECK(lookups(fs) == before);
-  std::unique_ptr<cluster> c2;
-  REQUIRE(cluster::connect(head.address, token, c2, 10s));
+  auto c2 = head.connect();
   auto fs2 = c2->feature_store();
   CHECK(lookups(fs2) == before);
 }
@@ -277,8 +279,7 @@ TEST_CASE("the online door refuses a wrong token and bad bytes and serves on", "
 TEST_CASE("a stopped or killed head fails an online lookup within its timeout", "[online]") {
   temp_dir d;
   head_process head(d.path() + "/head");
-  std::unique_ptr<cluster> c;
-  REQUIRE(cluster::connect(head.address, token, c, 10s));
+  auto c = head.connect();
   auto fs = c->feature_store();
   featuregroup_options o;
   o.seed = 3;
