@@ -11,14 +11,7 @@
 
 namespace lagom::actors {
 
-status lookup_group(const wire::frame& request, std::string* group) {
-  return wire::read<schema::FeatureLookup>(request, [&](schema::FeatureLookup::Reader r) {
-    *group = frames::text(r.getGroup());
-    return status::ok();
-  });
-}
-
-status answer_lookup(const storage::feature_store& fs, const wire::frame& request,
+status answer_lookup(const store_of_group& store, const wire::frame& request,
                      wire::frame* reply) {
   std::string group;
   std::vector<storage::key_value> keys;
@@ -34,7 +27,7 @@ status answer_lookup(const storage::feature_store& fs, const wire::frame& reques
   storage::feature_frame rows;
   std::vector<bool> found;
   if (st)
-    st = fs.lookup(group, keys, columns, &rows, &found);
+    st = store(group).lookup(group, keys, columns, &rows, &found);
   if (!st)
     return st;
   *reply = wire::build<schema::FeatureLookupResult>([&](schema::FeatureLookupResult::Builder b) {

@@ -6,6 +6,7 @@
 // Plain C++ over a storage::feature_store (no CAF).
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "lagom/status.hpp"
@@ -17,17 +18,17 @@ class feature_store;
 
 namespace lagom::actors {
 
-/// The group a FeatureLookup frame names. malformed_frame / wrong_schema
-/// naming the schema for a frame that is not one.
-status lookup_group(const wire::frame& request, std::string* group);
+/// The store that holds `group` (a shard's own; the door's pick by group).
+using store_of_group = std::function<const storage::feature_store&(const std::string& group)>;
 
-/// Answers FeatureLookup `request` from `fs` (storage::feature_store::lookup)
-/// with a FeatureLookupResult in *reply. On error *reply is untouched and the
-/// status is the store's (not_found naming the group, invalid_argument
-/// naming the key, ...) or the frame's (malformed_frame, wrong_schema).
+/// Answers FeatureLookup `request` from the store `store` names for its group
+/// (storage::feature_store::lookup) with a FeatureLookupResult in *reply;
+/// the frame is read once. On error *reply is untouched and the status is
+/// the store's (not_found naming the group, invalid_argument naming the
+/// key, ...) or the frame's (malformed_frame, wrong_schema).
 /// Threading: as feature_store::lookup (any thread, concurrent with the
 /// store's owner).
-status answer_lookup(const storage::feature_store& fs, const wire::frame& request,
+status answer_lookup(const store_of_group& store, const wire::frame& request,
                      wire::frame* reply);
 
 } // namespace lagom::actors

@@ -141,7 +141,9 @@ caf::result<wire::frame> on_read(self_ptr self, const wire::frame& f) {
 
 caf::result<wire::frame> on_lookup(self_ptr self, const wire::frame& f) {
   wire::frame reply;
-  if (auto st = answer_lookup(*self->state.fs, f, &reply); !st)
+  const auto& fs = *self->state.fs;
+  auto own = [&fs](const std::string&) -> const storage::feature_store& { return fs; };
+  if (auto st = answer_lookup(own, f, &reply); !st)
     return wire::to_error(st);
   return reply;
 }

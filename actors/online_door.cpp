@@ -28,11 +28,11 @@ status online_door::open(const std::string& host, uint16_t port, const std::stri
   o.log = log::make("head", "online_door");
   const auto* shards = &d->stores_;
   auto handler = [shards](const wire::frame& request, wire::frame* reply) {
-    std::string group;
-    if (auto st = lookup_group(request, &group); !st)
-      return st;
-    const auto& fs = (*shards)[shard_of_group(group, static_cast<uint32_t>(shards->size()))];
-    return answer_lookup(*fs, request, reply);
+    return answer_lookup(
+      [shards](const std::string& group) -> const storage::feature_store& {
+        return *(*shards)[shard_of_group(group, static_cast<uint32_t>(shards->size()))];
+      },
+      request, reply);
   };
   if (auto st = wire::socket_server::start(std::move(o), handler, &d->server_); !st)
     return st;
